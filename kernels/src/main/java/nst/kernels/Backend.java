@@ -1,0 +1,113 @@
+package nst.kernels;
+
+/**
+ * The numeric contract every backend implements (see DESIGN.md, "The Backend contract").
+ * Signatures in the llm.c manner: outputs first, then inputs, then sizes. Forward ops overwrite
+ * their outputs; backward ops accumulate into theirs ({@code +=}); {@link #zero} clears.
+ * All tensors are single images in (C, H, W) order, row-major. Leaves out batching, dtypes other
+ * than float32, and anything the style-transfer algorithm does not use.
+ *
+ * <p>A backend is not thread-safe: one optimisation drives it from one thread (it may use its own
+ * worker threads inside an op). Two transfers in one JVM use two backend instances.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name used by {@code --backend} (scalar, simd, opencl). */
+    String name();
+
+    /** One line for logs: the name plus threads, vector width or device. */
+    String description();
+
+    // ---------------------------------------------------------------- storage
+
+    /** A new zero-filled buffer of {@code length} floats owned by this backend. */
+    Buffer allocate(int length);
+
+    /** Copies {@code src[0..length)} into {@code dst[0..length)}. */
+    void upload(Buffer dst, float[] src);
+
+    /** Copies {@code src[0..length)} into {@code dst[0..length)}. */
+    void download(float[] dst, Buffer src);
+
+    /** dst := 0. */
+    void zero(Buffer dst);
+
+    /** dst := src (same length). */
+    void copy(Buffer dst, Buffer src);
+
+    // ---------------------------------------------------------------- convolution
+
+    /**
+     * out[o,y,x] := bias[o] + Σ_{i,ky,kx} weight[o,i,ky,kx] · in[i, y·sh−ph+ky, x·sw−pw+kx]
+     * (zero outside the input). out (outC,outH,outW), in (inC,inH,inW), weight (outC,inC,kH,kW),
+     * bias (outC) or null.
+     */
+    void conv2dForward(Buffer out, Buffer in, Buffer weight, Buffer bias, ConvShape s);
+
+    /**
+     * Gradient w.r.t. the input: dIn[i,iy,ix] += Σ_{o,ky,kx} weight[o,i,ky,kx] · dOut[o,y,x]
+     * over all (y,x,ky,kx) with iy = y·sh−ph+ky, ix = x·sw−pw+kx.
+     */
+    void conv2dBackwardData(Buffer dIn, Buffer dOut, Buffer weight, ConvShape s);
+
+    /**
+     * Gradient w.r.t. the parameters: dWeight[o,i,ky,kx] += Σ_{y,x} dOut[o,y,x] · in[i,y·sh−ph+ky,x·sw−pw+kx],
+     * dBias[o] += Σ_{y,x} dOut[o,y,x] (dBias may be null). Style transfer never calls this.
+     */
+    void conv2dBackwardWeights(Buffer dWeight, Buffer dBias, Buffer dOut, Buffer in, ConvShape s);
+
+    // ---------------------------------------------------------------- activations and pooling
+
+    /** out[j] := max(in[j], 0) for j < n; out may be in. */
+    void reluForward(Buffer out, Buffer in, int n);
+
+    /** dIn[j] += dOut[j] where out[j] > 0 (out is the ReLU's output, kept by forward). */
+    void reluBackward(Buffer dIn, Buffer dOut, Buffer out, int n);
+
+    /** out[c,y,x] := max over the k×k window at (y·stride, x·stride). */
+    void maxPoolForward(Buffer out, Buffer in, PoolShape s);
+
+    /**
+     * dIn[argmax] += dOut[c,y,x], the argmax being the first maximum of the window in row-major
+     * order, recomputed from {@code in} (the pool's input, kept by forward). Matches PyTorch.
+     */
+    void maxPoolBackward(Buffer dIn, Buffer dOut, Buffer in, PoolShape s);
+
+    /** out[c,y,x] := mean of the k×k window at (y·stride, x·stride). */
+    void avgPoolForward(Buffer out, Buffer in, PoolShape s);
+
+    /** dIn[window] += dOut[c,y,x] / k² for every window. */
+    void avgPoolBackward(Buffer dIn, Buffer dOut, PoolShape s);
+
+    // ---------------------------------------------------------------- matrix products
+
+    /**
+     * C := alpha · op(A) · op(B) + beta · C, with C (m,n), op(A) (m,k), op(B) (k,n), row-major;
+     * op(A) = Aᵀ when transA (A stored (k,m)), likewise B. beta = 0 ignores C's old contents.
+     */
+    void gemm(Buffer c, Buffer a, Buffer b, int m, int n, int k, boolean transA, boolean transB, float alpha, float beta);
+
+    /** Gram matrix: G := scale · F Fᵀ with F (c, hw), G (c, c). */
+    void gram(Buffer g, Buffer f, int c, int hw, float scale);
+
+    /** Gram backward: dF += scale · (dG + dGᵀ) · F with dG (c, c), F and dF (c, hw). */
+    void gramBackward(Buffer dF, Buffer dG, Buffer f, int c, int hw, float scale);
+
+    // ---------------------------------------------------------------- elementwise and reductions (losses)
+
+    /** Σ_{j<n} (a[j] − b[j])², accumulated in double. */
+    double sumSquaredDifference(Buffer a, Buffer b, int n);
+
+    /** out[j] += scale · (a[j] − b[j]) for j < n. */
+    void addScaledDifference(Buffer out, Buffer a, Buffer b, float scale, int n);
+
+    /** out[j] += scale · in[j] for j < n. */
+    void addScaled(Buffer out, Buffer in, float scale, int n);
+
+    /** Σ_{j<n} |a[j]|, accumulated in double. */
+    double sumAbs(Buffer a, int n);
+
+    /** Releases worker threads and device memory. */
+    @Override
+    default void close() {}
+}

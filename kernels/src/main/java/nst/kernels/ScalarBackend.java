@@ -1,0 +1,286 @@
+package nst.kernels;
+
+/**
+ * The scalar reference backend: plain loops, one thread, each op written as its defining formula
+ * (see {@link Backend}). Sums are accumulated in double, so this is also the most exact backend and
+ * the one every fast backend is tested against. Leaves out all speed work on purpose.
+ */
+public final class ScalarBackend implements Backend {
+
+    @Override public String name() { return "scalar"; }
+    @Override public String description() { return "scalar (reference loops, 1 thread)"; }
+
+    @Override public Buffer allocate(int length) { return new HeapBuffer(length); }
+
+    @Override public void upload(Buffer dst, float[] src) {
+        System.arraycopy(src, 0, HeapBuffer.of(dst), 0, dst.length());
+    }
+
+    @Override public void download(float[] dst, Buffer src) {
+        System.arraycopy(HeapBuffer.of(src), 0, dst, 0, src.length());
+    }
+
+    @Override public void zero(Buffer dst) { java.util.Arrays.fill(HeapBuffer.of(dst), 0f); }
+
+    @Override public void copy(Buffer dst, Buffer src) {
+        System.arraycopy(HeapBuffer.of(src), 0, HeapBuffer.of(dst), 0, src.length());
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    @Override
+    public void conv2dForward(Buffer outB, Buffer inB, Buffer weightB, Buffer biasB, ConvShape s) {
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB), w = HeapBuffer.of(weightB);
+        float[] bias = biasB == null ? null : HeapBuffer.of(biasB);
+        int oh = s.outH(), ow = s.outW();
+        for (int o = 0; o < s.outC(); o++) {
+            for (int y = 0; y < oh; y++) {
+                for (int x = 0; x < ow; x++) {
+                    double sum = bias == null ? 0 : bias[o];
+                    for (int i = 0; i < s.inC(); i++) {
+                        for (int ky = 0; ky < s.kH(); ky++) {
+                            int iy = y * s.strideH() - s.padH() + ky;
+                            if (iy < 0 || iy >= s.inH()) continue;
+                            for (int kx = 0; kx < s.kW(); kx++) {
+                                int ix = x * s.strideW() - s.padW() + kx;
+                                if (ix < 0 || ix >= s.inW()) continue;
+                                sum += (double) w[((o * s.inC() + i) * s.kH() + ky) * s.kW() + kx]
+                                        * in[(i * s.inH() + iy) * s.inW() + ix];
+                            }
+                        }
+                    }
+                    out[(o * oh + y) * ow + x] = (float) sum;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv2dBackwardData(Buffer dInB, Buffer dOutB, Buffer weightB, ConvShape s) {
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), w = HeapBuffer.of(weightB);
+        int oh = s.outH(), ow = s.outW();
+        // Gather form: each input pixel sums over the outputs whose window covers it.
+        for (int i = 0; i < s.inC(); i++) {
+            for (int iy = 0; iy < s.inH(); iy++) {
+                for (int ix = 0; ix < s.inW(); ix++) {
+                    double sum = 0;
+                    for (int o = 0; o < s.outC(); o++) {
+                        for (int ky = 0; ky < s.kH(); ky++) {
+                            int ty = iy + s.padH() - ky;          // = y·strideH
+                            if (ty < 0 || ty % s.strideH() != 0) continue;
+                            int y = ty / s.strideH();
+                            if (y >= oh) continue;
+                            for (int kx = 0; kx < s.kW(); kx++) {
+                                int tx = ix + s.padW() - kx;      // = x·strideW
+                                if (tx < 0 || tx % s.strideW() != 0) continue;
+                                int x = tx / s.strideW();
+                                if (x >= ow) continue;
+                                sum += (double) w[((o * s.inC() + i) * s.kH() + ky) * s.kW() + kx]
+                                        * dOut[(o * oh + y) * ow + x];
+                            }
+                        }
+                    }
+                    dIn[(i * s.inH() + iy) * s.inW() + ix] += (float) sum;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void conv2dBackwardWeights(Buffer dWeightB, Buffer dBiasB, Buffer dOutB, Buffer inB, ConvShape s) {
+        float[] dW = HeapBuffer.of(dWeightB), dOut = HeapBuffer.of(dOutB), in = HeapBuffer.of(inB);
+        int oh = s.outH(), ow = s.outW();
+        for (int o = 0; o < s.outC(); o++) {
+            for (int i = 0; i < s.inC(); i++) {
+                for (int ky = 0; ky < s.kH(); ky++) {
+                    for (int kx = 0; kx < s.kW(); kx++) {
+                        double sum = 0;
+                        for (int y = 0; y < oh; y++) {
+                            int iy = y * s.strideH() - s.padH() + ky;
+                            if (iy < 0 || iy >= s.inH()) continue;
+                            for (int x = 0; x < ow; x++) {
+                                int ix = x * s.strideW() - s.padW() + kx;
+                                if (ix < 0 || ix >= s.inW()) continue;
+                                sum += (double) dOut[(o * oh + y) * ow + x] * in[(i * s.inH() + iy) * s.inW() + ix];
+                            }
+                        }
+                        dW[((o * s.inC() + i) * s.kH() + ky) * s.kW() + kx] += (float) sum;
+                    }
+                }
+            }
+        }
+        if (dBiasB != null) {
+            float[] dB = HeapBuffer.of(dBiasB);
+            for (int o = 0; o < s.outC(); o++) {
+                double sum = 0;
+                for (int j = 0; j < oh * ow; j++) sum += dOut[o * oh * ow + j];
+                dB[o] += (float) sum;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- activations and pooling
+
+    @Override
+    public void reluForward(Buffer outB, Buffer inB, int n) {
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        for (int j = 0; j < n; j++) out[j] = Math.max(in[j], 0f);
+    }
+
+    @Override
+    public void reluBackward(Buffer dInB, Buffer dOutB, Buffer outB, int n) {
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), out = HeapBuffer.of(outB);
+        for (int j = 0; j < n; j++) if (out[j] > 0f) dIn[j] += dOut[j];
+    }
+
+    @Override
+    public void maxPoolForward(Buffer outB, Buffer inB, PoolShape s) {
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        int oh = s.outH(), ow = s.outW();
+        for (int c = 0; c < s.c(); c++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++)
+                    out[(c * oh + y) * ow + x] = in[argmax(in, s, c, y, x)];
+    }
+
+    @Override
+    public void maxPoolBackward(Buffer dInB, Buffer dOutB, Buffer inB, PoolShape s) {
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), in = HeapBuffer.of(inB);
+        int oh = s.outH(), ow = s.outW();
+        for (int c = 0; c < s.c(); c++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++)
+                    dIn[argmax(in, s, c, y, x)] += dOut[(c * oh + y) * ow + x];
+    }
+
+    /** Index into {@code in} of the first maximum of window (y, x) of channel c, row-major. NaN wins, as in PyTorch. */
+    static int argmax(float[] in, PoolShape s, int c, int y, int x) {
+        int best = -1;
+        float bestV = Float.NEGATIVE_INFINITY;
+        for (int ky = 0; ky < s.k(); ky++) {
+            for (int kx = 0; kx < s.k(); kx++) {
+                int j = (c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride() + kx;
+                float v = in[j];
+                if (best < 0 || v > bestV || (Float.isNaN(v) && !Float.isNaN(bestV))) {
+                    best = j;
+                    bestV = v;
+                }
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void avgPoolForward(Buffer outB, Buffer inB, PoolShape s) {
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        int oh = s.outH(), ow = s.outW();
+        for (int c = 0; c < s.c(); c++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++) {
+                    double sum = 0;
+                    for (int ky = 0; ky < s.k(); ky++)
+                        for (int kx = 0; kx < s.k(); kx++)
+                            sum += in[(c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride() + kx];
+                    out[(c * oh + y) * ow + x] = (float) (sum / (s.k() * s.k()));
+                }
+    }
+
+    @Override
+    public void avgPoolBackward(Buffer dInB, Buffer dOutB, PoolShape s) {
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB);
+        int oh = s.outH(), ow = s.outW();
+        float inv = 1f / (s.k() * s.k());
+        for (int c = 0; c < s.c(); c++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++) {
+                    float g = dOut[(c * oh + y) * ow + x] * inv;
+                    for (int ky = 0; ky < s.k(); ky++)
+                        for (int kx = 0; kx < s.k(); kx++)
+                            dIn[(c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride() + kx] += g;
+                }
+    }
+
+    // ---------------------------------------------------------------- matrix products
+
+    @Override
+    public void gemm(Buffer cB, Buffer aB, Buffer bB, int m, int n, int k, boolean transA, boolean transB, float alpha, float beta) {
+        float[] c = HeapBuffer.of(cB), a = HeapBuffer.of(aB), b = HeapBuffer.of(bB);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                double sum = 0;
+                for (int p = 0; p < k; p++) {
+                    float av = transA ? a[p * m + i] : a[i * k + p];
+                    float bv = transB ? b[j * k + p] : b[p * n + j];
+                    sum += (double) av * bv;
+                }
+                double old = beta == 0f ? 0 : (double) beta * c[i * n + j];
+                c[i * n + j] = (float) (alpha * sum + old);
+            }
+        }
+    }
+
+    @Override
+    public void gram(Buffer gB, Buffer fB, int c, int hw, float scale) {
+        float[] g = HeapBuffer.of(gB), f = HeapBuffer.of(fB);
+        for (int i = 0; i < c; i++) {
+            for (int j = 0; j <= i; j++) {           // G is symmetric: compute one triangle, mirror it
+                double sum = 0;
+                for (int p = 0; p < hw; p++) sum += (double) f[i * hw + p] * f[j * hw + p];
+                g[i * c + j] = g[j * c + i] = (float) (scale * sum);
+            }
+        }
+    }
+
+    @Override
+    public void gramBackward(Buffer dFB, Buffer dGB, Buffer fB, int c, int hw, float scale) {
+        float[] dF = HeapBuffer.of(dFB), dG = HeapBuffer.of(dGB), f = HeapBuffer.of(fB);
+        for (int i = 0; i < c; i++) {
+            for (int p = 0; p < hw; p++) {
+                double sum = 0;
+                for (int j = 0; j < c; j++) sum += ((double) dG[i * c + j] + dG[j * c + i]) * f[j * hw + p];
+                dF[i * hw + p] += (float) (scale * sum);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- elementwise and reductions
+
+    @Override
+    public double sumSquaredDifference(Buffer aB, Buffer bB, int n) {
+        float[] a = HeapBuffer.of(aB), b = HeapBuffer.of(bB);
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            double d = (double) a[j] - b[j];
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    @Override
+    public void addScaledDifference(Buffer outB, Buffer aB, Buffer bB, float scale, int n) {
+        float[] out = HeapBuffer.of(outB), a = HeapBuffer.of(aB), b = HeapBuffer.of(bB);
+        for (int j = 0; j < n; j++) out[j] += scale * (a[j] - b[j]);
+    }
+
+    @Override
+    public void addScaled(Buffer outB, Buffer inB, float scale, int n) {
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        for (int j = 0; j < n; j++) out[j] += scale * in[j];
+    }
+
+    @Override
+    public double sumAbs(Buffer aB, int n) {
+        float[] a = HeapBuffer.of(aB);
+        double sum = 0;
+        for (int j = 0; j < n; j++) sum += Math.abs(a[j]);
+        return sum;
+    }
+
+    /** ServiceLoader entry for the scalar backend. */
+    public static final class Provider implements BackendProvider {
+        @Override public String name() { return "scalar"; }
+        @Override public int priority() { return 0; }
+        @Override public String unavailableReason() { return null; }
+        @Override public Backend create(String device, int threads) { return new ScalarBackend(); }
+    }
+}

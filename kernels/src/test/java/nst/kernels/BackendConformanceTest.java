@@ -1,0 +1,228 @@
+package nst.kernels;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Every op of a fast backend against the {@link ScalarBackend} reference on random shapes: odd sizes,
+ * vector tails, 1- and 3-channel edges, VGG-like shapes. A backend's test extends this and says how
+ * to create the backend. Leaves out timing: speed is measured in {@code bench}.
+ */
+public abstract class BackendConformanceTest {
+
+    /** The backend under test, created fresh for each test. */
+    protected abstract Backend createBackend();
+
+    /** The tolerance for convolutions (a Winograd path may need the looser one). */
+    protected Tolerance convTolerance() { return Tolerance.KERNEL_F32; }
+
+    protected Backend fast;
+    protected final Backend ref = new ScalarBackend();
+    protected final SplittableRandom rnd = new SplittableRandom(20261122);
+
+    @BeforeEach void open() { fast = createBackend(); }
+    @AfterEach void close() { fast.close(); }
+
+    protected float[] random(int n) {
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (rnd.nextDouble() * 2 - 1);
+        return v;
+    }
+
+    protected Buffer put(Backend b, float[] v) {
+        Buffer buf = b.allocate(v.length);
+        b.upload(buf, v);
+        return buf;
+    }
+
+    protected static float[] get(Backend b, Buffer buf) {
+        float[] v = new float[buf.length()];
+        b.download(v, buf);
+        return v;
+    }
+
+    /** Shapes every backend must handle: tiny, odd, single-channel, RGB input, tails off the vector width, VGG-like. */
+    protected List<ConvShape> convShapes() {
+        List<ConvShape> l = new ArrayList<>();
+        l.add(ConvShape.vgg3x3(1, 1, 1, 1));
+        l.add(ConvShape.vgg3x3(3, 4, 37, 29));
+        l.add(ConvShape.vgg3x3(3, 64, 19, 23));
+        l.add(ConvShape.vgg3x3(5, 7, 13, 11));
+        l.add(ConvShape.vgg3x3(17, 9, 9, 33));
+        l.add(ConvShape.vgg3x3(64, 64, 16, 16));
+        l.add(ConvShape.vgg3x3(32, 40, 7, 5));
+        l.add(ConvShape.vgg3x3(128, 128, 6, 10));
+        l.add(ConvShape.vgg3x3(8, 16, 2, 3));
+        l.add(new ConvShape(3, 11, 9, 5, 1, 1, 1, 1, 0, 0));
+        l.add(new ConvShape(4, 12, 13, 6, 5, 5, 2, 2, 2, 2));
+        l.add(new ConvShape(2, 10, 8, 3, 3, 2, 2, 1, 0, 1));
+        return l;
+    }
+
+    @Test void conv2dForwardMatchesReference() {
+        for (ConvShape s : convShapes()) {
+            float[] in = random(s.inSize()), w = random(s.weightSize()), bias = random(s.outC());
+            Buffer out = fast.allocate(s.outSize());
+            fast.upload(out, random(s.outSize()));              // forward must overwrite garbage
+            fast.conv2dForward(out, put(fast, in), put(fast, w), put(fast, bias), s);
+            Buffer refOut = ref.allocate(s.outSize());
+            ref.conv2dForward(refOut, put(ref, in), put(ref, w), put(ref, bias), s);
+            convTolerance().assertClose("conv2dForward " + s, get(fast, out), get(ref, refOut));
+        }
+    }
+
+    @Test void conv2dForwardWithoutBias() {
+        ConvShape s = ConvShape.vgg3x3(6, 10, 9, 14);
+        float[] in = random(s.inSize()), w = random(s.weightSize());
+        Buffer out = fast.allocate(s.outSize());
+        fast.conv2dForward(out, put(fast, in), put(fast, w), null, s);
+        Buffer refOut = ref.allocate(s.outSize());
+        ref.conv2dForward(refOut, put(ref, in), put(ref, w), null, s);
+        convTolerance().assertClose("conv2dForward no bias " + s, get(fast, out), get(ref, refOut));
+    }
+
+    @Test void conv2dBackwardDataAccumulates() {
+        for (ConvShape s : convShapes()) {
+            float[] dOut = random(s.outSize()), w = random(s.weightSize()), start = random(s.inSize());
+            Buffer dIn = put(fast, start);
+            fast.conv2dBackwardData(dIn, put(fast, dOut), put(fast, w), s);
+            Buffer refDIn = put(ref, start);
+            ref.conv2dBackwardData(refDIn, put(ref, dOut), put(ref, w), s);
+            convTolerance().assertClose("conv2dBackwardData " + s, get(fast, dIn), get(ref, refDIn));
+        }
+    }
+
+    @Test void conv2dBackwardWeightsAccumulates() {
+        for (ConvShape s : convShapes()) {
+            float[] dOut = random(s.outSize()), in = random(s.inSize());
+            float[] w0 = random(s.weightSize()), b0 = random(s.outC());
+            Buffer dW = put(fast, w0), dB = put(fast, b0);
+            fast.conv2dBackwardWeights(dW, dB, put(fast, dOut), put(fast, in), s);
+            Buffer rW = put(ref, w0), rB = put(ref, b0);
+            ref.conv2dBackwardWeights(rW, rB, put(ref, dOut), put(ref, in), s);
+            Tolerance.KERNEL_F32.assertClose("conv2dBackwardWeights dW " + s, get(fast, dW), get(ref, rW));
+            Tolerance.KERNEL_F32.assertClose("conv2dBackwardWeights dB " + s, get(fast, dB), get(ref, rB));
+        }
+    }
+
+    @Test void reluForwardAndBackward() {
+        for (int n : new int[] {1, 7, 8, 9, 31, 64, 1000, 4099}) {
+            float[] in = random(n), dOut = random(n), d0 = random(n);
+            Buffer out = fast.allocate(n);
+            fast.reluForward(out, put(fast, in), n);
+            Buffer rOut = ref.allocate(n);
+            ref.reluForward(rOut, put(ref, in), n);
+            Tolerance.KERNEL_F32.assertClose("reluForward n=" + n, get(fast, out), get(ref, rOut));
+            Buffer dIn = put(fast, d0);
+            fast.reluBackward(dIn, put(fast, dOut), out, n);
+            Buffer rdIn = put(ref, d0);
+            ref.reluBackward(rdIn, put(ref, dOut), rOut, n);
+            Tolerance.KERNEL_F32.assertClose("reluBackward n=" + n, get(fast, dIn), get(ref, rdIn));
+        }
+    }
+
+    @Test void reluInPlace() {
+        float[] in = random(37);
+        Buffer b = put(fast, in);
+        fast.reluForward(b, b, 37);
+        Buffer r = put(ref, in);
+        ref.reluForward(r, r, 37);
+        Tolerance.KERNEL_F32.assertClose("reluForward in place", get(fast, b), get(ref, r));
+    }
+
+    protected List<PoolShape> poolShapes() {
+        return List.of(new PoolShape(1, 2, 2, 2, 2), new PoolShape(3, 37, 29, 2, 2), new PoolShape(64, 16, 16, 2, 2),
+                new PoolShape(5, 9, 17, 2, 2), new PoolShape(2, 7, 7, 3, 2), new PoolShape(4, 33, 18, 2, 2));
+    }
+
+    @Test void poolingForwardAndBackward() {
+        for (PoolShape s : poolShapes()) {
+            float[] in = random(s.inSize()), dOut = random(s.outSize()), d0 = random(s.inSize());
+            Buffer fin = put(fast, in), rin = put(ref, in);
+            Buffer fo = fast.allocate(s.outSize()), ro = ref.allocate(s.outSize());
+            fast.maxPoolForward(fo, fin, s);
+            ref.maxPoolForward(ro, rin, s);
+            Tolerance.KERNEL_F32.assertClose("maxPoolForward " + s, get(fast, fo), get(ref, ro));
+            Buffer fd = put(fast, d0), rd = put(ref, d0);
+            fast.maxPoolBackward(fd, put(fast, dOut), fin, s);
+            ref.maxPoolBackward(rd, put(ref, dOut), rin, s);
+            Tolerance.KERNEL_F32.assertClose("maxPoolBackward " + s, get(fast, fd), get(ref, rd));
+            fast.avgPoolForward(fo, fin, s);
+            ref.avgPoolForward(ro, rin, s);
+            Tolerance.KERNEL_F32.assertClose("avgPoolForward " + s, get(fast, fo), get(ref, ro));
+            fd = put(fast, d0);
+            rd = put(ref, d0);
+            fast.avgPoolBackward(fd, put(fast, dOut), s);
+            ref.avgPoolBackward(rd, put(ref, dOut), s);
+            Tolerance.KERNEL_F32.assertClose("avgPoolBackward " + s, get(fast, fd), get(ref, rd));
+        }
+    }
+
+    @Test void gemmAllTranspositions() {
+        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {8, 8, 8}, {17, 33, 9}, {64, 64, 64}, {70, 130, 33}, {5, 1, 300}, {1, 77, 13}};
+        for (int[] mnk : sizes) {
+            int m = mnk[0], n = mnk[1], k = mnk[2];
+            for (boolean ta : new boolean[] {false, true}) {
+                for (boolean tb : new boolean[] {false, true}) {
+                    for (float beta : new float[] {0f, 0.5f}) {
+                        float[] a = random(m * k), b = random(k * n), c0 = random(m * n);
+                        Buffer fc = put(fast, c0), rc = put(ref, c0);
+                        fast.gemm(fc, put(fast, a), put(fast, b), m, n, k, ta, tb, 1.5f, beta);
+                        ref.gemm(rc, put(ref, a), put(ref, b), m, n, k, ta, tb, 1.5f, beta);
+                        Tolerance.KERNEL_F32.assertClose("gemm m=" + m + " n=" + n + " k=" + k + " tA=" + ta + " tB=" + tb
+                                + " beta=" + beta, get(fast, fc), get(ref, rc));
+                    }
+                }
+            }
+        }
+    }
+
+    @Test void gramAndBackward() {
+        int[][] sizes = {{1, 1}, {3, 1073}, {4, 37}, {9, 63}, {64, 256}, {33, 17}, {128, 100}};
+        for (int[] s : sizes) {
+            int c = s[0], hw = s[1];
+            float scale = 1f / (c * hw);
+            float[] f = random(c * hw), dG = random(c * c), d0 = random(c * hw);
+            Buffer fg = fast.allocate(c * c), rg = ref.allocate(c * c);
+            fast.upload(fg, random(c * c));
+            fast.gram(fg, put(fast, f), c, hw, scale);
+            ref.gram(rg, put(ref, f), c, hw, scale);
+            Tolerance.KERNEL_F32.assertClose("gram c=" + c + " hw=" + hw, get(fast, fg), get(ref, rg));
+            Buffer fd = put(fast, d0), rd = put(ref, d0);
+            fast.gramBackward(fd, put(fast, dG), put(fast, f), c, hw, scale);
+            ref.gramBackward(rd, put(ref, dG), put(ref, f), c, hw, scale);
+            Tolerance.KERNEL_F32.assertClose("gramBackward c=" + c + " hw=" + hw, get(fast, fd), get(ref, rd));
+        }
+    }
+
+    @Test void reductionsAndElementwise() {
+        for (int n : new int[] {1, 7, 8, 9, 63, 1000, 100003}) {
+            float[] a = random(n), b = random(n), o = random(n);
+            new Tolerance("double reduction", 1e-9, 1e-6).assertClose("sumSquaredDifference n=" + n,
+                    fast.sumSquaredDifference(put(fast, a), put(fast, b), n), ref.sumSquaredDifference(put(ref, a), put(ref, b), n));
+            new Tolerance("double reduction", 1e-9, 1e-6).assertClose("sumAbs n=" + n,
+                    fast.sumAbs(put(fast, a), n), ref.sumAbs(put(ref, a), n));
+            Buffer fo = put(fast, o), ro = put(ref, o);
+            fast.addScaledDifference(fo, put(fast, a), put(fast, b), 0.25f, n);
+            ref.addScaledDifference(ro, put(ref, a), put(ref, b), 0.25f, n);
+            Tolerance.KERNEL_F32.assertClose("addScaledDifference n=" + n, get(fast, fo), get(ref, ro));
+            fast.addScaled(fo, put(fast, a), -3f, n);
+            ref.addScaled(ro, put(ref, a), -3f, n);
+            Tolerance.KERNEL_F32.assertClose("addScaled n=" + n, get(fast, fo), get(ref, ro));
+        }
+    }
+
+    @Test void zeroAndCopy() {
+        float[] a = random(333);
+        Buffer x = put(fast, a), y = fast.allocate(333);
+        fast.copy(y, x);
+        Tolerance.KERNEL_F32.assertClose("copy", get(fast, y), a);
+        fast.zero(y);
+        Tolerance.KERNEL_F32.assertClose("zero", get(fast, y), new float[333]);
+    }
+}
