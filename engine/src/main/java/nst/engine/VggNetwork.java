@@ -1,0 +1,207 @@
+package nst.engine;
+
+import nst.kernels.Backend;
+import nst.kernels.Buffer;
+import nst.kernels.ConvShape;
+import nst.kernels.PoolShape;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A VGG network on a backend: conv weights uploaded once, then {@link Plan}s per image size that own
+ * every activation and gradient buffer, so an optimisation allocates nothing per evaluation.
+ * Leaves out weight gradients (style transfer only needs d loss / d image) and batching.
+ */
+public final class VggNetwork implements AutoCloseable {
+    private final Backend backend;
+    private final VggSpec spec;
+    private final VggWeights weights;
+    private final Pooling pooling;
+    /** Device copies of each conv's weight (O, I, 3, 3) and bias (O), by layer index; null for other layers. */
+    private final Buffer[] weight, bias;
+
+    public VggNetwork(Backend backend, VggWeights weights, Pooling pooling) {
+        this.backend = backend;
+        this.spec = weights.spec();
+        this.weights = weights;
+        this.pooling = pooling;
+        int n = spec.layers().size();
+        weight = new Buffer[n];
+        bias = new Buffer[n];
+    }
+
+    public VggSpec spec() { return spec; }
+    public Backend backend() { return backend; }
+    public Pooling pooling() { return pooling; }
+    public Preprocess preprocess() { return weights.preprocess(); }
+    public VggWeights weights() { return weights; }
+
+    /** Uploads the conv parameters of layers 0..last that are not on the backend yet. */
+    private void upload(int last) {
+        if (!weights.covers(last))
+            throw new WeightsException("weights (" + weights.source() + ") do not include every layer up to " + spec.layers().get(last).name());
+        for (int i = 0; i <= last; i++) {
+            VggSpec.Layer l = spec.layers().get(i);
+            if (l.kind() != VggSpec.Kind.CONV || weight[i] != null) continue;
+            VggWeights.Conv c = weights.conv(l.name());
+            weight[i] = backend.allocate(c.weight().length);
+            backend.upload(weight[i], c.weight());
+            bias[i] = backend.allocate(c.bias().length);
+            backend.upload(bias[i], c.bias());
+        }
+    }
+
+    /**
+     * Buffers for one image size, cut after layer {@code last}. Layers in {@code taps} keep their own
+     * output buffer (a ReLU after an untapped conv runs in place on the conv's output).
+     */
+    public Plan plan(int height, int width, int last, Set<Integer> taps) {
+        upload(last);
+        return new Plan(height, width, last, taps);
+    }
+
+    /** Receives d loss / d (output of layer l) during backward: adds into {@code grad}. */
+    @FunctionalInterface
+    public interface GradientSource {
+        void addGradient(int layer, Buffer grad);
+    }
+
+    /** Activation and gradient buffers for one (H, W), planned once. */
+    public final class Plan implements AutoCloseable {
+        public final int height, width, last;
+        /** The preprocessed image (3, H, W). */
+        public final Buffer input;
+        /** act[l]: output of layer l, (C_l, H_l, W_l); a ReLU after an untapped conv shares the conv's buffer. */
+        private final Buffer[] act;
+        /** Per layer output shape. */
+        private final int[] c, h, w;
+        /** Ping-pong gradient buffers, each as large as the largest activation. */
+        private final Buffer gradA, gradB;
+        /** d loss / d input (3, H, W), written by the first conv's backward. */
+        private final Buffer gradInput;
+        private final List<Buffer> owned = new ArrayList<>();
+
+        private Plan(int height, int width, int last, Set<Integer> taps) {
+            if (last < 0 || last >= spec.layers().size()) throw new IllegalArgumentException("layer index " + last);
+            this.height = height;
+            this.width = width;
+            this.last = last;
+            c = new int[last + 1];
+            h = new int[last + 1];
+            w = new int[last + 1];
+            int ch = 3, hh = height, ww = width, max = 3 * height * width;
+            for (int i = 0; i <= last; i++) {
+                VggSpec.Layer l = spec.layers().get(i);
+                if (l.kind() == VggSpec.Kind.CONV) ch = l.outChannels();
+                if (l.kind() == VggSpec.Kind.POOL) {
+                    if (hh < 2 || ww < 2)
+                        throw new NstException("image " + width + "x" + height + " is too small for layer " + l.name()
+                                + ": it reaches " + ww + "x" + hh + " before that pooling layer; use a larger size or shallower layers");
+                    hh /= 2;
+                    ww /= 2;
+                }
+                c[i] = ch;
+                h[i] = hh;
+                w[i] = ww;
+                max = Math.max(max, ch * hh * ww);
+            }
+            input = own(3 * height * width);
+            act = new Buffer[last + 1];
+            for (int i = 0; i <= last; i++) {
+                VggSpec.Layer l = spec.layers().get(i);
+                boolean inPlace = l.kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
+                act[i] = inPlace ? act[i - 1] : own(size(i));
+            }
+            gradA = own(max);
+            gradB = own(max);
+            gradInput = own(3 * height * width);
+        }
+
+        private Buffer own(int n) {
+            Buffer b = backend.allocate(n);
+            owned.add(b);
+            return b;
+        }
+
+        public int channels(int layer) { return c[layer]; }
+        public int height(int layer) { return h[layer]; }
+        public int width(int layer) { return w[layer]; }
+        public int size(int layer) { return c[layer] * h[layer] * w[layer]; }
+        /** Output of layer {@code layer} after {@link #forward()}. */
+        public Buffer activation(int layer) { return act[layer]; }
+
+        private int inC(int i) { return i == 0 ? 3 : c[i - 1]; }
+        private int inH(int i) { return i == 0 ? height : h[i - 1]; }
+        private int inW(int i) { return i == 0 ? width : w[i - 1]; }
+        private Buffer in(int i) { return i == 0 ? input : act[i - 1]; }
+
+        private ConvShape convShape(int i) { return ConvShape.vgg3x3(inC(i), c[i], inH(i), inW(i)); }
+        private PoolShape poolShape(int i) { return new PoolShape(inC(i), inH(i), inW(i), 2, 2); }
+
+        /** Runs layers 0..last on {@link #input}. */
+        public void forward() {
+            for (int i = 0; i <= last; i++) {
+                switch (spec.layers().get(i).kind()) {
+                    case CONV -> backend.conv2dForward(act[i], in(i), weight[i], bias[i], convShape(i));
+                    case RELU -> backend.reluForward(act[i], in(i), size(i));
+                    case POOL -> {
+                        if (pooling == Pooling.MAX) backend.maxPoolForward(act[i], in(i), poolShape(i));
+                        else backend.avgPoolForward(act[i], in(i), poolShape(i));
+                    }
+                }
+            }
+        }
+
+        /**
+         * Backpropagates from layer {@code last} to the input. {@code source} adds each tapped layer's
+         * loss gradient when backward reaches that layer's output. Returns d loss / d input (3, H, W),
+         * valid until the next call.
+         */
+        public Buffer backward(GradientSource source) {
+            Buffer cur = gradA, prev = gradB;
+            backend.zero(cur);
+            source.addGradient(last, cur);
+            for (int i = last; i >= 0; i--) {
+                if (i == 0) prev = gradInput;
+                backend.zero(prev);
+                switch (spec.layers().get(i).kind()) {
+                    case CONV -> backend.conv2dBackwardData(prev, cur, weight[i], convShape(i));
+                    case RELU -> backend.reluBackward(prev, cur, act[i], size(i));
+                    case POOL -> {
+                        if (pooling == Pooling.MAX) backend.maxPoolBackward(prev, cur, in(i), poolShape(i));
+                        else backend.avgPoolBackward(prev, cur, poolShape(i));
+                    }
+                }
+                if (i > 0) source.addGradient(i - 1, prev);
+                Buffer t = cur;
+                cur = prev;
+                prev = t;
+            }
+            return gradInput;
+        }
+
+        /** Bytes held by this plan's buffers (4 per float). */
+        public long bytes() {
+            long n = 0;
+            for (Buffer b : owned) n += 4L * b.length();
+            return n;
+        }
+
+        @Override
+        public void close() {
+            for (Buffer b : owned) b.close();
+            owned.clear();
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = 0; i < weight.length; i++) {
+            if (weight[i] != null) weight[i].close();
+            if (bias[i] != null) bias[i].close();
+            weight[i] = bias[i] = null;
+        }
+    }
+}

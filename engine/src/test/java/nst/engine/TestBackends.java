@@ -1,0 +1,31 @@
+package nst.engine;
+
+import nst.kernels.Backend;
+import nst.kernels.BackendProvider;
+import nst.kernels.Backends;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Which backends the engine suite runs on: system property {@code nst.test.backends} (comma-separated,
+ * e.g. "scalar,simd,opencl"), else every provider on the class path that is available here.
+ */
+public final class TestBackends {
+    private TestBackends() {}
+
+    public static List<String> names() {
+        String prop = System.getProperty("nst.test.backends");
+        List<String> out = new ArrayList<>();
+        if (prop != null && !prop.isBlank()) {
+            for (String s : prop.split(",")) if (!s.isBlank()) out.add(s.trim());
+            return out;
+        }
+        for (BackendProvider p : Backends.providers()) if (p.unavailableReason() == null) out.add(p.name());
+        return out;
+    }
+
+    public static Backend create(String name) {
+        return Backends.create(name, 0, null);
+    }
+}
