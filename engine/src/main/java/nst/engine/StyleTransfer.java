@@ -157,7 +157,7 @@ public final class StyleTransfer {
         long t0 = System.nanoTime();
         int[] iteration = {0};
         l.started(backendName, w, h);
-        nst.engine.optim.Objective f = (xx, grad) -> {
+        nst.engine.optim.DifferentiableFunction f = (xx, grad) -> {
             if (cancel.isCancelled()) throw new Cancelled();
             LossTerms t = objective.evaluate(xx, grad);
             Evaluation e = new Evaluation(iteration[0], history.size(), (System.nanoTime() - t0) / 1e9, t);
@@ -168,7 +168,10 @@ public final class StyleTransfer {
                         + " try smaller weights or learning rate", t.total(), iteration[0], t.content(), t.style(), t.tv()), null);
             return t.total();
         };
-        Optimizer opt = o.optimizer().equals("adam") ? new Adam(o.learningRate()) : new Lbfgs(o.learningRate(), o.history());
+        // torch stops L-BFGS after 1.25 × max_iter evaluations; a user who asks for N iterations expects N,
+        // so the budget here is 2 × N evaluations (line searches rarely need more than one).
+        Optimizer opt = o.optimizer().equals("adam") ? new Adam(o.learningRate())
+                : new Lbfgs(o.learningRate(), o.history(), 1e-7, 1e-9, 2 * Math.max(1, o.iterations()));
         boolean cancelled = false;
         try {
             if (o.iterations() == 0) {

@@ -33,25 +33,27 @@ public final class ScalarBackend implements Backend {
         float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB), w = HeapBuffer.of(weightB);
         float[] bias = biasB == null ? null : HeapBuffer.of(biasB);
         int oh = s.outH(), ow = s.outW();
+        double[] acc = new double[oh * ow];           // (outH, outW) sums of one output channel, in double
         for (int o = 0; o < s.outC(); o++) {
-            for (int y = 0; y < oh; y++) {
-                for (int x = 0; x < ow; x++) {
-                    double sum = bias == null ? 0 : bias[o];
-                    for (int i = 0; i < s.inC(); i++) {
-                        for (int ky = 0; ky < s.kH(); ky++) {
+            java.util.Arrays.fill(acc, bias == null ? 0 : bias[o]);
+            // out[o,y,x] += weight[o,i,ky,kx] · in[i, y·sh − ph + ky, x·sw − pw + kx], one tap at a time
+            for (int i = 0; i < s.inC(); i++) {
+                for (int ky = 0; ky < s.kH(); ky++) {
+                    for (int kx = 0; kx < s.kW(); kx++) {
+                        double wv = w[((o * s.inC() + i) * s.kH() + ky) * s.kW() + kx];
+                        for (int y = 0; y < oh; y++) {
                             int iy = y * s.strideH() - s.padH() + ky;
                             if (iy < 0 || iy >= s.inH()) continue;
-                            for (int kx = 0; kx < s.kW(); kx++) {
+                            int inRow = (i * s.inH() + iy) * s.inW();
+                            for (int x = 0; x < ow; x++) {
                                 int ix = x * s.strideW() - s.padW() + kx;
-                                if (ix < 0 || ix >= s.inW()) continue;
-                                sum += (double) w[((o * s.inC() + i) * s.kH() + ky) * s.kW() + kx]
-                                        * in[(i * s.inH() + iy) * s.inW() + ix];
+                                if (ix >= 0 && ix < s.inW()) acc[y * ow + x] += wv * in[inRow + ix];
                             }
                         }
                     }
-                    out[(o * oh + y) * ow + x] = (float) sum;
                 }
             }
+            for (int j = 0; j < oh * ow; j++) out[o * oh * ow + j] = (float) acc[j];
         }
     }
 
@@ -59,30 +61,27 @@ public final class ScalarBackend implements Backend {
     public void conv2dBackwardData(Buffer dInB, Buffer dOutB, Buffer weightB, ConvShape s) {
         float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), w = HeapBuffer.of(weightB);
         int oh = s.outH(), ow = s.outW();
-        // Gather form: each input pixel sums over the outputs whose window covers it.
+        double[] acc = new double[s.inH() * s.inW()];  // (inH, inW) gradient of one input channel, in double
         for (int i = 0; i < s.inC(); i++) {
-            for (int iy = 0; iy < s.inH(); iy++) {
-                for (int ix = 0; ix < s.inW(); ix++) {
-                    double sum = 0;
-                    for (int o = 0; o < s.outC(); o++) {
-                        for (int ky = 0; ky < s.kH(); ky++) {
-                            int ty = iy + s.padH() - ky;          // = y·strideH
-                            if (ty < 0 || ty % s.strideH() != 0) continue;
-                            int y = ty / s.strideH();
-                            if (y >= oh) continue;
-                            for (int kx = 0; kx < s.kW(); kx++) {
-                                int tx = ix + s.padW() - kx;      // = x·strideW
-                                if (tx < 0 || tx % s.strideW() != 0) continue;
-                                int x = tx / s.strideW();
-                                if (x >= ow) continue;
-                                sum += (double) w[((o * s.inC() + i) * s.kH() + ky) * s.kW() + kx]
-                                        * dOut[(o * oh + y) * ow + x];
+            java.util.Arrays.fill(acc, 0);
+            // dIn[i, y·sh − ph + ky, x·sw − pw + kx] += weight[o,i,ky,kx] · dOut[o,y,x]: forward's taps, transposed
+            for (int o = 0; o < s.outC(); o++) {
+                for (int ky = 0; ky < s.kH(); ky++) {
+                    for (int kx = 0; kx < s.kW(); kx++) {
+                        double wv = w[((o * s.inC() + i) * s.kH() + ky) * s.kW() + kx];
+                        for (int y = 0; y < oh; y++) {
+                            int iy = y * s.strideH() - s.padH() + ky;
+                            if (iy < 0 || iy >= s.inH()) continue;
+                            int outRow = (o * oh + y) * ow;
+                            for (int x = 0; x < ow; x++) {
+                                int ix = x * s.strideW() - s.padW() + kx;
+                                if (ix >= 0 && ix < s.inW()) acc[iy * s.inW() + ix] += wv * dOut[outRow + x];
                             }
                         }
                     }
-                    dIn[(i * s.inH() + iy) * s.inW() + ix] += (float) sum;
                 }
             }
+            for (int j = 0; j < acc.length; j++) dIn[i * acc.length + j] += (float) acc[j];
         }
     }
 

@@ -20,7 +20,7 @@ public final class Adam implements Optimizer {
     @Override public String name() { return "adam"; }
 
     @Override
-    public int minimize(float[] x, Objective f, int iterations, IterationListener listener) {
+    public int minimize(float[] x, DifferentiableFunction f, int iterations, IterationListener listener) {
         int n = x.length;
         float[] g = new float[n], m = new float[n], v = new float[n];   // gradient, first and second moments
         for (int it = 1; it <= iterations; it++) {

@@ -35,7 +35,7 @@ public final class Lbfgs implements Optimizer {
     public int evaluations() { return evaluations; }
 
     @Override
-    public int minimize(float[] x, Objective f, int maxIter, IterationListener listener) {
+    public int minimize(float[] x, DifferentiableFunction f, int maxIter, IterationListener listener) {
         final int n = x.length;
         final int maxEval = maxEvalOverride > 0 ? maxEvalOverride : maxIter * 5 / 4;
         float[] g = new float[n];              // gradient at x
@@ -131,13 +131,13 @@ public final class Lbfgs implements Optimizer {
 
     /** torch's _strong_wolfe with c1 = 1e-4, c2 = 0.9, max_ls = 25; scratch vectors supplied by the caller. */
     private final class LineSearch {
-        final Objective f;
+        final DifferentiableFunction f;
         final float[] x0, xTry, d;
         final int n;
         float[] gNew, gPrev, gLow, gHigh;
         float[] resultGrad;
 
-        LineSearch(Objective f, float[] x0, float[] xTry, float[] d, int n, float[] gNew, float[] gPrev, float[] gLow, float[] gHigh) {
+        LineSearch(DifferentiableFunction f, float[] x0, float[] xTry, float[] d, int n, float[] gNew, float[] gPrev, float[] gLow, float[] gHigh) {
             this.f = f;
             this.x0 = x0;
             this.xTry = xTry;

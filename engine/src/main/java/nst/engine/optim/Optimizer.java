@@ -13,7 +13,7 @@ public interface Optimizer {
     }
 
     /** Runs up to {@code iterations} iterations from x (updated in place); returns iterations done. */
-    int minimize(float[] x, Objective f, int iterations, IterationListener listener);
+    int minimize(float[] x, DifferentiableFunction f, int iterations, IterationListener listener);
 
     String name();
 }

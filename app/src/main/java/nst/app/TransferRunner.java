@@ -1,0 +1,195 @@
+package nst.app;
+
+import nst.engine.AtomicFiles;
+import nst.engine.Image;
+import nst.engine.Images;
+import nst.engine.LossTerms;
+import nst.engine.NstException;
+import nst.engine.StyleOptions;
+import nst.engine.StyleTransfer;
+
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Runs one transfer for the command line: reads the images, checks the outputs can be written before
+ * any work, shows progress on stderr, writes the loss log, intermediates and the result (each through a
+ * temporary file and a rename). On Ctrl-C or a non-finite loss, the last good image is still written.
+ */
+final class TransferRunner {
+    private final PrintStream err = System.err;
+
+    int run(Path contentPath, List<Path> stylePaths, Path out, TransferOptions opts) throws IOException {
+        return run(Images.read(contentPath), readAll(stylePaths), out, opts, contentPath.getFileName() + " in the style of "
+                + String.join(", ", stylePaths.stream().map(p -> p.getFileName().toString()).toList()));
+    }
+
+    static List<Image> readAll(List<Path> paths) {
+        List<Image> l = new ArrayList<>();
+        for (Path p : paths) l.add(Images.read(p));
+        return l;
+    }
+
+    int run(Image content, List<Image> styles, Path out, TransferOptions opts, String what) throws IOException {
+        if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png"))
+            throw new NstException("--out: " + out + " must end in .png (nst writes PNG)");
+        StyleOptions o = opts.toOptions(content, styles);
+        AtomicFiles.checkWritable(out);
+        if (opts.lossLog != null) AtomicFiles.checkWritable(opts.lossLog);
+
+        StyleTransfer st = new StyleTransfer(msg -> err.println("nst: " + msg));
+        StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
+        Thread hook = new Thread(cancel::cancel, "nst-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        Progress progress = new Progress(err, opts.quiet, o.iterations());
+        LossLog log = opts.lossLog == null ? null : new LossLog(opts.lossLog);
+        StyleTransfer.Result result;
+        try {
+            result = st.run(o, new StyleTransfer.Listener() {
+                @Override public void started(String backend, int w, int h) {
+                    if (!opts.quiet) err.printf("nst: %s, %dx%d, %s, %d iterations of %s, backend %s%n", what, w, h, o.model(),
+                            o.iterations(), o.optimizer(), backend);
+                }
+                @Override public void evaluation(StyleTransfer.Evaluation e) { if (log != null) log.row(e); }
+                @Override public void iteration(StyleTransfer.Progress p) { progress.update(p); }
+                @Override public void intermediate(int iteration, Image image) {
+                    try {
+                        Images.writePng(image, intermediatePath(out, iteration), null);
+                    } catch (IOException ex) {
+                        throw new NstException("cannot write intermediate image: " + ex.getMessage(), ex);
+                    }
+                }
+            }, cancel);
+        } catch (StyleTransfer.NonFiniteLossException e) {
+            progress.finish();
+            if (e.lastGood() != null) {
+                Images.writePng(e.lastGood().image(), out, metadata(o));
+                err.println("nst: the last good image (iteration " + e.lastGood().iterations() + ") was written to " + out);
+            }
+            throw e;
+        } finally {
+            if (log != null) log.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down: the hook has run
+            }
+        }
+        progress.finish();
+        Images.writePng(result.image(), out, metadata(o));
+        LossTerms t = result.finalTerms();
+        if (!opts.quiet) {
+            err.printf(Locale.ROOT, "nst: %s %s after %d iterations (%d evaluations) in %.1f s: loss %.4g (content %.4g, style %.4g, tv %.4g)%n",
+                    result.cancelled() ? "cancelled; wrote the last good image" : "wrote " + out, result.cancelled() ? "to " + out : "",
+                    result.iterations(), result.evaluations(), result.seconds(), t.total(), t.content(), t.style(), t.tv());
+        }
+        return result.cancelled() ? 130 : 0;
+    }
+
+    static Path intermediatePath(Path out, int iteration) {
+        String name = out.getFileName().toString();
+        String stem = name.substring(0, name.length() - 4);
+        return out.resolveSibling(String.format("%s_%04d.png", stem, iteration));
+    }
+
+    /** The options as PNG tEXt entries, so a result says how it was made. */
+    static Map<String, String> metadata(StyleOptions o) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("Software", "nst (pure-Java neural style transfer)");
+        m.put("nst:seed", Long.toString(o.seed()));
+        m.put("nst:options", String.format(Locale.ROOT,
+                "--size %d --model %s --pooling %s --weights %s --iterations %d --optimizer %s --learning-rate %s --history %d "
+                        + "--content-weight %s --style-weight %s --tv-weight %s --content-layers %s --style-layers %s --init %s --seed %d",
+                o.size(), o.model(), o.pooling().name().toLowerCase(Locale.ROOT), o.weights(), o.iterations(), o.optimizer(),
+                o.learningRate(), o.history(), o.contentWeight(), o.styleWeight(), o.tvWeight(),
+                nst.engine.LayerWeight.format(o.contentLayers()), nst.engine.LayerWeight.format(o.styleLayers()),
+                o.init().name().toLowerCase(Locale.ROOT), o.seed()));
+        return m;
+    }
+
+    /** CSV loss log written to a temporary file and renamed over the target when closed (also after a failure). */
+    static final class LossLog implements AutoCloseable {
+        static final String HEADER = "iteration,evaluation,seconds,total,content,style,tv";
+        private final Path target, tmp;
+        private final BufferedWriter w;
+
+        LossLog(Path target) throws IOException {
+            this.target = target.toAbsolutePath();
+            this.tmp = Files.createTempFile(this.target.getParent(), "." + this.target.getFileName() + ".", ".tmp");
+            this.w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
+            w.write(HEADER);
+            w.newLine();
+        }
+
+        void row(StyleTransfer.Evaluation e) {
+            try {
+                LossTerms t = e.terms();
+                w.write(String.format(Locale.ROOT, "%d,%d,%.4f,%.9g,%.9g,%.9g,%.9g", e.iteration(), e.evaluation(), e.seconds(),
+                        t.total(), t.content(), t.style(), t.tv()));
+                w.newLine();
+            } catch (IOException ex) {
+                throw new NstException("cannot write loss log " + target + ": " + ex.getMessage(), ex);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            w.close();
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    /** A progress bar on a terminal; plain lines (every 10 iterations and at least every 10 s) otherwise. */
+    static final class Progress {
+        private final PrintStream err;
+        private final boolean quiet, terminal;
+        private final int total;
+        private long lastLine;
+        private boolean drawn;
+
+        Progress(PrintStream err, boolean quiet, int total) {
+            this.err = err;
+            this.quiet = quiet;
+            this.total = total;
+            java.io.Console c = System.console();
+            this.terminal = c != null && c.isTerminal() && System.getenv("NST_PLAIN_PROGRESS") == null;
+        }
+
+        void update(StyleTransfer.Progress p) {
+            if (quiet) return;
+            String stats = String.format(Locale.ROOT, "iteration %d/%d  loss %.4g  %.2f s/it  ETA %s", p.iteration(), total,
+                    p.terms().total(), p.secondsPerIteration(), clock(p.etaSeconds()));
+            if (terminal) {
+                int width = 30, done = total == 0 ? width : (int) ((long) width * p.iteration() / total);
+                err.print("\r[" + "#".repeat(done) + ".".repeat(width - done) + "] " + stats + "   ");
+                drawn = true;
+            } else {
+                long now = System.nanoTime();
+                if (p.iteration() == 1 || p.iteration() % 10 == 0 || p.iteration() == total || now - lastLine > 10_000_000_000L) {
+                    err.println("nst: " + stats);
+                    lastLine = now;
+                }
+            }
+        }
+
+        void finish() {
+            if (drawn) err.println();
+            drawn = false;
+        }
+
+        static String clock(double s) {
+            long t = Math.round(s);
+            return t >= 3600 ? String.format("%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String.format("%d:%02d", t / 60, t % 60);
+        }
+    }
+}
