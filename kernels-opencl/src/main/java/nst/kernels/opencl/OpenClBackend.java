@@ -30,7 +30,7 @@ public final class OpenClBackend implements Backend {
     private static final int REDUCE_GROUP = 64, REDUCE_GROUPS = 128;
     /** Work-group shape of conv3x3_tiled and of the 16×16 matrix kernels (see conv.cl and gemm.cl). */
     private static final long[] CONV_LOCAL = {16, 8, 1}, MAT_LOCAL = {16, 16};
-    private static final int CONV_OCB = 8;
+    private static final int CONV_OCB = 16;   // = OCB in conv.cl
 
     private static final List<String> KERNELS = List.of("conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights",
             "conv2d_backward_bias", "conv3x3_tiled", "max_pool_forward", "max_pool_backward", "avg_pool_forward",
@@ -76,7 +76,9 @@ public final class OpenClBackend implements Backend {
                     throw new OpenClUnavailableException("OpenCL device " + device.name() + " runs " + name
                             + " with at most " + max + " work-items per group; this backend needs 256");
             }
-            tiledConv = cl.kernelWorkGroupSize(kernels.get("conv3x3_tiled"), device.handle()) >= 128;
+            // -Dnst.opencl.tiled=false forces the general conv kernels (to test and time them)
+            tiledConv = !"false".equals(System.getProperty("nst.opencl.tiled"))
+                    && cl.kernelWorkGroupSize(kernels.get("conv3x3_tiled"), device.handle()) >= 128;
             part = cl.createBuffer(prog.context(), (long) REDUCE_GROUPS * Double.BYTES);
         } catch (RuntimeException e) {
             kernels.values().forEach(cl::releaseKernel);
@@ -117,6 +119,15 @@ public final class OpenClBackend implements Backend {
             live.remove(this);
             cl.releaseMem(mem);
             mem = null;
+        }
+    }
+
+    /** Waits until every enqueued op has finished (for timing; download and the reductions wait by themselves). */
+    void finish() {
+        try {
+            cl.finish(queue);
+        } catch (ClException e) {
+            throw translate("finish", device.name(), e);
         }
     }
 

@@ -90,8 +90,8 @@ __kernel void conv2d_backward_bias(__global float* dBias, __global const float* 
 // flipped, transposed weights: w[base + o*sO + i*sI + ky*sKy + kx*sKx].
 #define TW 16
 #define TH 8
-#define OCB 8
-#define ICB 4
+#define OCB 16
+#define ICB 8
 
 __kernel __attribute__((reqd_work_group_size(TW, TH, 1)))
 void conv3x3_tiled(__global float* out, __global const float* in, __global const float* w,
