@@ -39,7 +39,7 @@ public final class Backends {
         List<BackendProvider> all = providers();
         if (name.equals("auto")) {
             for (BackendProvider p : all) {
-                String why = p.unavailableReason();
+                String why = p.autoSkipReason();
                 if (why == null) return p.create(device, threads);
                 if (notice != null && p.priority() > 100) notice.accept("backend " + p.name() + " skipped: " + why);
             }
@@ -56,5 +56,25 @@ public final class Backends {
         names.add("auto");
         for (BackendProvider p : all) names.add(p.name());
         throw new IllegalArgumentException("unknown backend '" + name + "'; known: " + String.join(", ", names));
+    }
+
+    /**
+     * Human-readable lines for {@code nst backends}: each provider with its priority and whether it can run here
+     * (or why not), its details (for OpenCL: platforms and devices), and what {@code auto} would choose.
+     */
+    public static List<String> report() {
+        List<String> lines = new ArrayList<>();
+        String auto = null;
+        for (BackendProvider p : providers()) {
+            String why = p.unavailableReason();
+            String autoWhy = why == null ? p.autoSkipReason() : why;
+            if (auto == null && autoWhy == null) auto = p.name();
+            String state = why != null ? "unavailable: " + why
+                    : autoWhy != null ? "available (explicit only, auto skips it: " + autoWhy + ")" : "available";
+            lines.add(String.format("%-8s priority %3d  %s", p.name(), p.priority(), state));
+            for (String d : p.details()) lines.add("    " + d);
+        }
+        lines.add("auto -> " + (auto == null ? "(none)" : auto));
+        return lines;
     }
 }

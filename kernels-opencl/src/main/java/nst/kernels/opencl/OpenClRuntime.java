@@ -1,0 +1,155 @@
+package nst.kernels.opencl;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The process-wide OpenCL state: the loaded bindings, the flat device list over all platforms, and per device
+ * one context with the backend's program built once (the program cache; kept until the JVM exits, so the
+ * driver compiles each device's kernels once per process). Leaves out an on-disk binary cache: drivers keep
+ * their own (PoCL: ~/.cache/pocl, NVIDIA: ~/.nv/ComputeCache).
+ */
+final class OpenClRuntime {
+
+    /** The kernel sources, concatenated in this order into one program. */
+    static final List<String> SOURCES = List.of("conv.cl", "pool.cl", "gemm.cl", "elementwise.cl");
+
+    /** Test hook: the loader library to open (a bogus name simulates a machine without OpenCL). Call {@link #reset} after changing it. */
+    static volatile String libraryName = System.getProperty("nst.opencl.library", Cl.DEFAULT_LIBRARY);
+
+    private static OpenClRuntime instance;
+    private static OpenClUnavailableException failure;
+
+    final Cl cl;
+    final List<ClDevice> devices;
+    /** Lines about platforms that could not be enumerated (a broken ICD must not hide the others). */
+    final List<String> problems;
+    private final Map<Integer, DeviceProgram> programs = new HashMap<>();
+
+    /** A device's context and its built program, shared by every backend instance on that device. */
+    record DeviceProgram(ClDevice device, MemorySegment context, MemorySegment program) {}
+
+    private OpenClRuntime(Cl cl) {
+        this.cl = cl;
+        List<ClDevice> list = new ArrayList<>();
+        List<String> bad = new ArrayList<>();
+        MemorySegment[] platforms = cl.platforms();
+        for (int p = 0; p < platforms.length; p++) {
+            try {
+                String pName = cl.platformInfo(platforms[p], Cl.CL_PLATFORM_NAME);
+                String pVersion = cl.platformInfo(platforms[p], Cl.CL_PLATFORM_VERSION);
+                for (MemorySegment d : cl.devices(platforms[p])) {
+                    String ext = cl.deviceString(d, Cl.CL_DEVICE_EXTENSIONS);
+                    list.add(new ClDevice(list.size(), pName, pVersion, cl.deviceString(d, Cl.CL_DEVICE_NAME),
+                            cl.deviceNumber(d, Cl.CL_DEVICE_TYPE, 8), cl.deviceNumber(d, Cl.CL_DEVICE_GLOBAL_MEM_SIZE, 8),
+                            cl.deviceNumber(d, Cl.CL_DEVICE_MAX_MEM_ALLOC_SIZE, 8),
+                            (int) cl.deviceNumber(d, Cl.CL_DEVICE_MAX_COMPUTE_UNITS, 4),
+                            cl.deviceNumber(d, Cl.CL_DEVICE_MAX_WORK_GROUP_SIZE, 8),
+                            cl.deviceString(d, Cl.CL_DEVICE_VERSION), ext.contains("cl_khr_fp64"), platforms[p], d));
+                }
+            } catch (ClException e) {
+                bad.add("platform " + p + " skipped: " + e.getMessage());
+            }
+        }
+        this.devices = List.copyOf(list);
+        this.problems = List.copyOf(bad);
+    }
+
+    /**
+     * The runtime for {@link #libraryName}, loaded on first use.
+     *
+     * @throws OpenClUnavailableException when the loader library is missing (the message says what to install)
+     */
+    static synchronized OpenClRuntime get() {
+        if (instance != null) return instance;
+        if (failure != null) throw failure;
+        try {
+            instance = new OpenClRuntime(Cl.load(libraryName));
+            return instance;
+        } catch (OpenClUnavailableException e) {
+            failure = e;
+            throw e;
+        } catch (ClException e) {
+            failure = new OpenClUnavailableException("OpenCL platforms could not be listed: " + e.getMessage());
+            throw failure;
+        }
+    }
+
+    /** Test hook: forget the loaded state so the next {@link #get} reloads {@link #libraryName}. Contexts stay alive. */
+    static synchronized void reset() {
+        instance = null;
+        failure = null;
+    }
+
+    /** Why no backend can be created even though the loader is present; null when there is a device. */
+    String noDeviceReason() {
+        if (!devices.isEmpty()) return null;
+        return "the OpenCL loader " + cl.library + " found no device (no ICD installed or no driver loaded"
+                + (problems.isEmpty() ? "" : "; " + String.join("; ", problems))
+                + "); install a driver such as pocl-opencl-icd (CPU) or your GPU vendor's OpenCL ICD";
+    }
+
+    /** Context and program for {@code d}, created and built on first use. */
+    synchronized DeviceProgram program(ClDevice d) {
+        DeviceProgram p = programs.get(d.index());
+        if (p != null) return p;
+        MemorySegment context = cl.createContext(d.platform(), d.handle());
+        MemorySegment program = build(context, d, source(), options(d));
+        p = new DeviceProgram(d, context, program);
+        programs.put(d.index(), p);
+        return p;
+    }
+
+    /** Build options: OpenCL C 1.2, and NST_FP64 when the device has double precision (reduction partials). */
+    static String options(ClDevice d) {
+        return "-cl-std=CL1.2" + (d.fp64() ? " -DNST_FP64=1" : "");
+    }
+
+    /**
+     * Compiles {@code source} for {@code d} in {@code context}.
+     *
+     * @throws ClException with the driver's build log in the message when the build fails
+     */
+    MemorySegment build(MemorySegment context, ClDevice d, String source, String options) {
+        MemorySegment program = cl.createProgram(context, source);
+        int code = cl.build(program, d.handle(), options);
+        if (code != 0) {
+            String log;
+            try {
+                log = cl.buildLog(program, d.handle());
+            } catch (ClException e) {
+                log = "(no build log: " + e.getMessage() + ")";
+            }
+            cl.releaseProgram(program);
+            throw new ClException("clBuildProgram", code, "clBuildProgram failed: " + Cl.errorName(code) + " on " + d.name()
+                    + " with options '" + options + "'; build log:\n" + log);
+        }
+        return program;
+    }
+
+    /** Test hook: builds {@code source} in {@code d}'s context and releases it again. */
+    void compileForTest(ClDevice d, String source) {
+        cl.releaseProgram(build(program(d).context(), d, source, options(d)));
+    }
+
+    /** The concatenated OpenCL C sources from this package's resources. */
+    static String source() {
+        StringBuilder sb = new StringBuilder();
+        for (String name : SOURCES) {
+            try (InputStream in = OpenClRuntime.class.getResourceAsStream(name)) {
+                if (in == null) throw new IllegalStateException("kernel source " + name + " missing from the jar");
+                sb.append("// ---- ").append(name).append('\n')
+                        .append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot read kernel source " + name, e);
+            }
+        }
+        return sb.toString();
+    }
+}
