@@ -1,6 +1,5 @@
 package nst.app;
 
-import nst.kernels.BackendProvider;
 import nst.kernels.Backends;
 import picocli.CommandLine.Command;
 
@@ -11,10 +10,7 @@ import java.util.concurrent.Callable;
 final class BackendsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
-        for (BackendProvider p : Backends.providers()) {
-            String why = p.unavailableReason();
-            System.out.printf("%-8s priority %3d  %s%n", p.name(), p.priority(), why == null ? "available" : "unavailable: " + why);
-        }
+        Backends.report().forEach(System.out::println);
         return 0;
     }
 }
