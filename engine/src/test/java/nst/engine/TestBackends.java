@@ -9,7 +9,8 @@ import java.util.List;
 
 /**
  * Which backends the engine suite runs on: system property {@code nst.test.backends} (comma-separated,
- * e.g. "scalar,simd,opencl"), else every provider on the class path that is available here.
+ * e.g. "scalar,simd,opencl"), else every provider on the class path that is available here (and opencl
+ * always when NST_REQUIRE_OPENCL=true).
  */
 public final class TestBackends {
     private TestBackends() {}
@@ -22,6 +23,8 @@ public final class TestBackends {
             return out;
         }
         for (BackendProvider p : Backends.providers()) if (p.unavailableReason() == null) out.add(p.name());
+        // CI installs PoCL and sets NST_REQUIRE_OPENCL=true: then a missing OpenCL backend fails the suite.
+        if ("true".equals(System.getenv("NST_REQUIRE_OPENCL")) && !out.contains("opencl")) out.add("opencl");
         return out;
     }
 

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Skip-or-fail for tests that need a real OpenCL device: they skip (with the reason) when there is no loader or
- * device, unless {@code -Dnst.require.opencl=true} (CI, after installing PoCL), where absence is a failure.
+ * device, unless {@code -Dnst.require.opencl=true} or {@code NST_REQUIRE_OPENCL=true} (CI, after installing PoCL), where absence is a failure.
  * {@code -Dnst.opencl.device=N} picks the device; default: first GPU, else first device.
  */
 final class OpenClTestSupport {
     private OpenClTestSupport() {}
 
-    static final boolean REQUIRED = Boolean.getBoolean("nst.require.opencl");
+    static final boolean REQUIRED = Boolean.getBoolean("nst.require.opencl") || "true".equals(System.getenv("NST_REQUIRE_OPENCL"));
 
     /** The runtime with at least one device, or the test is skipped (or fails when OpenCL is required). */
     static OpenClRuntime runtimeOrSkip() {
