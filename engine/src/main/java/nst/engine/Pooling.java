@@ -10,7 +10,7 @@ public enum Pooling {
         return switch (s == null ? "" : s.toLowerCase(Locale.ROOT)) {
             case "max" -> MAX;
             case "avg", "average" -> AVG;
-            default -> throw new NstException("unknown pooling '" + s + "'; known: max, avg");
+            default -> throw new NstException("--pooling: unknown value '" + s + "'; known: max, avg");
         };
     }
 }

@@ -128,7 +128,13 @@ public final class StyleTransfer {
     public Result run(StyleOptions o, Listener listener, Cancellation cancel) {
         o.validate();
         VggWeights weights = resolveWeights(o);
-        try (Backend backend = Backends.create(o.backend(), o.threads(), notices)) {
+        Backend backend;
+        try {
+            backend = Backends.create(o.backend(), o.threads(), notices);
+        } catch (IllegalArgumentException e) {
+            throw new NstException("--backend: " + e.getMessage(), e);
+        }
+        try (backend) {
             return run(o, weights, backend, listener, cancel);
         }
     }

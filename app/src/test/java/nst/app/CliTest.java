@@ -1,0 +1,171 @@
+package nst.app;
+
+import nst.engine.Images;
+import nst.engine.Preprocess;
+import nst.engine.VggSpec;
+import nst.engine.VggWeights;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The command line end to end on tiny images: outputs, loss log, and every kind of bad input. */
+class CliTest {
+    @TempDir Path dir;
+
+    record Run(int code, String err) {}
+
+    Run nst(String... args) {
+        java.io.PrintStream oldErr = System.err;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        try {
+            CommandLine cl = Main.commandLine();       // created after the redirect: picocli's err is System.err
+            int code = cl.execute(args);
+            cl.getErr().flush();
+            Run r = new Run(code, captured.toString());
+            System.out.println("nst " + String.join(" ", args) + "\n  exit " + code + "\n  " + r.err.replace("\n", "\n  "));
+            return r;
+        } finally {
+            System.setErr(oldErr);
+        }
+    }
+
+    Path example(String name) throws Exception {
+        Path p = dir.resolve(name);
+        try (var in = getClass().getResourceAsStream("/nst/examples/" + name)) {
+            Files.copy(in, p, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        return p;
+    }
+
+    /** A narrow VGG19 so the CLI runs in well under a second per evaluation. */
+    Path narrowWeights() throws Exception {
+        Path p = dir.resolve("narrow.safetensors");
+        VggWeights.random(VggSpec.vgg19().withWidths(4, 6, 8, 8, 8), 3, Preprocess.TORCHVISION).save(p);
+        return p;
+    }
+
+    List<String> base(Path out) throws Exception {
+        return new ArrayList<>(List.of("stylize", "--content", example("tubingen.jpg").toString(), "--style", example("starry_night.jpg").toString(),
+                "--out", out.toString(), "--size", "48", "--iterations", "3", "--weights", narrowWeights().toString(), "--backend", "scalar"));
+    }
+
+    @Test void stylizeWritesImageLogAndIntermediates() throws Exception {
+        Path out = dir.resolve("res/out.png"), log = dir.resolve("res/loss.csv");
+        List<String> args = base(out);
+        args.addAll(List.of("--loss-log", log.toString(), "--save-every", "1", "--style", example("the_scream.jpg").toString(), "--style-blend", "3,1"));
+        Run r = nst(args.toArray(String[]::new));
+        assertEquals(0, r.code, r.err);
+        var im = Images.read(out);
+        assertEquals(48, im.width());
+        assertEquals(36, im.height());
+        assertTrue(Images.readPngText(out).get("nst:options").contains("--size 48"));
+        assertTrue(Files.exists(dir.resolve("res/out_0001.png")) && Files.exists(dir.resolve("res/out_0002.png")));
+        List<String> lines = Files.readAllLines(log);
+        assertEquals("iteration,evaluation,seconds,total,content,style,tv", lines.get(0));
+        assertTrue(lines.size() >= 4, lines.toString());
+        String[] first = lines.get(1).split(",");
+        assertEquals("0", first[0]);
+        assertEquals("0", first[1]);
+        for (int i = 1; i < lines.size(); i++) {
+            String[] f = lines.get(i).split(",");
+            assertEquals(7, f.length);
+            assertEquals(Double.parseDouble(f[3]), Double.parseDouble(f[4]) + Double.parseDouble(f[5]) + Double.parseDouble(f[6]),
+                    1e-6 * Math.abs(Double.parseDouble(f[3])), "total = content + style + tv in " + lines.get(i));
+            assertEquals(i - 1, Integer.parseInt(f[1]));
+        }
+        assertTrue(r.err.contains("iteration 3/3"), r.err);
+        try (var s = Files.list(dir.resolve("res"))) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary files left");
+        }
+    }
+
+    @Test void missingContentFile() throws Exception {
+        List<String> args = base(dir.resolve("o.png"));
+        args.set(2, dir.resolve("absent.jpg").toString());
+        Run r = nst(args.toArray(String[]::new));
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("image file not found") && r.err.contains("absent.jpg"), r.err);
+    }
+
+    @Test void styleFileThatIsNotAnImage() throws Exception {
+        Path txt = Files.writeString(dir.resolve("style.jpg"), "plain text");
+        List<String> args = base(dir.resolve("o.png"));
+        args.set(4, txt.toString());
+        Run r = nst(args.toArray(String[]::new));
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("style.jpg") && r.err.contains("not an image"), r.err);
+    }
+
+    @Test void unknownLayerListsValidOnes() throws Exception {
+        List<String> args = base(dir.resolve("o.png"));
+        args.addAll(List.of("--style-layers", "relu1_1,relu6_1"));
+        Run r = nst(args.toArray(String[]::new));
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("--style-layers: unknown layer 'relu6_1'") && r.err.contains("valid layers: conv1_1,relu1_1"), r.err);
+    }
+
+    @Test void badOptionValues() throws Exception {
+        for (String[] bad : new String[][] {{"--pooling", "median"}, {"--optimizer", "sgd"}, {"--init", "zeros"}, {"--size", "4"}, {"--backend", "quantum"}}) {
+            List<String> args = base(dir.resolve("o.png"));
+            int at = args.indexOf(bad[0]);
+            if (at >= 0) args.set(at + 1, bad[1]);
+            else args.addAll(List.of(bad));
+            Run r = nst(args.toArray(String[]::new));
+            assertEquals(1, r.code, String.join(" ", bad) + ": " + r.err);
+            assertTrue(r.err.contains("nst: error: ") && r.err.contains(bad[1]), r.err);
+            assertTrue(r.err.contains(bad[0]), "the error names the option: " + r.err);
+        }
+        Run r = nst("stylize", "--content", "a.jpg");
+        assertEquals(2, r.code, "picocli usage errors exit 2");
+        assertTrue(r.err.contains("--style") && r.err.contains("--out"), r.err);
+    }
+
+    @Test void outputDirectoryNotWritableFailsBeforeWork() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        List<String> args = base(file.resolve("out.png"));
+        args.addAll(List.of("--loss-log", dir.resolve("loss.csv").toString()));
+        Run r = nst(args.toArray(String[]::new));
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("not writable"), r.err);
+        assertFalse(r.err.contains("iteration"), "the optimisation must not start: " + r.err);
+        assertFalse(Files.exists(dir.resolve("loss.csv")));
+    }
+
+    @Test void badWeightsFile() throws Exception {
+        Path bogus = Files.writeString(dir.resolve("w.safetensors"), "not weights");
+        List<String> args = base(dir.resolve("o.png"));
+        args.set(args.indexOf("--weights") + 1, bogus.toString());
+        Run r = nst(args.toArray(String[]::new));
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("w.safetensors") && r.err.contains("not a safetensors file"), r.err);
+    }
+
+    @Test void nonFiniteLossKeepsTheLastGoodImage() throws Exception {
+        Path out = dir.resolve("nan.png");
+        List<String> args = base(out);
+        args.addAll(List.of("--style-weight", "1e308", "--content-weight", "1e308", "--tv-weight", "1e308", "--init", "noise"));
+        Run r = nst(args.toArray(String[]::new));
+        assertEquals(3, r.code, r.err);
+        assertTrue(r.err.contains("loss became") && r.err.contains("last good image"), r.err);
+        assertTrue(Files.exists(out));
+    }
+
+    @Test void outputMustBePng() throws Exception {
+        Run r = nst(base(dir.resolve("o.jpg")).toArray(String[]::new));
+        assertEquals(1, r.code);
+        assertTrue(r.err.contains("--out") && r.err.contains(".png"), r.err);
+    }
+
+    @Test void backendsListsScalar() {
+        Run r = nst("backends");
+        assertEquals(0, r.code);
+    }
+}

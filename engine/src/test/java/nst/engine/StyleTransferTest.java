@@ -1,0 +1,170 @@
+package nst.engine;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** The embeddable API: progress, cancellation, failures, determinism, two transfers in one JVM; and image I/O. */
+class StyleTransferTest {
+    @TempDir Path dir;
+
+    static final VggWeights NARROW = VggWeights.random(VggSpec.vgg19().withWidths(4, 6, 8, 8, 8), 5, Preprocess.TORCHVISION);
+
+    static Image pattern(int w, int h, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[3 * w * h];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < h; y++)
+                for (int x = 0; x < w; x++)
+                    v[(c * h + y) * w + x] = (float) (0.5 + 0.3 * Math.sin(0.3 * x * (c + 1) + 0.2 * y) + 0.1 * r.nextDouble());
+        return new Image(w, h, v);
+    }
+
+    static StyleOptions.Builder small() {
+        return StyleOptions.builder().content(pattern(40, 30, 1)).style(pattern(36, 36, 2)).size(40).weightsData(NARROW)
+                .backend("scalar").iterations(6).styleWeight(1e3).tvWeight(1e-4);
+    }
+
+    @Test void progressHistoryAndIntermediates() {
+        List<StyleTransfer.Evaluation> evals = new ArrayList<>();
+        List<Integer> iterations = new ArrayList<>(), saved = new ArrayList<>();
+        String[] started = {null};
+        StyleTransfer.Result r = new StyleTransfer().run(small().saveEvery(2).build(), new StyleTransfer.Listener() {
+            @Override public void started(String backend, int w, int h) { started[0] = backend + " " + w + "x" + h; }
+            @Override public void evaluation(StyleTransfer.Evaluation e) { evals.add(e); }
+            @Override public void iteration(StyleTransfer.Progress p) {
+                iterations.add(p.iteration());
+                assertEquals(6, p.iterations());
+                assertTrue(p.elapsedSeconds() > 0 && p.image().width() == 40);
+                assertNotNull(p.objective().activation("relu4_2"));
+            }
+            @Override public void intermediate(int iteration, Image image) { saved.add(iteration); }
+        }, null);
+        assertTrue(started[0].contains("40x30"), started[0]);
+        assertEquals(List.of(1, 2, 3, 4, 5, 6), iterations);
+        assertEquals(List.of(2, 4), saved);
+        assertEquals(evals, r.history());
+        for (int i = 0; i < evals.size(); i++) assertEquals(i, evals.get(i).evaluation());
+        assertEquals(0, evals.get(0).iteration(), "evaluation 0 is the starting image");
+        assertTrue(r.finalTerms().total() < evals.get(0).terms().total(), "loss did not fall: " + r.history());
+        assertFalse(r.cancelled());
+        LossTerms t = r.finalTerms();
+        assertEquals(t.total(), t.content() + t.style() + t.tv(), 1e-9 * t.total());
+    }
+
+    @Test void sameOptionsGiveTheSameImageBitForBit() {
+        StyleTransfer.Result a = new StyleTransfer().run(small().init(StyleOptions.Init.NOISE).seed(9).build(), null, null);
+        StyleTransfer.Result b = new StyleTransfer().run(small().init(StyleOptions.Init.NOISE).seed(9).build(), null, null);
+        assertArrayEquals(a.image().rgb(), b.image().rgb());
+        StyleTransfer.Result c = new StyleTransfer().run(small().init(StyleOptions.Init.NOISE).seed(10).build(), null, null);
+        assertFalse(java.util.Arrays.equals(a.image().rgb(), c.image().rgb()), "the seed must matter for noise init");
+    }
+
+    @Test void twoTransfersAtOnceInOneJvm() throws Exception {
+        StyleTransfer.Result alone = new StyleTransfer().run(small().build(), null, null);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            Future<StyleTransfer.Result> f1 = pool.submit(() -> new StyleTransfer().run(small().build(), null, null));
+            Future<StyleTransfer.Result> f2 = pool.submit(() -> new StyleTransfer().run(small().content(pattern(30, 40, 3)).build(), null, null));
+            assertArrayEquals(alone.image().rgb(), f1.get().image().rgb(), "a concurrent transfer changed another's result");
+            assertEquals(30, f2.get().image().width());
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test void cancellationStopsAndKeepsTheLastGoodImage() {
+        StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
+        StyleTransfer.Result r = new StyleTransfer().run(small().iterations(50).build(), new StyleTransfer.Listener() {
+            @Override public void iteration(StyleTransfer.Progress p) { if (p.iteration() == 2) cancel.cancel(); }
+        }, cancel);
+        assertTrue(r.cancelled());
+        assertEquals(2, r.iterations());
+        for (float v : r.image().rgb()) assertTrue(Float.isFinite(v));
+    }
+
+    @Test void nonFiniteLossStopsWithAnErrorAndTheLastGoodImage() {
+        StyleOptions o = small().styleWeight(1e308).contentWeight(1e308).build();
+        StyleTransfer.NonFiniteLossException e = assertThrows(StyleTransfer.NonFiniteLossException.class,
+                () -> new StyleTransfer().run(o, null, null));
+        assertTrue(e.getMessage().contains("loss became"), e.getMessage());
+        assertNotNull(e.lastGood());
+        Image start = Images.resizeLongest(o.content(), o.size());
+        assertArrayEquals(start.rgb(), e.lastGood().image().rgb(), "the last good image is the starting image");
+    }
+
+    @Test void adamAlsoLowersTheLoss() {
+        StyleTransfer.Result r = new StyleTransfer().run(small().optimizer("adam").iterations(8).build(), null, null);
+        assertEquals(8, r.history().size());
+        assertTrue(r.finalTerms().total() < r.history().get(0).terms().total());
+    }
+
+    @Test void weightsAutoFallsBackToRandomWithANotice() {
+        List<String> notices = new ArrayList<>();
+        StyleTransfer st = new StyleTransfer(notices::add);
+        StyleOptions o = StyleOptions.builder().content(pattern(20, 20, 1)).style(pattern(20, 20, 2)).model("vgg16").weights("auto").build();
+        // Only the resolution is exercised (a full-width VGG16 transfer is not needed for this).
+        Path absent = StyleTransfer.defaultWeightsFile("vgg16");
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(absent), "pretrained vgg16 weights are installed at " + absent);
+        VggWeights w = st.resolveWeights(o);
+        assertTrue(w.source().startsWith("random"));
+        assertEquals(1, notices.size());
+        assertTrue(notices.get(0).contains("nst weights"), notices.get(0));
+    }
+
+    @Test void weightsOfTheWrongArchitectureAreRefused() throws Exception {
+        Path p = dir.resolve("v16.safetensors");
+        VggWeights.random(VggSpec.vgg16().withWidths(2, 2, 2, 2, 2), 1, Preprocess.CAFFE).save(p);
+        StyleOptions o = StyleOptions.builder().content(pattern(20, 20, 1)).style(pattern(20, 20, 2)).model("vgg19").weights(p.toString()).build();
+        String m = assertThrows(WeightsException.class, () -> new StyleTransfer().resolveWeights(o)).getMessage();
+        assertTrue(m.contains("vgg16") && m.contains("--model is vgg19"), m);
+    }
+
+    // ---------------------------------------------------------------- images
+
+    @Test void exifOrientationIsApplied() throws Exception {
+        Path p = Path.of(getClass().getResource("/images/exif-orientation-6.jpg").toURI());
+        Image im = Images.read(p);
+        assertEquals(4, im.width());
+        assertEquals(6, im.height());
+        assertTrue(im.get(0, 0, 1) > 0.8f && im.get(2, 0, 1) < 0.2f, "top should be red");
+        assertTrue(im.get(2, 5, 2) > 0.8f && im.get(0, 5, 2) < 0.2f, "bottom should be blue");
+    }
+
+    @Test void resizeKeepsAspectAndAverages() {
+        Image im = pattern(400, 300, 4);
+        Image r = Images.resizeLongest(im, 64);
+        assertEquals(64, r.width());
+        assertEquals(48, r.height());
+        Image flat = new Image(10, 10, filled(300, 0.25f));
+        for (float v : Images.resize(flat, 3, 7).rgb()) assertEquals(0.25f, v, 1e-6f);
+    }
+
+    static float[] filled(int n, float v) {
+        float[] a = new float[n];
+        java.util.Arrays.fill(a, v);
+        return a;
+    }
+
+    @Test void pngRoundTripWithText() throws Exception {
+        Image im = pattern(9, 7, 5).clamped();
+        Path p = dir.resolve("x.png");
+        Images.writePng(im, p, java.util.Map.of("nst:options", "--size 9"));
+        Image back = Images.read(p);
+        for (int i = 0; i < im.rgb().length; i++) assertEquals(im.rgb()[i], back.rgb()[i], 0.5f / 255);
+        assertEquals("--size 9", Images.readPngText(p).get("nst:options"));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "only the PNG, no temporary file");
+        }
+    }
+}
