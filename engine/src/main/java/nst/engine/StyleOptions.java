@@ -182,11 +182,11 @@ public record StyleOptions(
         }
     }
 
-    /** Default loss weights, chosen so the three terms pull with comparable force at the start (see README). */
+    /** Default loss weights for pretrained weights: α = 1, β = 1e6 as PyTorch's neural-style tutorial, which uses our normalisation; see README. */
     public static final class Defaults {
         private Defaults() {}
         public static final double CONTENT_WEIGHT = 1.0;
-        public static final double STYLE_WEIGHT = 1e4;
-        public static final double TV_WEIGHT = 1e-3;
+        public static final double STYLE_WEIGHT = 1e6;
+        public static final double TV_WEIGHT = 1e-4;
     }
 }
