@@ -74,13 +74,17 @@ final class ConvGemm {
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
                 packIm2col(pb, in, s, p0, kc, q0, nq, sc);
-                boolean set = !accumulate && p0 == 0;
                 for (int r = r0; r < r1; r++) {
                     int mr = Math.min(MR, outC - r * MR);
+                    if (!accumulate && p0 == 0) {                       // overwrite: start the block at bias
+                        for (int rr = 0; rr < mr; rr++) {
+                            int row = (r * MR + rr) * ohw + q0;
+                            java.util.Arrays.fill(out, row, row + nq, bias == null ? 0f : bias[r * MR + rr]);
+                        }
+                    }
                     for (int g = 0; g < ng; g++) {
                         Gemm.kernel(kc, wPacked, (r * k + p0) * MR, pb, g * kc * NR,
-                                out, r * MR * ohw + q0 + g * NR, ohw, mr, Math.min(NR, nq - g * NR),
-                                set, bias, r * MR, sc.tile);
+                                out, r * MR * ohw + q0 + g * NR, ohw, mr, Math.min(NR, nq - g * NR), sc.tile);
                     }
                 }
             }

@@ -72,18 +72,30 @@ final class Gemm {
     // ---------------------------------------------------------------- micro-kernel
 
     /**
-     * acc(MR, NR) over kc steps of packed A (ao) and packed B (bo), then into C at co with row stride ldc:
-     * {@code set} ? C := acc + bias[biasOff + row] (bias may be null) : C += acc. Only mr × nr of the tile is valid.
+     * C tile += A panel · B panel over kc steps of packed A (at ao) and packed B (at bo); C at co with row stride
+     * ldc. Only mr × nr of the tile is valid: a ragged tile is computed into {@code tmp} (MR, NR) and added
+     * from there. The vector kernels have a single accumulate-store path on purpose: with a second (overwrite)
+     * path C2 hits its inlining node limit, stops inlining the Vector API calls and boxes every vector
+     * (measured 8x slower). Callers that overwrite pre-fill C (bias, zero, beta·C) instead.
      */
-    static void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc,
-                       int mr, int nr, boolean set, float[] bias, int biasOff, float[] tmp) {
-        if (MR == 12) kernel12(kc, a, ao, b, bo, c, co, ldc, mr, nr, set, bias, biasOff, tmp);
-        else kernel6(kc, a, ao, b, bo, c, co, ldc, mr, nr, set, bias, biasOff, tmp);
+    static void kernel(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc, int mr, int nr, float[] tmp) {
+        if (mr == MR && nr == NR) {
+            full(kc, a, ao, b, bo, c, co, ldc);
+            return;
+        }
+        java.util.Arrays.fill(tmp, 0f);
+        full(kc, a, ao, b, bo, tmp, 0, NR);
+        for (int i = 0; i < mr; i++)
+            for (int j = 0; j < nr; j++) c[co + i * ldc + j] += tmp[i * NR + j];
     }
 
-    /** The 12×2-vector micro-kernel: acc(12, NR) = Σ_p A[p][0..12) ⊗ B[p][0..NR); then stored by {@link #store}. */
-    static void kernel12(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc,
-                         int mr, int nr, boolean set, float[] bias, int biasOff, float[] tmp) {
+    private static void full(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
+        if (MR == 8) kernel8(kc, a, ao, b, bo, c, co, ldc);
+        else kernel6(kc, a, ao, b, bo, c, co, ldc);
+    }
+
+    /** The 8×2-vector micro-kernel: C tile (8, NR) += Σ_p A[p][0..8) ⊗ B[p][0..NR). */
+    private static void kernel8(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -92,112 +104,66 @@ final class Gemm {
         FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
         FloatVector c60 = FloatVector.zero(F), c61 = FloatVector.zero(F);
         FloatVector c70 = FloatVector.zero(F), c71 = FloatVector.zero(F);
-        FloatVector c80 = FloatVector.zero(F), c81 = FloatVector.zero(F);
-        FloatVector c90 = FloatVector.zero(F), c91 = FloatVector.zero(F);
-        FloatVector c100 = FloatVector.zero(F), c101 = FloatVector.zero(F);
-        FloatVector c110 = FloatVector.zero(F), c111 = FloatVector.zero(F);
-        for (int p = 0; p < kc; p++, ao += 12, bo += NR) {
-            FloatVector b0 = FloatVector.fromArray(F, b, bo), b1 = FloatVector.fromArray(F, b, bo + VL);
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 0]); c00 = ai.fma(b0, c00); c01 = ai.fma(b1, c01); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 1]); c10 = ai.fma(b0, c10); c11 = ai.fma(b1, c11); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 2]); c20 = ai.fma(b0, c20); c21 = ai.fma(b1, c21); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 3]); c30 = ai.fma(b0, c30); c31 = ai.fma(b1, c31); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 4]); c40 = ai.fma(b0, c40); c41 = ai.fma(b1, c41); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 5]); c50 = ai.fma(b0, c50); c51 = ai.fma(b1, c51); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 6]); c60 = ai.fma(b0, c60); c61 = ai.fma(b1, c61); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 7]); c70 = ai.fma(b0, c70); c71 = ai.fma(b1, c71); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 8]); c80 = ai.fma(b0, c80); c81 = ai.fma(b1, c81); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 9]); c90 = ai.fma(b0, c90); c91 = ai.fma(b1, c91); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 10]); c100 = ai.fma(b0, c100); c101 = ai.fma(b1, c101); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 11]); c110 = ai.fma(b0, c110); c111 = ai.fma(b1, c111); }
+        for (int p = 0; p < kc; p++) {
+            int ap = ao + p * 8, bp = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(F, b, bp), b1 = FloatVector.fromArray(F, b, bp + VL);
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 0]); c00 = ai.fma(b0, c00); c01 = ai.fma(b1, c01); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 1]); c10 = ai.fma(b0, c10); c11 = ai.fma(b1, c11); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 2]); c20 = ai.fma(b0, c20); c21 = ai.fma(b1, c21); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 3]); c30 = ai.fma(b0, c30); c31 = ai.fma(b1, c31); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 4]); c40 = ai.fma(b0, c40); c41 = ai.fma(b1, c41); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 5]); c50 = ai.fma(b0, c50); c51 = ai.fma(b1, c51); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 6]); c60 = ai.fma(b0, c60); c61 = ai.fma(b1, c61); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 7]); c70 = ai.fma(b0, c70); c71 = ai.fma(b1, c71); }
         }
-        if (mr == MR && nr == NR) {
-            store(c, co + 0 * ldc, c00, c01, set, bias == null ? 0f : bias[biasOff + 0]);
-            store(c, co + 1 * ldc, c10, c11, set, bias == null ? 0f : bias[biasOff + 1]);
-            store(c, co + 2 * ldc, c20, c21, set, bias == null ? 0f : bias[biasOff + 2]);
-            store(c, co + 3 * ldc, c30, c31, set, bias == null ? 0f : bias[biasOff + 3]);
-            store(c, co + 4 * ldc, c40, c41, set, bias == null ? 0f : bias[biasOff + 4]);
-            store(c, co + 5 * ldc, c50, c51, set, bias == null ? 0f : bias[biasOff + 5]);
-            store(c, co + 6 * ldc, c60, c61, set, bias == null ? 0f : bias[biasOff + 6]);
-            store(c, co + 7 * ldc, c70, c71, set, bias == null ? 0f : bias[biasOff + 7]);
-            store(c, co + 8 * ldc, c80, c81, set, bias == null ? 0f : bias[biasOff + 8]);
-            store(c, co + 9 * ldc, c90, c91, set, bias == null ? 0f : bias[biasOff + 9]);
-            store(c, co + 10 * ldc, c100, c101, set, bias == null ? 0f : bias[biasOff + 10]);
-            store(c, co + 11 * ldc, c110, c111, set, bias == null ? 0f : bias[biasOff + 11]);
-        } else {
-            c00.intoArray(tmp, 0 * NR); c01.intoArray(tmp, 0 * NR + VL);
-            c10.intoArray(tmp, 1 * NR); c11.intoArray(tmp, 1 * NR + VL);
-            c20.intoArray(tmp, 2 * NR); c21.intoArray(tmp, 2 * NR + VL);
-            c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + VL);
-            c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + VL);
-            c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + VL);
-            c60.intoArray(tmp, 6 * NR); c61.intoArray(tmp, 6 * NR + VL);
-            c70.intoArray(tmp, 7 * NR); c71.intoArray(tmp, 7 * NR + VL);
-            c80.intoArray(tmp, 8 * NR); c81.intoArray(tmp, 8 * NR + VL);
-            c90.intoArray(tmp, 9 * NR); c91.intoArray(tmp, 9 * NR + VL);
-            c100.intoArray(tmp, 10 * NR); c101.intoArray(tmp, 10 * NR + VL);
-            c110.intoArray(tmp, 11 * NR); c111.intoArray(tmp, 11 * NR + VL);
-            storePartial(tmp, c, co, ldc, mr, nr, set, bias, biasOff);
-        }
+        c00.add(FloatVector.fromArray(F, c, co + 0 * ldc)).intoArray(c, co + 0 * ldc);
+        c01.add(FloatVector.fromArray(F, c, co + 0 * ldc + VL)).intoArray(c, co + 0 * ldc + VL);
+        c10.add(FloatVector.fromArray(F, c, co + 1 * ldc)).intoArray(c, co + 1 * ldc);
+        c11.add(FloatVector.fromArray(F, c, co + 1 * ldc + VL)).intoArray(c, co + 1 * ldc + VL);
+        c20.add(FloatVector.fromArray(F, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+        c21.add(FloatVector.fromArray(F, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+        c30.add(FloatVector.fromArray(F, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+        c31.add(FloatVector.fromArray(F, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+        c40.add(FloatVector.fromArray(F, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+        c41.add(FloatVector.fromArray(F, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+        c50.add(FloatVector.fromArray(F, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+        c51.add(FloatVector.fromArray(F, c, co + 5 * ldc + VL)).intoArray(c, co + 5 * ldc + VL);
+        c60.add(FloatVector.fromArray(F, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+        c61.add(FloatVector.fromArray(F, c, co + 6 * ldc + VL)).intoArray(c, co + 6 * ldc + VL);
+        c70.add(FloatVector.fromArray(F, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+        c71.add(FloatVector.fromArray(F, c, co + 7 * ldc + VL)).intoArray(c, co + 7 * ldc + VL);
     }
 
-    /** The 6×2-vector micro-kernel: acc(6, NR) = Σ_p A[p][0..6) ⊗ B[p][0..NR); then stored by {@link #store}. */
-    static void kernel6(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc,
-                         int mr, int nr, boolean set, float[] bias, int biasOff, float[] tmp) {
+    /** The 6×2-vector micro-kernel: C tile (6, NR) += Σ_p A[p][0..6) ⊗ B[p][0..NR). */
+    private static void kernel6(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
         FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
         FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
         FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
         FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
         FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
         FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
-        for (int p = 0; p < kc; p++, ao += 6, bo += NR) {
-            FloatVector b0 = FloatVector.fromArray(F, b, bo), b1 = FloatVector.fromArray(F, b, bo + VL);
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 0]); c00 = ai.fma(b0, c00); c01 = ai.fma(b1, c01); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 1]); c10 = ai.fma(b0, c10); c11 = ai.fma(b1, c11); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 2]); c20 = ai.fma(b0, c20); c21 = ai.fma(b1, c21); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 3]); c30 = ai.fma(b0, c30); c31 = ai.fma(b1, c31); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 4]); c40 = ai.fma(b0, c40); c41 = ai.fma(b1, c41); }
-            { FloatVector ai = FloatVector.broadcast(F, a[ao + 5]); c50 = ai.fma(b0, c50); c51 = ai.fma(b1, c51); }
+        for (int p = 0; p < kc; p++) {
+            int ap = ao + p * 6, bp = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(F, b, bp), b1 = FloatVector.fromArray(F, b, bp + VL);
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 0]); c00 = ai.fma(b0, c00); c01 = ai.fma(b1, c01); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 1]); c10 = ai.fma(b0, c10); c11 = ai.fma(b1, c11); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 2]); c20 = ai.fma(b0, c20); c21 = ai.fma(b1, c21); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 3]); c30 = ai.fma(b0, c30); c31 = ai.fma(b1, c31); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 4]); c40 = ai.fma(b0, c40); c41 = ai.fma(b1, c41); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 5]); c50 = ai.fma(b0, c50); c51 = ai.fma(b1, c51); }
         }
-        if (mr == MR && nr == NR) {
-            store(c, co + 0 * ldc, c00, c01, set, bias == null ? 0f : bias[biasOff + 0]);
-            store(c, co + 1 * ldc, c10, c11, set, bias == null ? 0f : bias[biasOff + 1]);
-            store(c, co + 2 * ldc, c20, c21, set, bias == null ? 0f : bias[biasOff + 2]);
-            store(c, co + 3 * ldc, c30, c31, set, bias == null ? 0f : bias[biasOff + 3]);
-            store(c, co + 4 * ldc, c40, c41, set, bias == null ? 0f : bias[biasOff + 4]);
-            store(c, co + 5 * ldc, c50, c51, set, bias == null ? 0f : bias[biasOff + 5]);
-        } else {
-            c00.intoArray(tmp, 0 * NR); c01.intoArray(tmp, 0 * NR + VL);
-            c10.intoArray(tmp, 1 * NR); c11.intoArray(tmp, 1 * NR + VL);
-            c20.intoArray(tmp, 2 * NR); c21.intoArray(tmp, 2 * NR + VL);
-            c30.intoArray(tmp, 3 * NR); c31.intoArray(tmp, 3 * NR + VL);
-            c40.intoArray(tmp, 4 * NR); c41.intoArray(tmp, 4 * NR + VL);
-            c50.intoArray(tmp, 5 * NR); c51.intoArray(tmp, 5 * NR + VL);
-            storePartial(tmp, c, co, ldc, mr, nr, set, bias, biasOff);
-        }
-    }
-
-    private static void store(float[] c, int off, FloatVector v0, FloatVector v1, boolean set, float bias) {
-        if (set) {
-            v0.add(bias).intoArray(c, off);
-            v1.add(bias).intoArray(c, off + VL);
-        } else {
-            v0.add(FloatVector.fromArray(F, c, off)).intoArray(c, off);
-            v1.add(FloatVector.fromArray(F, c, off + VL)).intoArray(c, off + VL);
-        }
-    }
-
-    private static void storePartial(float[] tmp, float[] c, int co, int ldc, int mr, int nr, boolean set,
-                                     float[] bias, int biasOff) {
-        for (int i = 0; i < mr; i++) {
-            int row = co + i * ldc;
-            if (set) {
-                float bv = bias == null ? 0f : bias[biasOff + i];
-                for (int j = 0; j < nr; j++) c[row + j] = tmp[i * NR + j] + bv;
-            } else {
-                for (int j = 0; j < nr; j++) c[row + j] += tmp[i * NR + j];
-            }
-        }
+        c00.add(FloatVector.fromArray(F, c, co + 0 * ldc)).intoArray(c, co + 0 * ldc);
+        c01.add(FloatVector.fromArray(F, c, co + 0 * ldc + VL)).intoArray(c, co + 0 * ldc + VL);
+        c10.add(FloatVector.fromArray(F, c, co + 1 * ldc)).intoArray(c, co + 1 * ldc);
+        c11.add(FloatVector.fromArray(F, c, co + 1 * ldc + VL)).intoArray(c, co + 1 * ldc + VL);
+        c20.add(FloatVector.fromArray(F, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+        c21.add(FloatVector.fromArray(F, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+        c30.add(FloatVector.fromArray(F, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+        c31.add(FloatVector.fromArray(F, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
+        c40.add(FloatVector.fromArray(F, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+        c41.add(FloatVector.fromArray(F, c, co + 4 * ldc + VL)).intoArray(c, co + 4 * ldc + VL);
+        c50.add(FloatVector.fromArray(F, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+        c51.add(FloatVector.fromArray(F, c, co + 5 * ldc + VL)).intoArray(c, co + 5 * ldc + VL);
     }
 
     // ---------------------------------------------------------------- driver
@@ -240,7 +206,7 @@ final class Gemm {
                         if (lower && j0 + jr > i0 + ir + MR - 1) continue;   // tile wholly above the diagonal
                         kernel(kc, pa, (ir / MR) * kc * MR, pb, (jr / NR) * kc * NR,
                                 c, co + (i0 + ir) * ldc + j0 + jr, ldc,
-                                Math.min(MR, mb - ir), Math.min(NR, nb - jr), false, null, 0, s.tile);
+                                Math.min(MR, mb - ir), Math.min(NR, nb - jr), s.tile);
                     }
                 }
             }

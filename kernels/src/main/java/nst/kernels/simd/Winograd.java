@@ -24,11 +24,13 @@ final class Winograd {
     }
 
     /**
-     * The automatic choice (measured, KERNELS.md): Winograd when both channel counts are at least 64, where
-     * the transforms are cheap against the GEMMs; implicit GEMM for the RGB input layer and small channel counts.
+     * The automatic choice (measured at 256 px on 2 threads, KERNELS.md): Winograd when both channel counts are
+     * at least 64 (the transforms are cheap against the 16 GEMMs) and the image has at least 32×32 pixels
+     * (256 tiles; below that the tiles are too few to fill the threads and implicit GEMM wins, e.g. 16×16:
+     * 341 vs 317 GFLOP/s). Implicit GEMM for the RGB input layer and small channel counts.
      */
     static boolean preferred(ConvShape s) {
-        return s.inC() >= 64 && s.outC() >= 64;
+        return s.inC() >= 64 && s.outC() >= 64 && s.inH() * s.inW() >= 32 * 32;
     }
 
     /**
@@ -88,9 +90,10 @@ final class Winograd {
             inputTransform(v, in, inC, h, w, tw, t0, nt, ng);
             for (int r = r0; r < r1; r++) {
                 for (int g = 0; g < ng; g++) {
+                    java.util.Arrays.fill(m, 0, 16 * MR * NR, 0f);
                     for (int xi = 0; xi < 16; xi++) {
                         Gemm.kernel(inC, u, (xi * panels + r) * inC * MR, v, (xi * ng + g) * inC * NR,
-                                m, xi * MR * NR, NR, MR, NR, true, null, 0, sc.tile);
+                                m, xi * MR * NR, NR, MR, NR, sc.tile);
                     }
                     outputTransform(out, m, bias, r, outC, h, w, tw, t0 + g * NR, Math.min(NR, nt - g * NR), accumulate);
                 }
