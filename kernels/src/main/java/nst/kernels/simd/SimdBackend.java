@@ -1,0 +1,408 @@
+package nst.kernels.simd;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import nst.kernels.Backend;
+import nst.kernels.BackendProvider;
+import nst.kernels.Buffer;
+import nst.kernels.ConvShape;
+import nst.kernels.HeapBuffer;
+import nst.kernels.PoolShape;
+
+import java.util.Map;
+import java.util.WeakHashMap;
+
+import static nst.kernels.simd.Vec.F;
+import static nst.kernels.simd.Vec.VL;
+
+/**
+ * The Vector API backend: heap float[] storage, a fixed pool of worker threads, blocked GEMM, implicit-GEMM
+ * and Winograd F(2×2,3×3) convolutions with cached weight transforms (see KERNELS.md for the rules).
+ * Leaves out off-heap storage, batching, and fusing ops across the {@link Backend} interface.
+ *
+ * <p>Weight cache rule: the packed/transformed form of a weight buffer is kept (per buffer identity,
+ * weakly) from its first use by a convolution until that buffer is written through this backend
+ * (upload, copy into it, zero, addScaled, addScaledDifference, any op's output) or {@link #invalidate}
+ * is called. Writing a buffer's {@code HeapBuffer.data} directly bypasses this: call invalidate.
+ */
+public final class SimdBackend implements Backend {
+
+    /** Which algorithm a 3×3 stride-1 pad-1 convolution uses. */
+    public enum ConvAlgorithm { AUTO, GEMM, WINOGRAD }
+
+    /** Below this many elements an elementwise op runs on the caller thread alone. */
+    private static final int PARALLEL_MIN = 1 << 16;
+
+    private final WorkerPool pool;
+    private final Scratch[] scratch;          // one per worker
+    private final ConvAlgorithm algorithm;
+    private final Map<Buffer, Prepared> prepared = new WeakHashMap<>();
+
+    /** Transformed forms of one weight buffer, each made on first need for the shape {@code shape}. */
+    private static final class Prepared {
+        final ConvShape shape;
+        float[] gemmForward;      // (ceil(O/MR), I·9, MR)
+        float[] gemmBackward;     // (ceil(I/MR), O·9, MR), flipped and transposed
+        float[] winoForward;      // Winograd U, see Winograd.transformWeights
+        float[] winoBackward;
+        Prepared(ConvShape shape) { this.shape = shape; }
+    }
+
+    /** threads ≤ 0: all cores; system property {@code nst.threads} overrides; {@code nst.simd.conv} picks the algorithm. */
+    public SimdBackend(int threads) {
+        this(threads, ConvAlgorithm.valueOf(System.getProperty("nst.simd.conv", "auto").trim().toUpperCase(java.util.Locale.ROOT)));
+    }
+
+    public SimdBackend(int threads, ConvAlgorithm algorithm) {
+        String prop = System.getProperty("nst.threads");
+        if (prop != null && !prop.isBlank()) threads = Integer.parseInt(prop.trim());
+        if (threads <= 0) threads = Runtime.getRuntime().availableProcessors();
+        this.pool = new WorkerPool(threads);
+        this.scratch = new Scratch[threads];
+        for (int t = 0; t < threads; t++) scratch[t] = new Scratch();
+        this.algorithm = algorithm;
+    }
+
+    @Override public String name() { return "simd"; }
+
+    @Override public String description() {
+        return "simd (Vector API " + F.vectorBitSize() + "-bit, " + pool.size() + " threads, micro-kernel "
+                + Vec.MR + "x" + Vec.NR + ", conv " + algorithm.name().toLowerCase(java.util.Locale.ROOT) + ")";
+    }
+
+    public int threads() { return pool.size(); }
+
+    /** Forgets the cached transforms of a weight buffer (needed only after writing its array directly). */
+    public void invalidate(Buffer weight) { prepared.remove(weight); }
+
+    private void written(Buffer b) {
+        if (!prepared.isEmpty()) prepared.remove(b);
+    }
+
+    // ---------------------------------------------------------------- storage
+
+    @Override public Buffer allocate(int length) { return new HeapBuffer(length); }
+
+    @Override public void upload(Buffer dst, float[] src) {
+        written(dst);
+        System.arraycopy(src, 0, HeapBuffer.of(dst), 0, dst.length());
+    }
+
+    @Override public void download(float[] dst, Buffer src) {
+        System.arraycopy(HeapBuffer.of(src), 0, dst, 0, src.length());
+    }
+
+    @Override public void zero(Buffer dst) {
+        written(dst);
+        java.util.Arrays.fill(HeapBuffer.of(dst), 0f);
+    }
+
+    @Override public void copy(Buffer dst, Buffer src) {
+        written(dst);
+        System.arraycopy(HeapBuffer.of(src), 0, HeapBuffer.of(dst), 0, src.length());
+    }
+
+    // ---------------------------------------------------------------- convolution
+
+    private Prepared prepared(Buffer weight, ConvShape s) {
+        Prepared p = prepared.get(weight);
+        if (p == null || !p.shape.equals(s)) {
+            p = new Prepared(s);
+            prepared.put(weight, p);
+        }
+        return p;
+    }
+
+    /** True when s is a 3×3 stride-1 pad-1 convolution that should run as Winograd F(2×2,3×3). */
+    boolean useWinograd(ConvShape s) {
+        if (!Winograd.applies(s)) return false;
+        return switch (algorithm) {
+            case GEMM -> false;
+            case WINOGRAD -> true;
+            case AUTO -> Winograd.preferred(s);
+        };
+    }
+
+    @Override
+    public void conv2dForward(Buffer outB, Buffer inB, Buffer weightB, Buffer biasB, ConvShape s) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB), w = HeapBuffer.of(weightB);
+        float[] bias = biasB == null ? null : HeapBuffer.of(biasB);
+        Prepared p = prepared(weightB, s);
+        if (useWinograd(s)) {
+            if (p.winoForward == null) p.winoForward = Winograd.transformWeights(w, s.outC(), s.inC());
+            Winograd.conv(pool, scratch, out, in, p.winoForward, bias, s.inC(), s.outC(), s.inH(), s.inW(), false);
+        } else {
+            if (p.gemmForward == null) p.gemmForward = ConvGemm.packWeights(w, s.outC(), s.inC() * s.kH() * s.kW());
+            ConvGemm.forward(pool, scratch, out, in, p.gemmForward, bias, s, false);
+        }
+    }
+
+    @Override
+    public void conv2dBackwardData(Buffer dInB, Buffer dOutB, Buffer weightB, ConvShape s) {
+        written(dInB);
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), w = HeapBuffer.of(weightB);
+        if (!ConvGemm.backwardAsForward(s)) {
+            ConvGemm.backwardDataGeneral(pool, scratch, dIn, dOut, w, s);
+            return;
+        }
+        Prepared p = prepared(weightB, s);
+        ConvShape t = ConvGemm.transposedShape(s);          // dIn = conv(dOut, flipped Wᵀ), accumulated
+        if (useWinograd(s)) {
+            if (p.winoBackward == null) p.winoBackward = Winograd.transformWeights(ConvGemm.flipTranspose(w, s), s.inC(), s.outC());
+            Winograd.conv(pool, scratch, dIn, dOut, p.winoBackward, null, t.inC(), t.outC(), t.inH(), t.inW(), true);
+        } else {
+            if (p.gemmBackward == null)
+                p.gemmBackward = ConvGemm.packWeights(ConvGemm.flipTranspose(w, s), s.inC(), s.outC() * s.kH() * s.kW());
+            ConvGemm.forward(pool, scratch, dIn, dOut, p.gemmBackward, null, t, true);
+        }
+    }
+
+    @Override
+    public void conv2dBackwardWeights(Buffer dWeightB, Buffer dBiasB, Buffer dOutB, Buffer inB, ConvShape s) {
+        written(dWeightB);
+        ConvGemm.backwardWeights(pool, scratch, HeapBuffer.of(dWeightB), dBiasB == null ? null : HeapBuffer.of(dBiasB),
+                HeapBuffer.of(dOutB), HeapBuffer.of(inB), s);
+    }
+
+    // ---------------------------------------------------------------- activations and pooling
+
+    /** Runs body(from, to) over [0, n) in vector-aligned chunks, in parallel when n is large. */
+    private void parallelRange(int n, RangeBody body) {
+        if (n < PARALLEL_MIN || pool.size() == 1) {
+            body.run(0, n);
+            return;
+        }
+        int chunks = pool.size() * 4;
+        int per = ((n + chunks - 1) / chunks + VL - 1) / VL * VL;
+        pool.run((n + per - 1) / per, (worker, task) -> body.run(task * per, Math.min(n, task * per + per)));
+    }
+
+    @FunctionalInterface
+    private interface RangeBody { void run(int from, int to); }
+
+    @Override
+    public void reluForward(Buffer outB, Buffer inB, int n) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        parallelRange(n, (from, to) -> {
+            int j = from;
+            for (; j <= to - VL; j += VL) FloatVector.fromArray(F, in, j).max(0f).intoArray(out, j);
+            for (; j < to; j++) out[j] = Math.max(in[j], 0f);
+        });
+    }
+
+    @Override
+    public void reluBackward(Buffer dInB, Buffer dOutB, Buffer outB, int n) {
+        written(dInB);
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), out = HeapBuffer.of(outB);
+        parallelRange(n, (from, to) -> {
+            int j = from;
+            for (; j <= to - VL; j += VL) {
+                VectorMask<Float> on = FloatVector.fromArray(F, out, j).compare(VectorOperators.GT, 0f);
+                FloatVector d = FloatVector.fromArray(F, dIn, j);
+                d.add(FloatVector.fromArray(F, dOut, j), on).intoArray(dIn, j);
+            }
+            for (; j < to; j++) if (out[j] > 0f) dIn[j] += dOut[j];
+        });
+    }
+
+    private void perChannel(int c, ChannelBody body) {
+        pool.run(c, (worker, ch) -> body.run(ch));
+    }
+
+    @FunctionalInterface
+    private interface ChannelBody { void run(int c); }
+
+    /** Index of the first maximum of window (y, x) of channel c, row-major; NaN wins (PyTorch). */
+    private static int argmax(float[] in, PoolShape s, int c, int y, int x) {
+        int best = -1;
+        float bestV = Float.NEGATIVE_INFINITY;
+        for (int ky = 0; ky < s.k(); ky++) {
+            int row = (c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride();
+            for (int kx = 0; kx < s.k(); kx++) {
+                float v = in[row + kx];
+                if (best < 0 || v > bestV || (Float.isNaN(v) && !Float.isNaN(bestV))) {
+                    best = row + kx;
+                    bestV = v;
+                }
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public void maxPoolForward(Buffer outB, Buffer inB, PoolShape s) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        int oh = s.outH(), ow = s.outW();
+        perChannel(s.c(), c -> {
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++) out[(c * oh + y) * ow + x] = in[argmax(in, s, c, y, x)];
+        });
+    }
+
+    @Override
+    public void maxPoolBackward(Buffer dInB, Buffer dOutB, Buffer inB, PoolShape s) {
+        written(dInB);
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), in = HeapBuffer.of(inB);
+        int oh = s.outH(), ow = s.outW();
+        perChannel(s.c(), c -> {                       // a channel's windows only touch that channel
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++) dIn[argmax(in, s, c, y, x)] += dOut[(c * oh + y) * ow + x];
+        });
+    }
+
+    @Override
+    public void avgPoolForward(Buffer outB, Buffer inB, PoolShape s) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        int oh = s.outH(), ow = s.outW(), k = s.k();
+        perChannel(s.c(), c -> {
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++) {
+                    double sum = 0;
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) sum += in[(c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride() + kx];
+                    out[(c * oh + y) * ow + x] = (float) (sum / (k * k));
+                }
+        });
+    }
+
+    @Override
+    public void avgPoolBackward(Buffer dInB, Buffer dOutB, PoolShape s) {
+        written(dInB);
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB);
+        int oh = s.outH(), ow = s.outW(), k = s.k();
+        float inv = 1f / (k * k);
+        perChannel(s.c(), c -> {
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++) {
+                    float g = dOut[(c * oh + y) * ow + x] * inv;
+                    for (int ky = 0; ky < k; ky++)
+                        for (int kx = 0; kx < k; kx++) dIn[(c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride() + kx] += g;
+                }
+        });
+    }
+
+    // ---------------------------------------------------------------- matrix products
+
+    @Override
+    public void gemm(Buffer cB, Buffer aB, Buffer bB, int m, int n, int k, boolean transA, boolean transB, float alpha, float beta) {
+        written(cB);
+        float[] c = HeapBuffer.of(cB), a = HeapBuffer.of(aB), b = HeapBuffer.of(bB);
+        // op(A)(i,p): A (m,k) row-major → strides (k, 1); Aᵀ stored (k,m) → (1, m). Likewise B.
+        Gemm.gemm(pool, scratch, m, n, k, alpha,
+                a, 0, transA ? 1 : k, transA ? m : 1,
+                b, 0, transB ? 1 : n, transB ? k : 1,
+                beta, c, 0, n, false);
+    }
+
+    @Override
+    public void gram(Buffer gB, Buffer fB, int c, int hw, float scale) {
+        written(gB);
+        float[] g = HeapBuffer.of(gB), f = HeapBuffer.of(fB);
+        // G (c,c) = scale · F (c,hw) · Fᵀ: lower triangle only, then mirrored
+        Gemm.gemm(pool, scratch, c, c, hw, scale, f, 0, hw, 1, f, 0, 1, hw, 0f, g, 0, c, true);
+        for (int i = 0; i < c; i++)
+            for (int j = i + 1; j < c; j++) g[i * c + j] = g[j * c + i];
+    }
+
+    private float[] gramSym = new float[0];      // (c, c) scratch: dG + dGᵀ
+
+    @Override
+    public void gramBackward(Buffer dFB, Buffer dGB, Buffer fB, int c, int hw, float scale) {
+        written(dFB);
+        float[] dF = HeapBuffer.of(dFB), dG = HeapBuffer.of(dGB), f = HeapBuffer.of(fB);
+        if (gramSym.length < c * c) gramSym = new float[c * c];
+        float[] sym = gramSym;                                   // (c, c)
+        for (int i = 0; i < c; i++)
+            for (int j = 0; j < c; j++) sym[i * c + j] = dG[i * c + j] + dG[j * c + i];
+        // dF (c,hw) += scale · sym (c,c) · F (c,hw)
+        Gemm.gemm(pool, scratch, c, hw, c, scale, sym, 0, c, 1, f, 0, hw, 1, 1f, dF, 0, hw, false);
+    }
+
+    // ---------------------------------------------------------------- elementwise and reductions
+
+    @Override
+    public double sumSquaredDifference(Buffer aB, Buffer bB, int n) {
+        float[] a = HeapBuffer.of(aB), b = HeapBuffer.of(bB);
+        DoubleVector acc = DoubleVector.zero(Vec.D);
+        int j = 0;
+        for (; j <= n - VL; j += VL) {
+            FloatVector d = FloatVector.fromArray(F, a, j).sub(FloatVector.fromArray(F, b, j));
+            for (int part = 0; part < VL / Vec.D.length(); part++) {
+                DoubleVector dd = (DoubleVector) d.convertShape(VectorOperators.F2D, Vec.D, part);
+                acc = dd.fma(dd, acc);
+            }
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            double d = (double) a[j] - b[j];
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    @Override
+    public void addScaledDifference(Buffer outB, Buffer aB, Buffer bB, float scale, int n) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), a = HeapBuffer.of(aB), b = HeapBuffer.of(bB);
+        parallelRange(n, (from, to) -> {
+            int j = from;
+            for (; j <= to - VL; j += VL) {
+                FloatVector d = FloatVector.fromArray(F, a, j).sub(FloatVector.fromArray(F, b, j));
+                d.mul(scale).add(FloatVector.fromArray(F, out, j)).intoArray(out, j);
+            }
+            for (; j < to; j++) out[j] += scale * (a[j] - b[j]);
+        });
+    }
+
+    @Override
+    public void addScaled(Buffer outB, Buffer inB, float scale, int n) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        parallelRange(n, (from, to) -> {
+            int j = from;
+            for (; j <= to - VL; j += VL)
+                FloatVector.fromArray(F, in, j).mul(scale).add(FloatVector.fromArray(F, out, j)).intoArray(out, j);
+            for (; j < to; j++) out[j] += scale * in[j];
+        });
+    }
+
+    @Override
+    public double sumAbs(Buffer aB, int n) {
+        float[] a = HeapBuffer.of(aB);
+        DoubleVector acc = DoubleVector.zero(Vec.D);
+        int j = 0;
+        for (; j <= n - VL; j += VL) {
+            FloatVector v = FloatVector.fromArray(F, a, j).abs();
+            for (int part = 0; part < VL / Vec.D.length(); part++)
+                acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, Vec.D, part));
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) sum += Math.abs(a[j]);
+        return sum;
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+        prepared.clear();
+    }
+
+    /** ServiceLoader entry: "simd", above scalar, below accelerators. */
+    public static final class Provider implements BackendProvider {
+        @Override public String name() { return "simd"; }
+        @Override public int priority() { return 100; }
+
+        @Override public String unavailableReason() {
+            return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? null
+                    : "the JVM was started without --add-modules jdk.incubator.vector";
+        }
+
+        @Override public Backend create(String device, int threads) { return new SimdBackend(threads); }
+    }
+}

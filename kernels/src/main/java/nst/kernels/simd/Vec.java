@@ -1,0 +1,47 @@
+package nst.kernels.simd;
+
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector width of the SIMD backend, fixed once per JVM (the JIT only makes fast code for a species
+ * it sees as a constant): the machine's preferred width, or {@code -Dnst.simd.species=128|256|512}.
+ * Also the micro-kernel shape derived from it. Leaves out per-instance widths on purpose.
+ */
+final class Vec {
+    private Vec() {}
+
+    /** Float species every kernel uses. */
+    static final VectorSpecies<Float> F = chooseSpecies();
+    /** Double species of the same bit size (reductions accumulate in double). */
+    static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED.vectorBitSize() >= F.vectorBitSize()
+            ? VectorSpecies.of(double.class, F.vectorShape()) : DoubleVector.SPECIES_PREFERRED;
+    /** Floats per vector. */
+    static final int VL = F.length();
+    /**
+     * Micro-kernel rows (broadcast operand): 8 with 512-bit vectors (32 registers: 16 accumulators + 2 B + 8
+     * broadcasts, measured fastest of 4/6/8/12/14 on Zen 5), 6 below (12 accumulators, the AVX2 choice).
+     */
+    static final int MR = F.vectorBitSize() >= 512 ? 8 : 6;
+    /** Micro-kernel columns: two vectors. */
+    static final int NR = 2 * VL;
+
+    private static VectorSpecies<Float> chooseSpecies() {
+        String p = System.getProperty("nst.simd.species", "").trim();
+        if (p.isEmpty() || p.equals("auto") || p.equals("preferred")) return FloatVector.SPECIES_PREFERRED;
+        int bits;
+        try {
+            bits = Integer.parseInt(p);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("nst.simd.species must be 128, 256, 512 or auto, not '" + p + "'");
+        }
+        int max = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        if (bits != 128 && bits != 256 && bits != 512)
+            throw new IllegalArgumentException("nst.simd.species must be 128, 256, 512 or auto, not '" + p + "'");
+        if (bits > max)
+            throw new IllegalArgumentException("nst.simd.species=" + bits + " is wider than this machine's " + max + "-bit vectors");
+        return FloatVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(bits)).check(float.class);
+    }
+}

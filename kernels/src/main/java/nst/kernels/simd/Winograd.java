@@ -1,0 +1,188 @@
+package nst.kernels.simd;
+
+import nst.kernels.ConvShape;
+
+import static nst.kernels.simd.Gemm.ceil;
+import static nst.kernels.simd.Vec.MR;
+import static nst.kernels.simd.Vec.NR;
+
+/**
+ * Winograd F(2×2, 3×3) for 3×3 stride-1 pad-1 convolutions (Lavin & Gray, arXiv 1509.09308): each 2×2 output
+ * tile is Aᵀ [ Σ_i U[o,i] ⊙ V[i] ] A with U = G g Gᵀ (weights, 4×4, cached) and V = Bᵀ d B (4×4 input tile),
+ * so the 16 element-wise products summed over channels are 16 GEMMs (O × I) · (I × tiles) on the same
+ * micro-kernel as {@link Gemm}; 16 multiplies per 4 outputs instead of 36. Input and output transforms
+ * are scalar (they are O(I) and O(O) per tile against O(I·O) for the GEMMs). Leaves out F(4×4, 3×3).
+ */
+final class Winograd {
+    private Winograd() {}
+
+    /** Largest transformed-input block per task, in floats (16 · I · tiles), so it stays in L2. */
+    private static final int V_BLOCK = 1 << 17;
+
+    static boolean applies(ConvShape s) {
+        return s.kH() == 3 && s.kW() == 3 && s.strideH() == 1 && s.strideW() == 1 && s.padH() == 1 && s.padW() == 1;
+    }
+
+    /**
+     * The automatic choice (measured at 256 px on 2 threads, KERNELS.md): Winograd when both channel counts are
+     * at least 64 (the transforms are cheap against the 16 GEMMs) and the image has at least 32×32 pixels
+     * (256 tiles; below that the tiles are too few to fill the threads and implicit GEMM wins, e.g. 16×16:
+     * 341 vs 317 GFLOP/s). Implicit GEMM for the RGB input layer and small channel counts.
+     */
+    static boolean preferred(ConvShape s) {
+        return s.inC() >= 64 && s.outC() >= 64 && s.inH() * s.inW() >= 32 * 32;
+    }
+
+    /**
+     * U = G g Gᵀ for every (o, i), packed as 16 A operands: u[((ξ·panels + r)·I + i)·MR + rr] for output
+     * channel o = r·MR + rr (zero past O), ξ = 4·row + col of the 4×4 transformed tile. g is (O, I, 3, 3).
+     */
+    static float[] transformWeights(float[] g, int outC, int inC) {
+        int panels = ceil(outC, MR);
+        float[] u = new float[16 * panels * inC * MR];
+        float[] t = new float[12];
+        for (int o = 0; o < outC; o++) {
+            int r = o / MR, rr = o % MR;
+            for (int i = 0; i < inC; i++) {
+                int src = (o * inC + i) * 9;
+                for (int c = 0; c < 3; c++) {                       // G g: rows of the 4×3 intermediate
+                    float g0 = g[src + c], g1 = g[src + 3 + c], g2 = g[src + 6 + c];
+                    t[c] = g0;
+                    t[3 + c] = 0.5f * (g0 + g1 + g2);
+                    t[6 + c] = 0.5f * (g0 - g1 + g2);
+                    t[9 + c] = g2;
+                }
+                for (int row = 0; row < 4; row++) {                 // (G g) Gᵀ
+                    float a0 = t[row * 3], a1 = t[row * 3 + 1], a2 = t[row * 3 + 2];
+                    float[] v = {a0, 0.5f * (a0 + a1 + a2), 0.5f * (a0 - a1 + a2), a2};
+                    for (int col = 0; col < 4; col++) {
+                        int xi = row * 4 + col;
+                        u[((xi * panels + r) * inC + i) * MR + rr] = v[col];
+                    }
+                }
+            }
+        }
+        return u;
+    }
+
+    /**
+     * out (O, H, W) := bias + conv3x3(in (I, H, W), g), or += when {@code accumulate}; u from
+     * {@link #transformWeights}. Each task owns a block of tiles × a range of output-channel panels.
+     */
+    static void conv(WorkerPool pool, Scratch[] scratch, float[] out, float[] in, float[] u, float[] bias,
+                     int inC, int outC, int h, int w, boolean accumulate) {
+        int tw = ceil(w, 2), th = ceil(h, 2), tiles = tw * th;
+        int threads = pool.size();
+        int groups = ceil(tiles, NR);
+        int gpb = Math.max(1, Math.min(ceil(groups, 3 * threads), V_BLOCK / (16 * inC * NR)));
+        int blocks = ceil(groups, gpb);
+        int panels = ceil(outC, MR);
+        int oSplit = 1;
+        while (blocks * oSplit < 3 * threads && oSplit < panels) oSplit++;
+        int panelsPerTask = ceil(panels, oSplit);
+        int oTasks = ceil(panels, panelsPerTask);
+        pool.run(blocks * oTasks, (worker, task) -> {
+            Scratch sc = scratch[worker];
+            int t0 = (task / oTasks) * gpb * NR, nt = Math.min(gpb * NR, tiles - t0), ng = ceil(nt, NR);
+            int r0 = (task % oTasks) * panelsPerTask, r1 = Math.min(panels, r0 + panelsPerTask);
+            float[] v = sc.wino(16 * ng * inC * NR);             // (16 ξ, ng groups, I, NR)
+            float[] m = sc.winoOut(16 * MR * NR);                // (16 ξ, MR, NR)
+            inputTransform(v, in, inC, h, w, tw, t0, nt, ng);
+            for (int r = r0; r < r1; r++) {
+                for (int g = 0; g < ng; g++) {
+                    java.util.Arrays.fill(m, 0, 16 * MR * NR, 0f);
+                    for (int xi = 0; xi < 16; xi++) {
+                        Gemm.kernel(inC, u, (xi * panels + r) * inC * MR, v, (xi * ng + g) * inC * NR,
+                                m, xi * MR * NR, NR, MR, NR, sc.tile);
+                    }
+                    outputTransform(out, m, bias, r, outC, h, w, tw, t0 + g * NR, Math.min(NR, nt - g * NR), accumulate);
+                }
+            }
+        });
+    }
+
+    /** v[((ξ·ng + g)·I + i)·NR + l] = (Bᵀ d B)[ξ] of tile t0 + g·NR + l of channel i; zero past the last tile. */
+    private static void inputTransform(float[] v, float[] in, int inC, int h, int w, int tw, int t0, int nt, int ng) {
+        int xiStride = ng * inC * NR;
+        for (int i = 0; i < inC; i++) {
+            int plane = i * h * w;
+            for (int t = 0; t < ng * NR; t++) {
+                int dst = ((t / NR) * inC + i) * NR + t % NR;
+                if (t >= nt) {
+                    for (int xi = 0; xi < 16; xi++) v[dst + xi * xiStride] = 0f;
+                    continue;
+                }
+                int tile = t0 + t, ty = tile / tw, tx = tile - ty * tw;
+                int y0 = 2 * ty - 1, x0 = 2 * tx - 1;
+                float d00, d01, d02, d03, d10, d11, d12, d13, d20, d21, d22, d23, d30, d31, d32, d33;
+                if (y0 >= 0 && x0 >= 0 && y0 + 3 < h && x0 + 3 < w) {          // interior: no bounds checks
+                    int p = plane + y0 * w + x0;
+                    d00 = in[p]; d01 = in[p + 1]; d02 = in[p + 2]; d03 = in[p + 3]; p += w;
+                    d10 = in[p]; d11 = in[p + 1]; d12 = in[p + 2]; d13 = in[p + 3]; p += w;
+                    d20 = in[p]; d21 = in[p + 1]; d22 = in[p + 2]; d23 = in[p + 3]; p += w;
+                    d30 = in[p]; d31 = in[p + 1]; d32 = in[p + 2]; d33 = in[p + 3];
+                } else {
+                    d00 = at(in, plane, h, w, y0, x0); d01 = at(in, plane, h, w, y0, x0 + 1);
+                    d02 = at(in, plane, h, w, y0, x0 + 2); d03 = at(in, plane, h, w, y0, x0 + 3);
+                    d10 = at(in, plane, h, w, y0 + 1, x0); d11 = at(in, plane, h, w, y0 + 1, x0 + 1);
+                    d12 = at(in, plane, h, w, y0 + 1, x0 + 2); d13 = at(in, plane, h, w, y0 + 1, x0 + 3);
+                    d20 = at(in, plane, h, w, y0 + 2, x0); d21 = at(in, plane, h, w, y0 + 2, x0 + 1);
+                    d22 = at(in, plane, h, w, y0 + 2, x0 + 2); d23 = at(in, plane, h, w, y0 + 2, x0 + 3);
+                    d30 = at(in, plane, h, w, y0 + 3, x0); d31 = at(in, plane, h, w, y0 + 3, x0 + 1);
+                    d32 = at(in, plane, h, w, y0 + 3, x0 + 2); d33 = at(in, plane, h, w, y0 + 3, x0 + 3);
+                }
+                // Bᵀ d: rows (d0 − d2, d1 + d2, d2 − d1, d1 − d3)
+                float a00 = d00 - d20, a01 = d01 - d21, a02 = d02 - d22, a03 = d03 - d23;
+                float a10 = d10 + d20, a11 = d11 + d21, a12 = d12 + d22, a13 = d13 + d23;
+                float a20 = d20 - d10, a21 = d21 - d11, a22 = d22 - d12, a23 = d23 - d13;
+                float a30 = d10 - d30, a31 = d11 - d31, a32 = d12 - d32, a33 = d13 - d33;
+                // (Bᵀ d) B: the same on columns
+                int s = xiStride;
+                v[dst] = a00 - a02;          v[dst + s] = a01 + a02;       v[dst + 2 * s] = a02 - a01;   v[dst + 3 * s] = a01 - a03;
+                v[dst + 4 * s] = a10 - a12;  v[dst + 5 * s] = a11 + a12;   v[dst + 6 * s] = a12 - a11;   v[dst + 7 * s] = a11 - a13;
+                v[dst + 8 * s] = a20 - a22;  v[dst + 9 * s] = a21 + a22;   v[dst + 10 * s] = a22 - a21;  v[dst + 11 * s] = a21 - a23;
+                v[dst + 12 * s] = a30 - a32; v[dst + 13 * s] = a31 + a32;  v[dst + 14 * s] = a32 - a31;  v[dst + 15 * s] = a31 - a33;
+            }
+        }
+    }
+
+    private static float at(float[] in, int plane, int h, int w, int y, int x) {
+        return y < 0 || y >= h || x < 0 || x >= w ? 0f : in[plane + y * w + x];
+    }
+
+    /** out[o, 2ty+dy, 2tx+dx] (+)= (Aᵀ M A)[dy,dx] (+ bias) for the panel's channels and tiles t0..t0+nt. */
+    private static void outputTransform(float[] out, float[] m, float[] bias, int r, int outC, int h, int w, int tw,
+                                        int t0, int nt, boolean accumulate) {
+        int rows = Math.min(MR, outC - r * MR);
+        int s = MR * NR;
+        for (int rr = 0; rr < rows; rr++) {
+            int o = r * MR + rr;
+            float b = accumulate || bias == null ? 0f : bias[o];
+            int plane = o * h * w;
+            for (int l = 0; l < nt; l++) {
+                int j = rr * NR + l;
+                float m0 = m[j], m1 = m[j + s], m2 = m[j + 2 * s], m3 = m[j + 3 * s];
+                float m4 = m[j + 4 * s], m5 = m[j + 5 * s], m6 = m[j + 6 * s], m7 = m[j + 7 * s];
+                float m8 = m[j + 8 * s], m9 = m[j + 9 * s], m10 = m[j + 10 * s], m11 = m[j + 11 * s];
+                float m12 = m[j + 12 * s], m13 = m[j + 13 * s], m14 = m[j + 14 * s], m15 = m[j + 15 * s];
+                // Aᵀ M: rows (m0 + m1 + m2, m1 − m2 − m3)
+                float p0 = m0 + m4 + m8, p1 = m1 + m5 + m9, p2 = m2 + m6 + m10, p3 = m3 + m7 + m11;
+                float q0 = m4 - m8 - m12, q1 = m5 - m9 - m13, q2 = m6 - m10 - m14, q3 = m7 - m11 - m15;
+                float y00 = p0 + p1 + p2 + b, y01 = p1 - p2 - p3 + b;
+                float y10 = q0 + q1 + q2 + b, y11 = q1 - q2 - q3 + b;
+                int tile = t0 + l, ty = tile / tw, tx = tile - ty * tw;
+                int y = 2 * ty, x = 2 * tx, p = plane + y * w + x;
+                boolean right = x + 1 < w, below = y + 1 < h;
+                if (accumulate) {
+                    out[p] += y00;
+                    if (right) out[p + 1] += y01;
+                    if (below) { out[p + w] += y10; if (right) out[p + w + 1] += y11; }
+                } else {
+                    out[p] = y00;
+                    if (right) out[p + 1] = y01;
+                    if (below) { out[p + w] = y10; if (right) out[p + w + 1] = y11; }
+                }
+            }
+        }
+    }
+}

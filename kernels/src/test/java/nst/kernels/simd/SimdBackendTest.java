@@ -1,0 +1,106 @@
+package nst.kernels.simd;
+
+import nst.kernels.Backend;
+import nst.kernels.BackendConformanceTest;
+import nst.kernels.Backends;
+import nst.kernels.Buffer;
+import nst.kernels.ConvShape;
+import nst.kernels.Tolerance;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The SIMD backend against the scalar reference (all of {@link BackendConformanceTest}), with default
+ * threads and automatic algorithm choice; the nested classes rerun the suite on 1 thread, on 3 threads
+ * (more than this machine's cores), and with each convolution algorithm forced. The 128-bit species runs in
+ * its own JVM ({@link SimdBackend128Test}). Leaves out timing.
+ */
+class SimdBackendTest extends BackendConformanceTest {
+
+    @Override protected Backend createBackend() { return new SimdBackend(0); }
+
+    /** Auto may pick Winograd for the ≥64-channel shapes. */
+    @Override protected Tolerance convTolerance() { return Tolerance.KERNEL_F32_LOOSE; }
+
+    @Test void providerIsFoundAndNamed() {
+        try (Backend b = Backends.create("simd", 2, null)) {
+            assertEquals("simd", b.name());
+            assertTrue(b.description().contains("2 threads"), b.description());
+        }
+    }
+
+    /** Rewriting a weight buffer through the backend must drop its cached packed/Winograd forms. */
+    @Test void weightCacheFollowsUploads() {
+        for (SimdBackend.ConvAlgorithm alg : SimdBackend.ConvAlgorithm.values()) {
+            try (Backend b = new SimdBackend(2, alg)) {
+                ConvShape s = ConvShape.vgg3x3(64, 64, 32, 32);
+                Buffer in = put(b, random(s.inSize())), w = put(b, random(s.weightSize())), out = b.allocate(s.outSize());
+                b.conv2dForward(out, in, w, null, s);
+                float[] w2 = random(s.weightSize());
+                b.upload(w, w2);
+                b.conv2dForward(out, in, w, null, s);
+                Buffer refOut = ref.allocate(s.outSize());
+                ref.conv2dForward(refOut, put(ref, get(b, in)), put(ref, w2), null, s);
+                Tolerance.KERNEL_F32_LOOSE.assertClose("conv after weight upload " + alg, get(b, out), get(ref, refOut));
+            }
+        }
+    }
+
+    /**
+     * VGG channel counts at small spatial size: prints the max abs / rel error of each algorithm against the
+     * scalar reference (figures quoted in KERNELS.md) and checks them.
+     */
+    @Test void vggShapesErrorReport() {
+        ConvShape[] shapes = {ConvShape.vgg3x3(3, 64, 32, 32), ConvShape.vgg3x3(64, 64, 32, 32),
+                ConvShape.vgg3x3(128, 256, 16, 16), ConvShape.vgg3x3(256, 256, 16, 16), ConvShape.vgg3x3(512, 512, 8, 8)};
+        for (ConvShape s : shapes) {
+            float[] in = random(s.inSize()), w = random(s.weightSize()), dOut = random(s.outSize());
+            for (int i = 0; i < w.length; i++) w[i] *= (float) Math.sqrt(2.0 / (9 * s.inC()));     // He-scaled like VGG
+            Buffer rOut = ref.allocate(s.outSize()), rDIn = ref.allocate(s.inSize());
+            ref.conv2dForward(rOut, put(ref, in), put(ref, w), null, s);
+            ref.conv2dBackwardData(rDIn, put(ref, dOut), put(ref, w), s);
+            for (SimdBackend.ConvAlgorithm alg : new SimdBackend.ConvAlgorithm[] {SimdBackend.ConvAlgorithm.GEMM, SimdBackend.ConvAlgorithm.WINOGRAD}) {
+                try (Backend b = new SimdBackend(2, alg)) {
+                    Buffer out = b.allocate(s.outSize()), dIn = b.allocate(s.inSize());
+                    b.conv2dForward(out, put(b, in), put(b, w), null, s);
+                    b.conv2dBackwardData(dIn, put(b, dOut), put(b, w), s);
+                    float[] fo = get(b, out), fd = get(b, dIn), ro = get(ref, rOut), rd = get(ref, rDIn);
+                    System.out.printf("error %-9s %-55s forward max abs %.2e max rel %.2e | backward-data max abs %.2e max rel %.2e%n",
+                            alg, s, Tolerance.maxAbsDiff(fo, ro), maxRel(fo, ro), Tolerance.maxAbsDiff(fd, rd), maxRel(fd, rd));
+                    Tolerance t = alg == SimdBackend.ConvAlgorithm.GEMM ? Tolerance.KERNEL_F32 : Tolerance.KERNEL_F32_LOOSE;
+                    t.assertClose("forward " + alg + " " + s, fo, ro);
+                    t.assertClose("backward-data " + alg + " " + s, fd, rd);
+                }
+            }
+        }
+    }
+
+    /** max |a − b| / max(|b|, 1e-3): relative error that ignores values near zero. */
+    private static double maxRel(float[] a, float[] b) {
+        double m = 0;
+        for (int i = 0; i < a.length; i++) m = Math.max(m, Math.abs((double) a[i] - b[i]) / Math.max(Math.abs(b[i]), 1e-3));
+        return m;
+    }
+
+    @Nested class OneThread extends BackendConformanceTest {
+        @Override protected Backend createBackend() { return new SimdBackend(1); }
+        @Override protected Tolerance convTolerance() { return Tolerance.KERNEL_F32_LOOSE; }
+    }
+
+    @Nested class ThreeThreads extends BackendConformanceTest {
+        @Override protected Backend createBackend() { return new SimdBackend(3); }
+        @Override protected Tolerance convTolerance() { return Tolerance.KERNEL_F32_LOOSE; }
+    }
+
+    @Nested class ForcedGemm extends BackendConformanceTest {
+        @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.GEMM); }
+    }
+
+    @Nested class ForcedWinograd extends BackendConformanceTest {
+        @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD); }
+        @Override protected Tolerance convTolerance() { return Tolerance.KERNEL_F32_LOOSE; }
+    }
+}
