@@ -71,6 +71,8 @@ final class CaffeReader {
                     } else if (!in.skipField(tag)) break;
                 }
             } catch (InvalidProtocolBufferException e) {
+                if (layerCount > 0) // it began as a Caffe model
+                    throw new WeightsException(path + ": truncated or corrupt Caffe model after " + layerCount + " layers (" + e.getMessage() + ")");
                 throw unrecognised(path, e.getMessage());
             }
             if (layerCount == 0) throw unrecognised(path, "no layers");
