@@ -1,0 +1,369 @@
+package nst.convert;
+
+import nst.engine.WeightsException;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A restricted reader of Python pickles (protocols 0–5) for PyTorch state dicts: it builds plain data
+ * (None, bool, int, float, str, bytes, list, tuple, dict) and calls nothing. Globals are allowed only
+ * from a fixed list (OrderedDict, torch's tensor/parameter rebuild functions, torch storage types);
+ * anything else is refused with an error naming the global ("refused global posix.system") before any
+ * later opcode could use it. Leaves out object construction of every other kind (INST, OBJ, NEWOBJ,
+ * extension registries, sets, out-of-band buffers).
+ */
+public final class SafeUnpickler {
+
+    /** A Python tuple (immutable sequence). */
+    public record Tuple(List<Object> items) {
+        public Object get(int i) { return items.get(i); }
+        public int size() { return items.size(); }
+    }
+
+    /** An allowed global, referenced by module and name; never resolved to anything executable. */
+    public record Global(String module, String name) {
+        @Override public String toString() { return module + "." + name; }
+    }
+
+    /** A tensor as {@code torch._utils._rebuild_tensor[_v2]} describes it: a view on a storage. */
+    public record TensorRef(Object storage, long offset, long[] size, long[] stride) {
+        public long elements() {
+            long n = 1;
+            for (long d : size) n *= d;
+            return n;
+        }
+        public int[] shape() {
+            int[] s = new int[size.length];
+            for (int i = 0; i < s.length; i++) s[i] = Math.toIntExact(size[i]);
+            return s;
+        }
+    }
+
+    /** Resolves a persistent id (PyTorch's storage references) to a value; may refuse. */
+    @FunctionalInterface
+    public interface PersistentLoader {
+        Object load(Object pid);
+    }
+
+    /** The globals a state dict may name. Storage types map to their dtype names (safetensors spelling). */
+    public static final Map<String, String> STORAGE_TYPES = Map.ofEntries(
+            Map.entry("torch.FloatStorage", "F32"), Map.entry("torch.DoubleStorage", "F64"),
+            Map.entry("torch.HalfStorage", "F16"), Map.entry("torch.BFloat16Storage", "BF16"),
+            Map.entry("torch.LongStorage", "I64"), Map.entry("torch.IntStorage", "I32"),
+            Map.entry("torch.ShortStorage", "I16"), Map.entry("torch.CharStorage", "I8"),
+            Map.entry("torch.ByteStorage", "U8"), Map.entry("torch.BoolStorage", "BOOL"));
+    private static final Set<String> FUNCTIONS = Set.of(
+            "collections.OrderedDict", "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2",
+            "torch._utils._rebuild_parameter");
+
+    private static final Object MARK = new Object() {
+        @Override public String toString() { return "MARK"; }
+    };
+
+    private final InputStream in;
+    private final PersistentLoader persistent;
+    private final String where;
+    private final ArrayList<Object> stack = new ArrayList<>();
+    private final ArrayList<Integer> marks = new ArrayList<>();
+    private final Map<Long, Object> memo = new HashMap<>();
+    private long position;
+
+    /**
+     * @param where      the file, for error messages
+     * @param persistent resolves persistent ids (PERSID / BINPERSID); null refuses them
+     */
+    public SafeUnpickler(InputStream in, String where, PersistentLoader persistent) {
+        this.in = in;
+        this.where = where;
+        this.persistent = persistent;
+    }
+
+    /** Bytes consumed so far by this unpickler. */
+    public long position() { return position; }
+
+    /** Reads one pickle up to its STOP opcode and returns its value. */
+    public Object load() throws IOException {
+        stack.clear();
+        marks.clear();
+        memo.clear();
+        while (true) {
+            int op = u8();
+            switch (op) {
+                case 0x80 -> { // PROTO
+                    int proto = u8();
+                    if (proto > 5) throw fail("unsupported pickle protocol " + proto);
+                }
+                case 0x95 -> skipFully(8); // FRAME: framing is transparent to a sequential reader
+                case '.' -> { // STOP
+                    if (stack.size() != 1) throw fail("malformed pickle (stack holds " + stack.size() + " values at STOP)");
+                    return stack.removeLast();
+                }
+                case '(' -> { marks.add(stack.size()); stack.add(MARK); }
+                case '0' -> pop();                                  // POP
+                case '1' -> popMark();                              // POP_MARK
+                case '2' -> push(peek());                           // DUP
+                case 'N' -> push(null);                             // NONE
+                case 0x88 -> push(Boolean.TRUE);                    // NEWTRUE
+                case 0x89 -> push(Boolean.FALSE);                   // NEWFALSE
+                case 'I' -> push(parseIntLine(line()));             // INT (also True/False in protocol 0)
+                case 'L' -> push(parseLongLine(line()));            // LONG
+                case 'J' -> push((long) i32());                     // BININT
+                case 'K' -> push((long) u8());                      // BININT1
+                case 'M' -> push((long) u16());                     // BININT2
+                case 0x8a -> push(longBytes(u8()));                 // LONG1
+                case 0x8b -> push(longBytes(len(i32())));           // LONG4
+                case 'F' -> push(Double.parseDouble(line()));       // FLOAT
+                case 'G' -> push(ByteBuffer.wrap(bytes(8)).order(ByteOrder.BIG_ENDIAN).getDouble()); // BINFLOAT
+                case 'S' -> push(unquote(line()));                  // STRING
+                case 'T' -> push(latin1(bytes(len(i32()))));        // BINSTRING
+                case 'U' -> push(latin1(bytes(u8())));              // SHORT_BINSTRING
+                case 'V' -> push(line());                           // UNICODE (raw-unicode-escape; ASCII keys in practice)
+                case 'X' -> push(utf8(bytes(len(i32()))));          // BINUNICODE
+                case 0x8c -> push(utf8(bytes(u8())));               // SHORT_BINUNICODE
+                case 0x8d -> push(utf8(bytes(len(i64()))));         // BINUNICODE8
+                case 'B' -> push(bytes(len(i32())));                // BINBYTES
+                case 'C' -> push(bytes(u8()));                      // SHORT_BINBYTES
+                case 0x8e -> push(bytes(len(i64())));               // BINBYTES8
+                case 0x96 -> push(bytes(len(i64())));               // BYTEARRAY8
+                case ']' -> push(new ArrayList<>());                // EMPTY_LIST
+                case 'l' -> push(new ArrayList<>(popMark()));       // LIST
+                case 'a' -> { Object v = pop(); list(peek()).add(v); }            // APPEND
+                case 'e' -> { List<Object> v = popMark(); list(peek()).addAll(v); } // APPENDS
+                case ')' -> push(new Tuple(List.of()));             // EMPTY_TUPLE
+                case 't' -> push(tuple(popMark()));                 // TUPLE
+                case 0x85 -> push(tuple(List.of(pop())));           // TUPLE1
+                case 0x86 -> { Object b = pop(), a = pop(); push(tuple(Arrays.asList(a, b))); }          // TUPLE2
+                case 0x87 -> { Object c = pop(), b = pop(), a = pop(); push(tuple(Arrays.asList(a, b, c))); } // TUPLE3
+                case '}' -> push(new LinkedHashMap<>());            // EMPTY_DICT
+                case 'd' -> { List<Object> kv = popMark(); Map<Object, Object> m = new LinkedHashMap<>(); putAll(m, kv); push(m); } // DICT
+                case 's' -> { Object v = pop(), k = pop(); dict(peek()).put(k, v); }                    // SETITEM
+                case 'u' -> { List<Object> kv = popMark(); putAll(dict(peek()), kv); }                 // SETITEMS
+                case 'g' -> push(memoGet(Long.parseLong(line().trim())));  // GET
+                case 'h' -> push(memoGet(u8()));                    // BINGET
+                case 'j' -> push(memoGet(u32()));                   // LONG_BINGET
+                case 'p' -> memo.put(Long.parseLong(line().trim()), peek()); // PUT
+                case 'q' -> memo.put((long) u8(), peek());          // BINPUT
+                case 'r' -> memo.put(u32(), peek());                // LONG_BINPUT
+                case 0x94 -> memo.put((long) memo.size(), peek());  // MEMOIZE
+                case 'c' -> push(global(line(), line()));           // GLOBAL
+                case 0x93 -> { Object name = pop(), module = pop(); push(global(str(module), str(name))); } // STACK_GLOBAL
+                case 'R' -> { Object args = pop(), fn = pop(); push(reduce(fn, args)); }                // REDUCE
+                case 'b' -> { Object state = pop(); build(peek(), state); }                             // BUILD
+                case 'P' -> push(persistentLoad(line()));           // PERSID
+                case 'Q' -> push(persistentLoad(pop()));            // BINPERSID
+                default -> throw fail(String.format("refused pickle opcode 0x%02x%s at byte %d (only the opcodes of a plain state dict are read)",
+                        op, op >= 32 && op < 127 ? " '" + (char) op + "'" : "", position - 1));
+            }
+        }
+    }
+
+    // --- globals and calls: the whole attack surface of pickle, closed to a list
+
+    private Object global(String module, String name) {
+        String full = module + "." + name;
+        if (!FUNCTIONS.contains(full) && !STORAGE_TYPES.containsKey(full))
+            throw fail("refused global " + full + " (a weights file only needs OrderedDict, tensor rebuild functions and storage types; nothing was executed)");
+        return new Global(module, name);
+    }
+
+    private Object reduce(Object fn, Object args) {
+        if (!(fn instanceof Global g)) throw fail("refused call of a non-global " + describe(fn));
+        if (!(args instanceof Tuple t)) throw fail("malformed pickle: arguments of " + g + " are not a tuple");
+        return switch (g.toString()) {
+            case "collections.OrderedDict" -> {
+                Map<Object, Object> m = new LinkedHashMap<>();
+                if (t.size() == 1 && t.get(0) instanceof List<?> pairs) {
+                    for (Object p : pairs) {
+                        if (p instanceof Tuple kv && kv.size() == 2) m.put(kv.get(0), kv.get(1));
+                        else if (p instanceof List<?> kv && kv.size() == 2) m.put(kv.get(0), kv.get(1));
+                        else throw fail("malformed OrderedDict item " + describe(p));
+                    }
+                } else if (t.size() != 0) throw fail("OrderedDict called with " + t.size() + " arguments");
+                yield m;
+            }
+            case "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2" -> {
+                if (t.size() < 4) throw fail(g + " called with " + t.size() + " arguments, expected at least 4");
+                yield new TensorRef(t.get(0), toLong(t.get(1)), longs(t.get(2)), longs(t.get(3)));
+            }
+            case "torch._utils._rebuild_parameter" -> {
+                if (t.size() < 1 || !(t.get(0) instanceof TensorRef tr)) throw fail(g + " called without a tensor");
+                yield tr;
+            }
+            default -> throw fail("refused call of " + g + " (a storage type is not callable here)");
+        };
+    }
+
+    /** BUILD sets state on an object: only a dict's attributes (OrderedDict._metadata) occur; kept out. */
+    private void build(Object target, Object state) {
+        if (target instanceof Map<?, ?> || target instanceof TensorRef) return;
+        throw fail("refused BUILD on " + describe(target));
+    }
+
+    private Object persistentLoad(Object pid) {
+        if (persistent == null) throw fail("refused persistent id " + describe(pid) + " (none expected here)");
+        return persistent.load(pid);
+    }
+
+    // --- helpers
+
+    private WeightsException fail(String msg) {
+        return new WeightsException(where + ": " + msg);
+    }
+
+    private static String describe(Object o) {
+        if (o == null) return "None";
+        if (o instanceof String s) return "'" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'";
+        return o.getClass().getSimpleName();
+    }
+
+    private void push(Object o) { stack.add(o); }
+
+    private Object pop() {
+        if (stack.isEmpty() || stack.getLast() == MARK) throw fail("malformed pickle (stack underflow at byte " + position + ")");
+        return stack.removeLast();
+    }
+
+    private Object peek() {
+        if (stack.isEmpty() || stack.getLast() == MARK) throw fail("malformed pickle (empty stack at byte " + position + ")");
+        return stack.getLast();
+    }
+
+    private List<Object> popMark() {
+        if (marks.isEmpty()) throw fail("malformed pickle (no MARK at byte " + position + ")");
+        int m = marks.removeLast();
+        List<Object> items = new ArrayList<>(stack.subList(m + 1, stack.size()));
+        while (stack.size() > m) stack.removeLast();
+        return items;
+    }
+
+    private Object memoGet(long key) {
+        if (!memo.containsKey(key)) throw fail("malformed pickle (memo key " + key + " unset)");
+        return memo.get(key);
+    }
+
+    private static Tuple tuple(List<Object> items) { return new Tuple(java.util.Collections.unmodifiableList(new ArrayList<>(items))); }
+
+    @SuppressWarnings("unchecked")
+    private List<Object> list(Object o) {
+        if (o instanceof ArrayList<?> l) return (List<Object>) l;
+        throw fail("malformed pickle (APPEND to " + describe(o) + ")");
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<Object, Object> dict(Object o) {
+        if (o instanceof Map<?, ?> m) return (Map<Object, Object>) m;
+        throw fail("malformed pickle (SETITEM on " + describe(o) + ")");
+    }
+
+    private void putAll(Map<Object, Object> m, List<Object> kv) {
+        if (kv.size() % 2 != 0) throw fail("malformed pickle (odd number of dict items)");
+        for (int i = 0; i < kv.size(); i += 2) m.put(kv.get(i), kv.get(i + 1));
+    }
+
+    private String str(Object o) {
+        if (o instanceof String s) return s;
+        throw fail("malformed pickle (expected a string, got " + describe(o) + ")");
+    }
+
+    private long toLong(Object o) {
+        if (o instanceof Long l) return l;
+        if (o instanceof Boolean b) return b ? 1 : 0;
+        throw fail("expected an integer, got " + describe(o));
+    }
+
+    private long[] longs(Object o) {
+        List<Object> items;
+        if (o instanceof Tuple t) items = t.items();
+        else if (o instanceof List<?> l) items = new ArrayList<>(l);
+        else throw fail("expected a tuple of integers, got " + describe(o));
+        long[] r = new long[items.size()];
+        for (int i = 0; i < r.length; i++) r[i] = toLong(items.get(i));
+        return r;
+    }
+
+    private int u8() throws IOException {
+        int b = in.read();
+        if (b < 0) throw new EOFException(where + ": truncated pickle at byte " + position);
+        position++;
+        return b;
+    }
+
+    private int u16() throws IOException { return u8() | (u8() << 8); }
+
+    private int i32() throws IOException { return u8() | (u8() << 8) | (u8() << 16) | (u8() << 24); }
+
+    private long u32() throws IOException { return i32() & 0xffffffffL; }
+
+    private long i64() throws IOException { return u32() | (u32() << 32); }
+
+    /** Lengths are bounded: a pickle inside a weights file never holds a string of a gigabyte. */
+    private int len(long n) {
+        if (n < 0 || n > (256L << 20)) throw fail("implausible length " + n + " at byte " + position);
+        return (int) n;
+    }
+
+    private byte[] bytes(int n) throws IOException {
+        byte[] b = in.readNBytes(n);
+        position += b.length;
+        if (b.length < n) throw new EOFException(where + ": truncated pickle at byte " + position);
+        return b;
+    }
+
+    private void skipFully(int n) throws IOException { bytes(n); }
+
+    private String line() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int c = u8(); c != '\n'; c = u8()) {
+            sb.append((char) c);
+            if (sb.length() > 1 << 16) throw fail("implausibly long text line in pickle");
+        }
+        return sb.toString();
+    }
+
+    private static String utf8(byte[] b) { return new String(b, StandardCharsets.UTF_8); }
+
+    private static String latin1(byte[] b) { return new String(b, StandardCharsets.ISO_8859_1); }
+
+    private Object parseIntLine(String s) {
+        if (s.equals("00")) return Boolean.FALSE;
+        if (s.equals("01")) return Boolean.TRUE;
+        return parseLongLine(s);
+    }
+
+    private Object parseLongLine(String s) {
+        String t = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
+        BigInteger v = new BigInteger(t.trim());
+        return v.bitLength() < 64 ? (Object) v.longValue() : v;
+    }
+
+    /** Little-endian two's complement of n bytes (LONG1 / LONG4). */
+    private static Object longBytes(byte[] le) {
+        if (le.length == 0) return 0L;
+        byte[] be = new byte[le.length];
+        for (int i = 0; i < le.length; i++) be[i] = le[le.length - 1 - i];
+        BigInteger v = new BigInteger(be);
+        return v.bitLength() < 64 ? (Object) v.longValue() : v;
+    }
+
+    private Object longBytes(int n) throws IOException { return longBytes(bytes(n)); }
+
+    private String unquote(String s) {
+        String t = s.trim();
+        if (t.length() >= 2 && (t.charAt(0) == '\'' || t.charAt(0) == '"') && t.charAt(t.length() - 1) == t.charAt(0))
+            return t.substring(1, t.length() - 1);
+        throw fail("malformed STRING opcode");
+    }
+}

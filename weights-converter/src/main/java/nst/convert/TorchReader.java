@@ -1,0 +1,479 @@
+package nst.convert;
+
+import nst.convert.SafeUnpickler.Global;
+import nst.convert.SafeUnpickler.TensorRef;
+import nst.convert.SafeUnpickler.Tuple;
+import nst.engine.Preprocess;
+import nst.engine.WeightsException;
+
+import java.io.BufferedInputStream;
+import java.io.Closeable;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipFile;
+
+/**
+ * PyTorch {@code .pth} state dicts in both containers: the zip archive of torch ≥ 1.6 ({@code
+ * <name>/data.pkl} + {@code <name>/data/<key>}) and the legacy stream (magic-number, protocol and
+ * sys_info pickles, the state-dict pickle, the storage-key list, then each storage's 8-byte element
+ * count and raw bytes). Pickles go through {@link SafeUnpickler}; tensor data is read per tensor, on
+ * demand, from its byte range. Keys: torchvision's {@code features.N.*} (torchvision preprocessing) or
+ * paper names {@code conv1_1.*} (Gatys' normalised VGG; caffe preprocessing). Leaves out whole pickled
+ * modules, batch-norm VGGs and the pre-0.1.10 tar container.
+ */
+final class TorchReader {
+    private TorchReader() {}
+
+    /** PyTorch's legacy-format magic number (torch/serialization.py MAGIC_NUMBER). */
+    static final BigInteger MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
+    static final long LEGACY_PROTOCOL = 1001;
+
+    private static final Pattern TORCHVISION_KEY = Pattern.compile("(?:features\\.)?(\\d+)\\.(weight|bias)");
+    private static final Pattern PAPER_KEY = Pattern.compile("(conv\\d_\\d)\\.(weight|bias)");
+    private static final Pattern DROPPED_KEY = Pattern.compile("(classifier\\.|fc\\d).*");
+
+    /** A storage a persistent id names: its key, dtype, element count, and a view's element offset. */
+    record StorageRef(String key, String dtype, long numel, long viewOffset) {}
+
+    /** Where storages' bytes live. */
+    private interface Storages extends Closeable {
+        /** {@code count} elements of storage {@code key} starting at element {@code first}, as float. */
+        float[] read(StorageRef s, long first, int count) throws IOException;
+    }
+
+    static SourceModel read(Path path, boolean zip, String requestedArch) {
+        Storages storages = null;
+        try {
+            Map<Object, Object> root;
+            if (zip) {
+                ZipStorages z = ZipStorages.open(path);
+                storages = z;
+                root = z.root;
+            } else {
+                LegacyStorages l = LegacyStorages.open(path);
+                storages = l;
+                root = l.root;
+            }
+            SourceModel m = stateDict(path, zip, root, storages, requestedArch);
+            storages = null; // owned by the model now
+            return m;
+        } catch (EOFException e) {
+            throw new WeightsException(path + ": truncated file (" + e.getMessage() + ")");
+        } catch (IOException e) {
+            throw new WeightsException("cannot read " + path + ": " + e.getMessage());
+        } finally {
+            if (storages != null) try { storages.close(); } catch (IOException ignored) { /* read-only */ }
+        }
+    }
+
+    // ------------------------------------------------------------------ state dict → paper names
+
+    @SuppressWarnings("unchecked")
+    private static SourceModel stateDict(Path path, boolean zip, Map<Object, Object> root, Storages storages, String requestedArch) {
+        Map<Object, Object> sd = root;
+        for (String wrapper : List.of("state_dict", "model")) // training checkpoints wrap the dict
+            if (sd.get(wrapper) instanceof Map<?, ?> inner) sd = (Map<Object, Object>) inner;
+        Map<String, TensorRef> tensors = new LinkedHashMap<>();
+        for (Map.Entry<Object, Object> e : sd.entrySet()) {
+            String k = String.valueOf(e.getKey());
+            if (k.startsWith("module.")) k = k.substring(7);   // DataParallel prefix
+            if (e.getValue() instanceof TensorRef t) tensors.put(k, t);
+        }
+        String container = zip ? "PyTorch zip container" : "PyTorch legacy container";
+        TreeMap<Integer, Map<String, TensorRef>> byIndex = new TreeMap<>();
+        Map<String, Map<String, TensorRef>> byName = new LinkedHashMap<>();
+        List<String> unknown = new ArrayList<>();
+        int dropped = 0;
+        for (Map.Entry<String, TensorRef> e : tensors.entrySet()) {
+            String k = e.getKey();
+            Matcher m;
+            if ((m = TORCHVISION_KEY.matcher(k)).matches())
+                byIndex.computeIfAbsent(Integer.parseInt(m.group(1)), i -> new HashMap<>()).put(m.group(2), e.getValue());
+            else if ((m = PAPER_KEY.matcher(k)).matches())
+                byName.computeIfAbsent(m.group(1), i -> new HashMap<>()).put(m.group(2), e.getValue());
+            else if (DROPPED_KEY.matcher(k).matches()) dropped++;
+            else unknown.add(k);
+        }
+        for (String k : unknown)
+            if (k.endsWith("running_mean") || k.endsWith("running_var"))
+                throw new WeightsException(path + ": a batch-normalised VGG (key '" + k + "'); the engine's VGG has no batch norm: use the plain vgg16/vgg19 weights");
+        if (byIndex.isEmpty() && byName.isEmpty())
+            throw new WeightsException(path + ": no VGG conv layers in this state dict (expected keys like features.0.weight or conv1_1.weight); it has "
+                    + preview(tensors.keySet()));
+        if (!byIndex.isEmpty() && !byName.isEmpty())
+            throw new WeightsException(path + ": mixes torchvision keys (features.N) and paper-named keys (convB_I)");
+        if (!unknown.isEmpty())
+            throw new WeightsException(path + ": unexpected tensors for a VGG state dict: " + preview(unknown));
+
+        Map<String, Map<String, TensorRef>> convs;
+        String arch, kind;
+        Preprocess pre;
+        if (!byIndex.isEmpty()) {
+            arch = torchvisionArch(path, byIndex.keySet(), requestedArch);
+            List<Integer> idx = convIndices(arch);
+            convs = new LinkedHashMap<>();
+            for (Map.Entry<Integer, Map<String, TensorRef>> e : byIndex.entrySet())
+                convs.put(paperName(arch, idx.indexOf(e.getKey())), e.getValue());
+            pre = Preprocess.TORCHVISION;
+            kind = "torchvision state dict";
+        } else {
+            arch = VggLayout.resolve(path.toString(), byName.keySet(), requestedArch);
+            convs = byName;
+            pre = Preprocess.CAFFE;
+            kind = "paper-named state dict (Gatys' normalised VGG layout, caffe preprocessing)";
+        }
+        Map<String, SourceModel.Conv> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Map<String, TensorRef>> e : convs.entrySet()) {
+            String name = e.getKey();
+            out.put(name, new SourceModel.Conv(
+                    tensor(path, name + ".weight", e.getValue().get("weight"), storages),
+                    tensor(path, name + ".bias", e.getValue().get("bias"), storages)));
+        }
+        List<String> notes = new ArrayList<>();
+        if (dropped > 0) notes.add("dropped " + dropped + " fully connected tensors (style transfer uses the conv layers only)");
+        return new SourceModel(path.getFileName() + " (" + kind + ", " + container + ")", arch, pre, out, notes, storages);
+    }
+
+    private static String preview(java.util.Collection<String> keys) {
+        List<String> l = new ArrayList<>(keys);
+        String s = String.join(", ", l.subList(0, Math.min(8, l.size())));
+        return l.size() > 8 ? s + ", … (" + l.size() + " in all)" : (l.isEmpty() ? "no tensors" : s);
+    }
+
+    /** Indices of the conv modules in torchvision's {@code features} Sequential (conv, relu, …, pool). */
+    static List<Integer> convIndices(String arch) {
+        int[] blocks = arch.equals("vgg19") ? new int[] {2, 2, 4, 4, 4} : new int[] {2, 2, 3, 3, 3};
+        List<Integer> out = new ArrayList<>();
+        int i = 0;
+        for (int n : blocks) {
+            for (int c = 0; c < n; c++, i += 2) out.add(i);
+            i++; // pool
+        }
+        return out;
+    }
+
+    static String paperName(String arch, int k) {
+        int[] blocks = arch.equals("vgg19") ? new int[] {2, 2, 4, 4, 4} : new int[] {2, 2, 3, 3, 3};
+        for (int b = 0; b < 5; b++) {
+            if (k < blocks[b]) return "conv" + (b + 1) + "_" + (k + 1);
+            k -= blocks[b];
+        }
+        throw new IllegalArgumentException("conv index out of range");
+    }
+
+    private static String torchvisionArch(Path path, java.util.Set<Integer> present, String requested) {
+        boolean fits16 = convIndices("vgg16").containsAll(present), fits19 = convIndices("vgg19").containsAll(present);
+        String asked = VggLayout.requested(requested);
+        if (!fits16 && !fits19) {
+            TreeSet<Integer> odd = new TreeSet<>(present);
+            odd.removeAll(convIndices("vgg19"));
+            odd.removeAll(convIndices("vgg16"));
+            throw new WeightsException(path + ": features indices " + new TreeSet<>(present) + " match neither VGG16 nor VGG19"
+                    + (odd.isEmpty() ? "" : " (features." + odd.first() + " is no conv of either)"));
+        }
+        if (asked != null) {
+            if (asked.equals("vgg19") && !fits19)
+                throw new WeightsException(path + " holds VGG16 weights (features indices of VGG16), but vgg19 was asked; convert it with --arch vgg16");
+            if (asked.equals("vgg16") && !fits16)
+                throw new WeightsException(path + " holds VGG19 weights (features indices of VGG19), but vgg16 was asked; convert it with --arch vgg19");
+            return asked;
+        }
+        if (fits16 && fits19)
+            throw new WeightsException(path + ": its features indices " + new TreeSet<>(present) + " fit both VGG16 and VGG19; say which with --arch");
+        return fits19 ? "vgg19" : "vgg16";
+    }
+
+    private static SourceTensor tensor(Path path, String name, TensorRef t, Storages storages) {
+        if (t == null) return null;
+        if (!(t.storage() instanceof StorageRef s))
+            throw new WeightsException(path + ": tensor for '" + name + "' has no storage");
+        long[] size = t.size(), stride = t.stride();
+        if (size.length != stride.length) throw new WeightsException(path + ": tensor for '" + name + "' has mismatched size and stride");
+        long extent = 1;
+        boolean empty = false;
+        for (int d = 0; d < size.length; d++) {
+            if (size[d] < 0 || stride[d] < 0) throw new WeightsException(path + ": tensor for '" + name + "' has a negative size or stride");
+            if (size[d] == 0) empty = true;
+            extent += (size[d] - 1) * stride[d];
+        }
+        if (empty) extent = 0;
+        long first = s.viewOffset() + t.offset();
+        if (t.offset() < 0 || first + extent > s.numel())
+            throw new WeightsException(path + ": tensor for '" + name + "' reaches past its storage (" + s.numel() + " elements)");
+        if (extent > Integer.MAX_VALUE - 8 || t.elements() > Integer.MAX_VALUE - 8)
+            throw new WeightsException(path + ": tensor for '" + name + "' is too large");
+        int[] shape = t.shape();
+        final long ext = extent;
+        return new SourceTensor() {
+            @Override public int[] shape() { return shape; }
+
+            @Override public float[] read() throws IOException {
+                float[] raw = storages.read(s, first, (int) ext);
+                if (isContiguous(size, stride) && raw.length == t.elements()) return raw;
+                float[] out = new float[(int) t.elements()];
+                gather(raw, size, stride, out);
+                return out;
+            }
+        };
+    }
+
+    private static boolean isContiguous(long[] size, long[] stride) {
+        long expect = 1;
+        for (int d = size.length - 1; d >= 0; d--) {
+            if (size[d] != 1 && stride[d] != expect) return false;
+            expect *= size[d];
+        }
+        return true;
+    }
+
+    /** out (row-major over size) := raw[Σ idx_d · stride_d]. */
+    private static void gather(float[] raw, long[] size, long[] stride, float[] out) {
+        int rank = size.length;
+        long[] idx = new long[rank];
+        for (int o = 0; o < out.length; o++) {
+            long src = 0;
+            for (int d = 0; d < rank; d++) src += idx[d] * stride[d];
+            out[o] = raw[(int) src];
+            for (int d = rank - 1; d >= 0; d--) {
+                if (++idx[d] < size[d]) break;
+                idx[d] = 0;
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ persistent ids
+
+    /** Resolves ('storage', StorageType, key, location, numel[, view_metadata]) to a {@link StorageRef}. */
+    private static Object storagePid(Path path, Object pid, Map<String, StorageRef> seen) {
+        if (!(pid instanceof Tuple t) || t.size() < 5 || !"storage".equals(t.get(0)))
+            throw new WeightsException(path + ": refused persistent id (not a storage reference)");
+        if (!(t.get(1) instanceof Global g) || !SafeUnpickler.STORAGE_TYPES.containsKey(g.toString()))
+            throw new WeightsException(path + ": refused persistent id with storage type " + t.get(1));
+        if (!(t.get(2) instanceof String key) || !(t.get(4) instanceof Long numel))
+            throw new WeightsException(path + ": malformed storage reference");
+        String dtype = SafeUnpickler.STORAGE_TYPES.get(g.toString());
+        long viewOffset = 0;
+        if (t.size() > 5 && t.get(5) instanceof Tuple view && view.size() == 3 && view.get(1) instanceof Long off) viewOffset = off;
+        StorageRef root = new StorageRef(key, dtype, numel, 0);
+        StorageRef prev = seen.putIfAbsent(key, root);
+        if (prev != null && !prev.dtype().equals(dtype))
+            throw new WeightsException(path + ": storage " + key + " is referenced with two dtypes");
+        return viewOffset == 0 ? root : new StorageRef(key, dtype, numel, viewOffset);
+    }
+
+    static int elementSize(String dtype) {
+        return switch (dtype) {
+            case "F64", "I64" -> 8;
+            case "F32", "I32" -> 4;
+            case "F16", "BF16", "I16" -> 2;
+            default -> 1;
+        };
+    }
+
+    /** Decodes {@code count} elements of a float dtype. */
+    static float[] decode(ByteBuffer b, String dtype, int count, String what) {
+        float[] out = new float[count];
+        switch (dtype) {
+            case "F32" -> b.asFloatBuffer().get(out);
+            case "F64" -> { for (int i = 0; i < count; i++) out[i] = (float) b.getDouble(i * 8); }
+            case "F16" -> { for (int i = 0; i < count; i++) out[i] = Float.float16ToFloat(b.getShort(i * 2)); }
+            case "BF16" -> { for (int i = 0; i < count; i++) out[i] = Float.intBitsToFloat((b.getShort(i * 2) & 0xffff) << 16); }
+            default -> throw new WeightsException(what + " has integer dtype " + dtype + ", not floating point weights");
+        }
+        return out;
+    }
+
+    // ------------------------------------------------------------------ legacy container
+
+    private static final class LegacyStorages implements Storages {
+        final FileChannel ch;
+        final Path path;
+        final Map<Object, Object> root;
+        final Map<String, Long> dataOffset = new HashMap<>();
+        final ByteOrder order;
+
+        private LegacyStorages(Path path, FileChannel ch, Map<Object, Object> root, ByteOrder order) {
+            this.path = path;
+            this.ch = ch;
+            this.root = root;
+            this.order = order;
+        }
+
+        @SuppressWarnings("unchecked")
+        static LegacyStorages open(Path path) throws IOException {
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+            try {
+                InputStream in = new BufferedInputStream(Channels.newInputStream(ch), 1 << 16);
+                SafeUnpickler header = new SafeUnpickler(in, path.toString(), null);
+                Object magic = header.load();
+                if (!(magic instanceof BigInteger bi && bi.equals(MAGIC)))
+                    throw new WeightsException(path + ": a Python pickle, but not a PyTorch file (no PyTorch magic number)");
+                Object proto = header.load();
+                if (!(proto instanceof Long p && p == LEGACY_PROTOCOL))
+                    throw new WeightsException(path + ": PyTorch legacy file with unsupported protocol version " + proto);
+                Object sysInfo = header.load();
+                ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+                if (sysInfo instanceof Map<?, ?> si && Boolean.FALSE.equals(si.get("little_endian"))) order = ByteOrder.BIG_ENDIAN;
+                Map<String, StorageRef> seen = new HashMap<>();
+                SafeUnpickler body = new SafeUnpickler(in, path.toString(), pid -> storagePid(path, pid, seen));
+                Object rootObj = body.load();
+                if (!(rootObj instanceof Map<?, ?>))
+                    throw new WeightsException(path + ": the pickle holds " + (rootObj == null ? "None" : rootObj.getClass().getSimpleName())
+                            + ", not a state dict (a whole pickled model cannot be read safely: save model.state_dict() instead)");
+                Object keys = header.load();
+                if (!(keys instanceof List<?> keyList)) throw new WeightsException(path + ": malformed legacy file (no storage key list)");
+                long pos = header.position() + body.position();
+                long size = ch.size();
+                LegacyStorages s = new LegacyStorages(path, ch, (Map<Object, Object>) rootObj, order);
+                ByteBuffer count = ByteBuffer.allocate(8).order(order);
+                for (Object k : keyList) {
+                    String key = String.valueOf(k);
+                    StorageRef ref = seen.get(key);
+                    if (ref == null) throw new WeightsException(path + ": storage " + key + " is listed but never used");
+                    if (pos + 8 > size) throw truncated(path, key, pos + 8, size);
+                    count.clear();
+                    readFully(ch, count, pos);
+                    long n = count.getLong(0);
+                    if (n != ref.numel()) throw new WeightsException(path + ": storage " + key + " holds " + n + " elements, its reference says " + ref.numel());
+                    s.dataOffset.put(key, pos + 8);
+                    pos += 8 + n * elementSize(ref.dtype());
+                    if (pos > size) throw truncated(path, key, pos, size);
+                }
+                return s;
+            } catch (IOException | RuntimeException e) {
+                ch.close();
+                throw e;
+            }
+        }
+
+        private static WeightsException truncated(Path path, String key, long need, long size) {
+            return new WeightsException(path + ": truncated file: storage " + key + " needs bytes up to " + need + ", the file has " + size);
+        }
+
+        @Override
+        public float[] read(StorageRef s, long first, int count) throws IOException {
+            Long off = dataOffset.get(s.key());
+            if (off == null) throw new WeightsException(path + ": storage " + s.key() + " has no data in the file");
+            int es = elementSize(s.dtype());
+            ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(count, es)).order(order);
+            readFully(ch, b, off + first * es);
+            b.flip();
+            return decode(b, s.dtype(), count, path + ": storage " + s.key());
+        }
+
+        @Override
+        public void close() throws IOException { ch.close(); }
+    }
+
+    static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            int r = ch.read(b, pos);
+            if (r < 0) throw new EOFException("ends at byte " + pos);
+            pos += r;
+        }
+    }
+
+    // ------------------------------------------------------------------ zip container
+
+    private static final class ZipStorages implements Storages {
+        final ZipFile zip;
+        final Path path;
+        final String prefix;
+        final ByteOrder order;
+        final Map<Object, Object> root;
+
+        private ZipStorages(Path path, ZipFile zip, String prefix, ByteOrder order, Map<Object, Object> root) {
+            this.path = path;
+            this.zip = zip;
+            this.prefix = prefix;
+            this.order = order;
+            this.root = root;
+        }
+
+        @SuppressWarnings("unchecked")
+        static ZipStorages open(Path path) throws IOException {
+            ZipFile zip;
+            try {
+                zip = new ZipFile(path.toFile());
+            } catch (ZipException e) {
+                throw new WeightsException(path + ": truncated or corrupt zip archive (" + e.getMessage() + ")");
+            }
+            try {
+                ZipEntry pkl = null;
+                for (Enumeration<? extends ZipEntry> en = zip.entries(); en.hasMoreElements(); ) {
+                    ZipEntry e = en.nextElement();
+                    if (e.getName().endsWith("data.pkl") && (pkl == null || e.getName().length() < pkl.getName().length())) pkl = e;
+                }
+                if (pkl == null) {
+                    boolean keras = zip.getEntry("model.weights.h5") != null;
+                    throw new WeightsException(path + ": a zip archive, but not a PyTorch file (no data.pkl)"
+                            + (keras ? "; it is a Keras 3 .keras archive: unzip it and convert model.weights.h5" : ""));
+                }
+                String prefix = pkl.getName().substring(0, pkl.getName().length() - "data.pkl".length());
+                ByteOrder order = ByteOrder.LITTLE_ENDIAN;
+                ZipEntry bo = zip.getEntry(prefix + "byteorder");
+                if (bo != null) {
+                    try (InputStream in = zip.getInputStream(bo)) {
+                        if (new String(in.readNBytes(16), StandardCharsets.US_ASCII).trim().equals("big")) order = ByteOrder.BIG_ENDIAN;
+                    }
+                }
+                Map<String, StorageRef> seen = new HashMap<>();
+                Object rootObj;
+                try (InputStream in = new BufferedInputStream(zip.getInputStream(pkl))) {
+                    rootObj = new SafeUnpickler(in, path.toString(), pid -> storagePid(path, pid, seen)).load();
+                }
+                if (!(rootObj instanceof Map<?, ?>))
+                    throw new WeightsException(path + ": the pickle holds " + (rootObj == null ? "None" : rootObj.getClass().getSimpleName())
+                            + ", not a state dict (save model.state_dict() instead of the model)");
+                for (StorageRef s : seen.values()) {
+                    ZipEntry e = zip.getEntry(prefix + "data/" + s.key());
+                    if (e == null) throw new WeightsException(path + ": truncated archive: no data for storage " + s.key());
+                    long need = s.numel() * elementSize(s.dtype());
+                    if (e.getSize() >= 0 && e.getSize() < need)
+                        throw new WeightsException(path + ": truncated archive: storage " + s.key() + " has " + e.getSize() + " bytes, needs " + need);
+                }
+                return new ZipStorages(path, zip, prefix, order, (Map<Object, Object>) rootObj);
+            } catch (IOException | RuntimeException e) {
+                zip.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public float[] read(StorageRef s, long first, int count) throws IOException {
+            int es = elementSize(s.dtype());
+            ZipEntry e = zip.getEntry(prefix + "data/" + s.key());
+            byte[] bytes;
+            try (InputStream in = zip.getInputStream(e)) {
+                in.skipNBytes(first * es);
+                bytes = in.readNBytes(Math.multiplyExact(count, es));
+            }
+            if (bytes.length < count * es) throw new EOFException("storage " + s.key() + " is short");
+            return decode(ByteBuffer.wrap(bytes).order(order), s.dtype(), count, path + ": storage " + s.key());
+        }
+
+        @Override
+        public void close() throws IOException { zip.close(); }
+    }
+}

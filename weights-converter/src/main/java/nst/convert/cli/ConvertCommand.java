@@ -1,0 +1,53 @@
+package nst.convert.cli;
+
+import nst.convert.Converter;
+import nst.engine.Preprocess;
+import nst.engine.StyleTransfer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code nst weights convert IN [--out OUT] [--arch vgg16|vgg19]}: any supported file to the engine's
+ * safetensors, by default at the engine's default location. Leaves out downloading (see fetch).
+ */
+@Command(name = "convert", mixinStandardHelpOptions = true,
+        description = {"Convert VGG weights (PyTorch .pth, Keras .h5, Caffe .caffemodel, MatConvNet .mat) to nst's safetensors.",
+                "The format is recognised from the content, not the extension."})
+public class ConvertCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "IN", description = "the weights file to convert")
+    Path in;
+
+    @Option(names = "--out", paramLabel = "OUT", description = "output file (default: the engine's default location, e.g. ~/.cache/nst/vgg19.safetensors)")
+    Path out;
+
+    @Option(names = "--arch", paramLabel = "vgg16|vgg19", description = "the architecture, when the file does not say or to insist on one")
+    String arch;
+
+    @Option(names = "--preprocess", paramLabel = "torchvision|caffe", description = "override the preprocessing the format implies")
+    String preprocess;
+
+    @Override
+    public Integer call() {
+        return Errors.run(spec, () -> {
+            Preprocess pre = preprocess == null ? null : Preprocess.of(preprocess.toLowerCase(Locale.ROOT));
+            Converter.Result r = Converter.convert(in, a -> out != null ? out : StyleTransfer.defaultWeightsFile(a),
+                    new Converter.Options(arch, pre, null));
+            PrintWriter o = spec.commandLine().getOut();
+            for (String n : r.notes()) o.println("note: " + n);
+            o.printf(Locale.ROOT, "wrote %s: %s, preprocess %s, %d conv layers, %,d parameters (from %s)%n",
+                    r.out(), r.arch(), r.preprocess().id(), r.convLayers(), r.parameters(), r.format().description());
+            o.flush();
+            return 0;
+        });
+    }
+}

@@ -1,0 +1,71 @@
+package nst.convert.cli;
+
+import nst.convert.Downloader;
+import nst.convert.Format;
+import nst.engine.SafeTensors;
+import nst.engine.VggSpec;
+import nst.engine.VggWeights;
+import nst.engine.WeightsException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code nst weights info FILE}: what an nst weights file holds (arch, preprocessing, source, each
+ * layer's shape, parameter count, SHA-256), after the engine's own validation. A file in another format
+ * is named and pointed to {@code convert}. Leaves out printing values.
+ */
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Describe an nst weights file (safetensors).")
+public class InfoCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "FILE")
+    Path file;
+
+    @Override
+    public Integer call() {
+        return Errors.run(spec, () -> {
+            if (!Files.isRegularFile(file)) throw new WeightsException("file not found: " + file);
+            if (!looksLikeSafetensors(file)) {
+                Format f = Format.detect(file);
+                throw new WeightsException(file + " is a " + f.description() + " file, not nst's format: convert it with 'nst weights convert " + file + "'");
+            }
+            VggWeights w = VggWeights.load(file);                 // the engine's validation
+            PrintWriter o = spec.commandLine().getOut();
+            o.println("file:        " + file);
+            o.println("arch:        " + w.spec());
+            o.println("preprocess:  " + w.preprocess().id());
+            o.println("source:      " + w.source());
+            long params = 0;
+            try (SafeTensors.Reader r = SafeTensors.open(file)) {
+                o.println("layers:");
+                for (VggSpec.Layer l : w.spec().convLayers()) {
+                    int[] ws = r.entry(l.name() + ".weight").shape(), bs = r.entry(l.name() + ".bias").shape();
+                    params += r.entry(l.name() + ".weight").elements() + r.entry(l.name() + ".bias").elements();
+                    o.printf(Locale.ROOT, "  %-8s weight %-18s bias %s%n", l.name(), Arrays.toString(ws), Arrays.toString(bs));
+                }
+            }
+            o.printf(Locale.ROOT, "parameters:  %,d%n", params);
+            o.println("sha256:      " + Downloader.digest(file, "SHA-256"));
+            o.flush();
+            return 0;
+        });
+    }
+
+    private static boolean looksLikeSafetensors(Path p) throws IOException {
+        try (InputStream in = Files.newInputStream(p)) {
+            byte[] b = in.readNBytes(9);
+            return b.length == 9 && b[8] == '{';
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package nst.convert;
+
+import nst.engine.SafeTensors;
+import nst.engine.VggWeights;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A real-size torchvision VGG19 (random weights, legacy container, ~548 MB, written by
+ * tools/make_fullsize_pth.py) converts exactly in a JVM capped at -Xmx256m, far below the file size:
+ * the converter streams one tensor at a time and never reads the fully connected layers. Skips itself
+ * unless NST_FULLSIZE_PTH (system property or environment) names the file.
+ */
+class FullSizeTest {
+
+    @TempDir Path tmp;
+
+    @Test
+    void realSizeVgg19ConvertsInASmallHeap() throws Exception {
+        String p = System.getProperty("NST_FULLSIZE_PTH", System.getenv("NST_FULLSIZE_PTH"));
+        Assumptions.assumeTrue(p != null && Files.isRegularFile(Path.of(p)),
+                "set NST_FULLSIZE_PTH to a file written by '/usr/bin/python3 tools/make_fullsize_pth.py' to run this test");
+        Path in = Path.of(p), out = tmp.resolve("vgg19.safetensors");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process proc = new ProcessBuilder(java, "-Xmx256m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                FullSizeProbe.class.getName(), in.toString(), out.toString())
+                .redirectErrorStream(true).start();
+        String log = new String(proc.getInputStream().readAllBytes());
+        int code = proc.waitFor();
+        System.out.print(log);
+        assertEquals(0, code, "conversion under -Xmx256m failed:\n" + log);
+        Matcher m = Pattern.compile("PROBE (\\S+) (\\d+)").matcher(log);
+        assertTrue(m.find(), log);
+        long peak = Long.parseLong(m.group(2)), size = Files.size(in);
+        System.out.printf("full size: %.2f s, peak heap %.1f MiB for a %.1f MiB file%n", Double.parseDouble(m.group(1)), peak / 1048576.0, size / 1048576.0);
+        assertTrue(peak < size / 4, "peak heap " + peak + " should be well below the file size " + size);
+
+        // Exactness: each tensor's float32 bytes hash to what PyTorch wrote in the sidecar.
+        String json = Files.readString(Path.of(p + ".sha256.json"));
+        Matcher d = Pattern.compile("\"(conv\\d_\\d\\.(?:weight|bias))\": \"([0-9a-f]{64})\"").matcher(json);
+        int checked = 0;
+        try (SafeTensors.Reader r = SafeTensors.open(out)) {
+            while (d.find()) {
+                float[] v = r.floats(d.group(1));
+                ByteBuffer b = ByteBuffer.allocate(v.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+                b.asFloatBuffer().put(v);
+                String h = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.array()));
+                assertEquals(d.group(2), h, d.group(1));
+                checked++;
+            }
+        }
+        assertEquals(32, checked);
+        assertEquals("vgg19", VggWeights.load(out).spec().arch());
+        assertTrue(VggWeights.load(out).spec().standardWidths());
+    }
+}
