@@ -3,11 +3,16 @@ package nst.app;
 import nst.engine.Image;
 import nst.engine.Images;
 import nst.engine.NstException;
+import nst.engine.StyleTransfer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -26,18 +31,30 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--style-image", paramLabel = "NAME", description = "Bundled painting: starry_night, the_scream, shipwreck, woman-with-hat-matisse (default: ${DEFAULT-VALUE}).")
     String style = "starry_night";
 
-    @picocli.CommandLine.Mixin
+    @Mixin
     TransferOptions options = demoDefaults();
 
     static TransferOptions demoDefaults() {
         TransferOptions o = new TransferOptions();
-        o.size = 256;
-        o.iterations = 100;
+        o.size = 384;
+        o.iterations = 150;
         return o;
     }
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws IOException {
+        // Random VGG weights keep fine detail only in shallow layers: with them (no pretrained file), the demo
+        // takes its content from relu2_2 and a lighter TV term unless those options were given.
+        boolean pretrained = !options.weights.equals("random")
+                && (!options.weights.equals("auto") || Files.isRegularFile(StyleTransfer.defaultWeightsFile(options.model)));
+        var parsed = spec.commandLine().getParseResult();
+        if (!pretrained) {
+            if (!parsed.hasMatchedOption("--content-layers")) options.contentLayers = "relu2_2";
+            if (!parsed.hasMatchedOption("--tv-weight")) options.tvWeight = 1e-5;
+        }
         Image content = example("tubingen.jpg");
         Image style = example(this.style + ".jpg");
         return new TransferRunner().run(content, List.of(style), out, options, "tubingen.jpg in the style of " + this.style + ".jpg");
