@@ -30,8 +30,10 @@ final class TransferRunner {
     private final PrintStream err = System.err;
 
     int run(Path contentPath, List<Path> stylePaths, Path out, TransferOptions opts) throws IOException {
+        List<String> inputs = new ArrayList<>(List.of("--content", contentPath.toAbsolutePath().normalize().toString()));
+        for (Path p : stylePaths) inputs.addAll(List.of("--style", p.toAbsolutePath().normalize().toString()));
         return run(Images.read(contentPath), readAll(stylePaths), out, opts, contentPath.getFileName() + " in the style of "
-                + String.join(", ", stylePaths.stream().map(p -> p.getFileName().toString()).toList()));
+                + String.join(", ", stylePaths.stream().map(p -> p.getFileName().toString()).toList()), inputs);
     }
 
     static List<Image> readAll(List<Path> paths) {
@@ -41,6 +43,11 @@ final class TransferRunner {
     }
 
     int run(Image content, List<Image> styles, Path out, TransferOptions opts, String what) throws IOException {
+        return run(content, styles, out, opts, what, List.of());
+    }
+
+    /** @param inputs the arguments naming the input files (--content, --style), recorded in the metadata */
+    int run(Image content, List<Image> styles, Path out, TransferOptions opts, String what, List<String> inputs) throws IOException {
         if (!out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".png"))
             throw new NstException("--out: " + out + " must end in .png (nst writes PNG)");
         StyleOptions o = opts.toOptions(content, styles);
@@ -73,7 +80,7 @@ final class TransferRunner {
         } catch (StyleTransfer.NonFiniteLossException e) {
             progress.finish();
             if (e.lastGood() != null) {
-                Images.writePng(e.lastGood().image(), out, metadata(o));
+                Images.writePng(e.lastGood().image(), out, metadata(o, opts, inputs));
                 err.println("nst: the last good image (iteration " + e.lastGood().iterations() + ") was written to " + out);
             }
             throw e;
@@ -86,7 +93,10 @@ final class TransferRunner {
             }
         }
         progress.finish();
-        Images.writePng(result.image(), out, metadata(o));
+        Map<String, String> meta = metadata(o, opts, inputs);
+        meta.put("nst:backend", result.backend());
+        meta.put("nst:weights-source", result.weightsSource());
+        Images.writePng(result.image(), out, meta);
         LossTerms t = result.finalTerms();
         if (!opts.quiet) {
             err.printf(Locale.ROOT, "nst: %s %s after %d iterations (%d evaluations) in %.1f s: loss %.4g (content %.4g, style %.4g, tv %.4g)%n",
@@ -103,18 +113,59 @@ final class TransferRunner {
     }
 
     /** The options as PNG tEXt entries, so a result says how it was made. */
-    static Map<String, String> metadata(StyleOptions o) {
+    static Map<String, String> metadata(StyleOptions o) { return metadata(o, null, List.of()); }
+
+    /**
+     * The options as PNG tEXt entries: "nst:options" holds command-line arguments that reproduce the run
+     * ({@code nst stylize --like IMAGE.png} reads them back), "nst:seed" the seed.
+     */
+    static Map<String, String> metadata(StyleOptions o, TransferOptions t, List<String> inputs) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("Software", "nst (pure-Java neural style transfer)");
         m.put("nst:seed", Long.toString(o.seed()));
-        m.put("nst:options", String.format(Locale.ROOT,
-                "--size %d --model %s --pooling %s --weights %s --iterations %d --optimizer %s --learning-rate %s --history %d "
-                        + "--content-weight %s --style-weight %s --tv-weight %s --content-layers %s --style-layers %s --init %s --seed %d",
-                o.size(), o.model(), o.pooling().name().toLowerCase(Locale.ROOT), o.weights(), o.iterations(), o.optimizer(),
-                o.learningRate(), o.history(), o.contentWeight(), o.styleWeight(), o.tvWeight(),
-                nst.engine.LayerWeight.format(o.contentLayers()), nst.engine.LayerWeight.format(o.styleLayers()),
-                o.init().name().toLowerCase(Locale.ROOT), o.seed()));
+        m.put("nst:options", ShellWords.join(arguments(o, t, inputs)));
+        if (t == null && (!o.controls().masks().isEmpty() || o.controls().initImage() != null))
+            m.put("nst:note", "masks or the initial image were given as images, not files: not in nst:options");
         return m;
+    }
+
+    /** Every option of the run as arguments (numbers as Java prints them, so they read back exactly); paths absolute. */
+    static List<String> arguments(StyleOptions o, TransferOptions t, List<String> inputs) {
+        List<String> a = new ArrayList<>(inputs);
+        java.util.function.BiConsumer<String, Object> add = (k, v) -> { a.add(k); a.add(String.valueOf(v)); };
+        add.accept("--size", o.size());
+        add.accept("--model", o.model());
+        add.accept("--pooling", o.pooling().name().toLowerCase(Locale.ROOT));
+        add.accept("--weights", o.weights());
+        add.accept("--iterations", o.iterations());
+        add.accept("--optimizer", o.optimizer());
+        add.accept("--learning-rate", o.learningRate());
+        add.accept("--history", o.history());
+        add.accept("--content-weight", o.contentWeight());
+        add.accept("--style-weight", o.styleWeight());
+        add.accept("--tv-weight", o.tvWeight());
+        add.accept("--content-layers", nst.engine.LayerWeight.format(o.contentLayers()));
+        add.accept("--style-layers", nst.engine.LayerWeight.format(o.styleLayers()));
+        if (o.styleBlend() != null && o.styleBlend().length > 0)
+            add.accept("--style-blend", String.join(",", java.util.Arrays.stream(o.styleBlend()).mapToObj(Double::toString).toList()));
+        add.accept("--init", o.init().name().toLowerCase(Locale.ROOT));
+        add.accept("--seed", o.seed());
+        add.accept("--backend", o.backend());
+        add.accept("--threads", o.threads());
+        nst.engine.Controls k = o.controls();
+        add.accept("--preserve-colors", k.preserveColors().id());
+        add.accept("--style-scale", k.styleScale());
+        if (k.scales().length > 0)
+            add.accept("--scales", String.join(",", java.util.Arrays.stream(k.scales()).mapToObj(Integer::toString).toList()));
+        add.accept("--tile", k.tile());
+        add.accept("--tile-iterations", k.tileIterations());
+        a.add(k.normalizeGradients() ? "--normalize-gradients" : "--no-normalize-gradients");
+        if (k.memoryBudget() > 0) add.accept("--memory-budget", k.memoryBudget());
+        if (t != null) {
+            for (Path p : t.masks) add.accept("--mask", p.toAbsolutePath().normalize());
+            if (t.initImage != null) add.accept("--init-image", t.initImage.toAbsolutePath().normalize());
+        }
+        return a;
     }
 
     /** CSV loss log written to a temporary file and renamed over the target when closed (also after a failure). */

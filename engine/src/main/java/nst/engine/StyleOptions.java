@@ -33,7 +33,8 @@ public record StyleOptions(
         Init init,
         int saveEvery,
         String backend,
-        int threads) {
+        int threads,
+        Controls controls) {
 
     /** How the optimised image starts. */
     public enum Init {
@@ -57,6 +58,7 @@ public record StyleOptions(
         b.optimizer = optimizer; b.learningRate = learningRate; b.history = history; b.contentWeight = contentWeight;
         b.styleWeight = styleWeight; b.tvWeight = tvWeight; b.contentLayers = contentLayers; b.styleLayers = styleLayers;
         b.init = init; b.saveEvery = saveEvery; b.backend = backend; b.threads = threads;
+        b.controls = new Controls.Builder(controls);
         return b;
     }
 
@@ -105,6 +107,7 @@ public record StyleOptions(
         for (LayerWeight l : contentLayers) checkLayer(spec, "--content-layers", l.layer());
         for (LayerWeight l : styleLayers) checkLayer(spec, "--style-layers", l.layer());
         if (contentLayers.isEmpty() && styleLayers.isEmpty()) throw new NstException("--content-layers and --style-layers are both empty");
+        controls.validate(this);
         return this;
     }
 
@@ -144,6 +147,7 @@ public record StyleOptions(
         private int saveEvery = 0;
         private String backend = "auto";
         private int threads = 0;
+        private Controls.Builder controls = new Controls.Builder();
 
         public Builder content(Image v) { content = v; return this; }
         public Builder style(Image v) { styles.add(v); return this; }
@@ -174,11 +178,30 @@ public record StyleOptions(
         public Builder backend(String v) { backend = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
 
+        // ------------------------------------------------------------ artistic controls (see Controls)
+        public Builder controls(Controls v) { controls = new Controls.Builder(v); return this; }
+        public Builder preserveColors(Controls.ColorPreservation v) { controls.preserveColors = v; return this; }
+        public Builder styleScale(double v) { controls.styleScale = v; return this; }
+        /** One mask per style image, white where that style applies. */
+        public Builder masks(List<Image> v) { controls.masks = v == null ? List.of() : List.copyOf(v); return this; }
+        /** Coarse-to-fine sizes, increasing; the last one becomes the output size. */
+        public Builder scales(int... v) {
+            controls.scales = v == null ? new int[0] : v.clone();
+            if (v != null && v.length > 0) size = v[v.length - 1];
+            return this;
+        }
+        public Builder tile(int v) { controls.tile = v; return this; }
+        public Builder tileIterations(int v) { controls.tileIterations = v; return this; }
+        public Builder initImage(Image v) { controls.initImage = v; return this; }
+        public Builder normalizeGradients(boolean v) { controls.normalizeGradients = v; return this; }
+        /** Bytes the transfer may use (0: the JVM's maximum heap). */
+        public Builder memoryBudget(long v) { controls.memoryBudget = v; return this; }
+
         public StyleOptions build() {
             double lr = Double.isNaN(learningRate) ? (optimizer.equals("adam") ? 0.02 : 1.0) : learningRate;
             return new StyleOptions(content, List.copyOf(styles), styleBlend, size, model, pooling, weights, weightsData, seed,
                     iterations, optimizer, lr, history, contentWeight, styleWeight, tvWeight, contentLayers, styleLayers,
-                    init, saveEvery, backend, threads);
+                    init, saveEvery, backend, threads, controls.build());
         }
     }
 

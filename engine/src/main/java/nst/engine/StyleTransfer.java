@@ -144,29 +144,117 @@ public final class StyleTransfer {
         o.validate();
         Listener l = listener == null ? new Listener() {} : listener;
         Cancellation c = cancel == null ? new Cancellation() : cancel;
-        Image content = Images.resizeLongest(o.content(), o.size());
-        List<Image> styles = new ArrayList<>();
-        for (Image s : o.styles()) styles.add(Images.resizeLongest(s, o.size()));
-        Objective.Config cfg = new Objective.Config(o.contentLayers(), o.styleLayers(), o.contentWeight(), o.styleWeight(), o.tvWeight());
-        try (VggNetwork net = new VggNetwork(backend, weights, o.pooling());
-             Objective objective = new Objective(net, cfg, content, styles, o.normalisedBlend())) {
-            return optimise(o, objective, content, styles, backend.description(), weights.source(), l, c);
+        Controls k = o.controls();
+        Inputs in = Inputs.of(o);
+        int[] schedule = k.schedule(o.size());
+        Objective.Config cfg = new Objective.Config(o.contentLayers(), o.styleLayers(), o.contentWeight(), o.styleWeight(),
+                o.tvWeight(), k.normalizeGradients());
+        Run run = new Run(o, l, c, backend.description(), weights.source());
+        boolean heapBackend = backend.name().equals("scalar") || backend.name().equals("simd");
+        try (VggNetwork net = new VggNetwork(backend, weights, o.pooling())) {
+            for (int si = 0; si < schedule.length; si++) {
+                boolean lastScale = si == schedule.length - 1;
+                Image content = Images.resizeLongest(in.content, schedule[si]);
+                int styleLongest = (int) Math.max(16, Math.round(schedule[si] * k.styleScale()));
+                List<Image> styles = new ArrayList<>();
+                for (Image s : in.styles) styles.add(Images.resizeLongest(s, styleLongest));
+                int w = content.width(), h = content.height();
+                if (run.x == null) {
+                    run.x = in.init != null ? Images.resize(in.init, w, h).rgb() : initialImage(o, content, styles);
+                } else {                      // coarse-to-fine: the previous scale's result, upsampled
+                    run.x = Images.resize(new Image(run.width, run.height, run.x), w, h).rgb();
+                }
+                run.width = w;
+                run.height = h;
+                run.finisher = in.finisher(o.content(), w, h);
+                boolean tiled = lastScale && k.tile() > 0 && (w > k.tile() || h > k.tile());
+                if (tiled) {
+                    if (heapBackend) checkTiledMemory(o, weights.spec(), w, h);
+                    tiledStage(o, net, cfg, content, styles, run);
+                } else {
+                    if (heapBackend) MemoryEstimate.check(o, weights.spec(), w, h, styleLongest);
+                    try (Objective objective = new Objective(net, cfg, content, styles, o.normalisedBlend(), k.masks())) {
+                        run.listener.started(run.backendName, w, h);
+                        optimise(o, objective, run.x, w, h, o.iterations(), run);
+                    }
+                }
+                if (run.cancelled) break;
+            }
+        } catch (NonFiniteLossException e) {
+            throw new NonFiniteLossException(e.getMessage(), run.result(true));
+        }
+        return run.result(false);
+    }
+
+    /** The inputs after colour preservation, and how the optimised image becomes the output. */
+    private record Inputs(Image content, List<Image> styles, Image init, Controls.ColorPreservation colours) {
+        static Inputs of(StyleOptions o) {
+            Image content = o.content(), init = o.controls().initImage();
+            List<Image> styles = new ArrayList<>();
+            switch (o.controls().preserveColors()) {
+                case NONE -> styles.addAll(o.styles());
+                case HISTOGRAM -> { for (Image s : o.styles()) styles.add(ColorTransfer.matchHistogram(s, content)); }
+                case LUMINANCE -> {
+                    for (Image s : o.styles()) styles.add(ColorTransfer.matchedLuminance(s, content));
+                    content = ColorTransfer.luminanceImage(content);
+                    if (init != null) init = ColorTransfer.luminanceImage(init);
+                }
+            }
+            return new Inputs(content, styles, init, o.controls().preserveColors());
+        }
+
+        /** Luminance transfer: the result's luminance with the content's chroma at the result's size. */
+        java.util.function.UnaryOperator<Image> finisher(Image originalContent, int w, int h) {
+            if (colours != Controls.ColorPreservation.LUMINANCE) return im -> im;
+            Image chroma = Images.resize(originalContent, w, h);
+            return im -> ColorTransfer.recombine(im, chroma);
         }
     }
 
-    private Result optimise(StyleOptions o, Objective objective, Image content, List<Image> styles,
-                            String backendName, String weightsSource, Listener l, Cancellation cancel) {
-        int w = content.width(), h = content.height();
-        float[] x = initialImage(o, content, styles);
+    /** State of one transfer across its scales and tiles. */
+    private static final class Run {
+        final StyleOptions o;
+        final Listener listener;
+        final Cancellation cancel;
+        final String backendName, weightsSource;
+        final List<Evaluation> history = new ArrayList<>();
+        final long t0 = System.nanoTime();
+        float[] x;                              // (3, H, W) the image being optimised, at the current scale
+        int width, height, iterations;
+        boolean cancelled;
+        java.util.function.UnaryOperator<Image> finisher = im -> im;
+
+        Run(StyleOptions o, Listener listener, Cancellation cancel, String backendName, String weightsSource) {
+            this.o = o;
+            this.listener = listener;
+            this.cancel = cancel;
+            this.backendName = backendName;
+            this.weightsSource = weightsSource;
+        }
+
+        double seconds() { return (System.nanoTime() - t0) / 1e9; }
+
+        Result result(boolean partial) {
+            Image im = finisher.apply(new Image(width, height, x.clone()));
+            return new Result(im, Collections.unmodifiableList(new ArrayList<>(history)), iterations, history.size(), seconds(),
+                    cancelled || (!partial && cancel.isCancelled()), backendName, weightsSource);
+        }
+    }
+
+    /**
+     * Runs the optimiser on x (3, h, w) in place for up to {@code iterations}; on cancellation or a
+     * non-finite loss x holds the last good image (and the run is marked cancelled, or the exception rethrown).
+     */
+    private void optimise(StyleOptions o, Objective objective, float[] x, int w, int h, int iterations, Run run) {
+        Listener l = run.listener;
+        Cancellation cancel = run.cancel;
+        List<Evaluation> history = run.history;
         float[] lastGood = x.clone();                 // (3, H, W) the image after the last finite iteration
-        List<Evaluation> history = new ArrayList<>();
-        long t0 = System.nanoTime();
         int[] iteration = {0};
-        l.started(backendName, w, h);
         nst.engine.optim.DifferentiableFunction f = (xx, grad) -> {
             if (cancel.isCancelled()) throw new Cancelled();
             LossTerms t = objective.evaluate(xx, grad);
-            Evaluation e = new Evaluation(iteration[0], history.size(), (System.nanoTime() - t0) / 1e9, t);
+            Evaluation e = new Evaluation(iteration[0], history.size(), run.seconds(), t);
             history.add(e);
             l.evaluation(e);
             if (!t.finite())
@@ -177,41 +265,152 @@ public final class StyleTransfer {
         // torch stops L-BFGS after 1.25 × max_iter evaluations; a user who asks for N iterations expects N,
         // so the budget here is 2 × N evaluations (line searches rarely need more than one).
         Optimizer opt = o.optimizer().equals("adam") ? new Adam(o.learningRate())
-                : new Lbfgs(o.learningRate(), o.history(), 1e-7, 1e-9, 2 * Math.max(1, o.iterations()));
-        boolean cancelled = false;
+                : new Lbfgs(o.learningRate(), o.history(), 1e-7, 1e-9, 2 * Math.max(1, iterations));
+        long stageStart = System.nanoTime();
         try {
-            if (o.iterations() == 0) {
+            if (iterations == 0) {
                 f.evaluate(x, new float[x.length]);
             } else {
-                opt.minimize(x, f, o.iterations(), (it, loss) -> {
+                opt.minimize(x, f, iterations, (it, loss) -> {
                     iteration[0] = it;
                     System.arraycopy(x, 0, lastGood, 0, x.length);
-                    double elapsed = (System.nanoTime() - t0) / 1e9;
+                    double elapsed = (System.nanoTime() - stageStart) / 1e9;
                     LossTerms terms = history.get(history.size() - 1).terms();
                     l.iteration(new Progress() {
                         public int iteration() { return it; }
-                        public int iterations() { return o.iterations(); }
+                        public int iterations() { return iterations; }
                         public LossTerms terms() { return terms; }
                         public double elapsedSeconds() { return elapsed; }
                         public Image image() { return new Image(w, h, x.clone()); }
                         public Objective objective() { return objective; }
                     });
-                    if (o.saveEvery() > 0 && it % o.saveEvery() == 0 && it < o.iterations()) l.intermediate(it, new Image(w, h, x.clone()));
+                    if (o.saveEvery() > 0 && it % o.saveEvery() == 0 && it < iterations)
+                        l.intermediate(it, run.finisher.apply(new Image(w, h, x.clone())));
                     return !cancel.isCancelled();
                 });
                 if (!(opt instanceof Adam)) System.arraycopy(x, 0, lastGood, 0, x.length);
             }
         } catch (Cancelled e) {
-            cancelled = true;
+            run.cancelled = true;
         } catch (NonFiniteLossException e) {
-            Result partial = new Result(new Image(w, h, lastGood), Collections.unmodifiableList(history), iteration[0],
-                    history.size(), (System.nanoTime() - t0) / 1e9, false, backendName, weightsSource);
-            throw new NonFiniteLossException(e.getMessage(), partial);
+            System.arraycopy(lastGood, 0, x, 0, x.length);
+            run.iterations += iteration[0];
+            throw e;
         }
-        cancelled |= cancel.isCancelled();
-        float[] out = cancelled ? lastGood : x;
-        return new Result(new Image(w, h, out), Collections.unmodifiableList(history), iteration[0], history.size(),
-                (System.nanoTime() - t0) / 1e9, cancelled, backendName, weightsSource);
+        run.cancelled |= cancel.isCancelled();
+        if (run.cancelled) System.arraycopy(lastGood, 0, x, 0, x.length);
+        run.iterations += iteration[0];
+    }
+
+    // ------------------------------------------------------------------------------------ tiled refinement
+
+    private static void checkTiledMemory(StyleOptions o, VggSpec spec, int w, int h) {
+        int t = o.controls().tile(), tw = Math.min(t, w), th = Math.min(t, h);
+        MemoryEstimate e = MemoryEstimate.of(o, spec, tw, th, t, 3L * w * h + (long) w * h);
+        long budget = MemoryEstimate.budget(o);
+        if (e.total() > budget)
+            throw new NstException("not enough memory even for tiles: one " + tw + "x" + th + " tile needs " + e.describe()
+                    + ", but the budget is " + MemoryEstimate.mib(budget) + "; use a smaller --tile or a larger heap (NST_JAVA_OPTS=-Xmx16g)");
+    }
+
+    /** Positions of tiles of length n over [0, len) with at most {@code stride} between starts, shifted back by {@code shift}. */
+    static int[] tileStarts(int len, int n, int stride, int shift) {
+        if (n >= len) return new int[] {0};
+        java.util.TreeSet<Integer> p = new java.util.TreeSet<>();
+        for (int s = -shift; s < len - n; s += stride) p.add(Math.max(0, s));
+        p.add(len - n);
+        return p.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Raised-cosine weight of pixel t (0-based) along a tile of length n: 0.5 − 0.5·cos(π(t + ½)/o) within
+     * o pixels of an edge that lies inside the image, 1 elsewhere (and along edges on the image's border).
+     */
+    static float blendWeight(int t, int n, int overlap, boolean taperStart, boolean taperEnd) {
+        double wgt = 1;
+        if (taperStart && t < overlap) wgt *= 0.5 - 0.5 * Math.cos(Math.PI * (t + 0.5) / overlap);
+        int fromEnd = n - 1 - t;
+        if (taperEnd && fromEnd < overlap) wgt *= 0.5 - 0.5 * Math.cos(Math.PI * (fromEnd + 0.5) / overlap);
+        return (float) wgt;
+    }
+
+    static Image crop(float[] v, int w, int h, int x0, int y0, int tw, int th) {
+        float[] out = new float[3 * tw * th];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < th; y++)
+                System.arraycopy(v, (c * h + y0 + y) * w + x0, out, (c * th + y) * tw, tw);
+        return new Image(tw, th, out);
+    }
+
+    /**
+     * Splits each style image larger than the tile into tiles of at most the tile's size, weighted by
+     * area: A = Σ_t (area_t / area) G(s_t) is the whole image's Gram up to the convolutions' zero padding
+     * at the cuts (the Gram is a sum over positions), without a plan at the style's full size.
+     */
+    static List<Image> styleTiles(List<Image> styles, double[] blend, int tile, List<Double> tileBlend) {
+        List<Image> out = new ArrayList<>();
+        for (int k = 0; k < styles.size(); k++) {
+            Image s = styles.get(k);
+            int nx = (s.width() + tile - 1) / tile, ny = (s.height() + tile - 1) / tile;
+            int tw = (s.width() + nx - 1) / nx, th = (s.height() + ny - 1) / ny;
+            for (int iy = 0; iy < ny; iy++) {
+                for (int ix = 0; ix < nx; ix++) {
+                    int x0 = ix * tw, y0 = iy * th, cw = Math.min(tw, s.width() - x0), ch = Math.min(th, s.height() - y0);
+                    out.add(crop(s.rgb(), s.width(), s.height(), x0, y0, cw, ch));
+                    tileBlend.add(blend[k] * cw * ch / ((double) s.width() * s.height()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Tiled refinement at the last scale: the image is covered by overlapping tiles of the tile size;
+     * each round optimises every tile for {@code tileIterations} (content target: that tile of the
+     * content; style targets: the whole style images, computed once), then blends the tiles with
+     * raised-cosine weights. Tile offsets shift between rounds (by the golden ratio of the stride), so
+     * no tile border stays in one place.
+     */
+    private void tiledStage(StyleOptions o, VggNetwork net, Objective.Config cfg, Image content, List<Image> styles, Run run) {
+        Controls k = o.controls();
+        int w = run.width, h = run.height, t = k.tile();
+        int tw = Math.min(t, w), th = Math.min(t, h);
+        int overlap = Math.max(4, t / 4), stride = Math.max(1, t - overlap);
+        List<Double> tb = new ArrayList<>();
+        List<Image> styleTiles = styleTiles(styles, o.styles().isEmpty() ? new double[0] : o.normalisedBlend(), t, tb);
+        double[] blend = tb.stream().mapToDouble(Double::doubleValue).toArray();
+        int rounds = (o.iterations() + k.tileIterations() - 1) / k.tileIterations();
+        try (Objective objective = new Objective(net, cfg, crop(content.rgb(), w, h, 0, 0, tw, th), styleTiles, blend)) {
+            run.listener.started(run.backendName + ", " + tw + "x" + th + " tiles", w, h);
+            float[] acc = new float[3 * w * h];             // (3, H, W) Σ weight · tile result
+            float[] wsum = new float[w * h];                // (H, W) Σ weight
+            for (int r = 0; r < Math.max(1, rounds) && !run.cancelled; r++) {
+                int iters = o.iterations() == 0 ? 0 : Math.min(k.tileIterations(), o.iterations() - r * k.tileIterations());
+                int shift = (int) Math.floor(((r * 0.6180339887498949) % 1.0) * stride);
+                int[] xs = tileStarts(w, tw, stride, shift), ys = tileStarts(h, th, stride, (shift * 7 / 5) % stride);
+                java.util.Arrays.fill(acc, 0f);
+                java.util.Arrays.fill(wsum, 0f);
+                float[] before = run.x.clone();
+                for (int y0 : ys) {
+                    for (int x0 : xs) {
+                        objective.setContent(crop(content.rgb(), w, h, x0, y0, tw, th));
+                        float[] xt = crop(before, w, h, x0, y0, tw, th).rgb();
+                        if (!run.cancelled) optimise(o, objective, xt, tw, th, iters, run);
+                        for (int yy = 0; yy < th; yy++) {
+                            float wy = blendWeight(yy, th, overlap, y0 > 0, y0 + th < h);
+                            for (int xx = 0; xx < tw; xx++) {
+                                float wgt = wy * blendWeight(xx, tw, overlap, x0 > 0, x0 + tw < w);
+                                int p = (y0 + yy) * w + x0 + xx;
+                                wsum[p] += wgt;
+                                for (int c = 0; c < 3; c++) acc[c * w * h + p] += wgt * xt[(c * th + yy) * tw + xx];
+                            }
+                        }
+                    }
+                }
+                for (int c = 0; c < 3; c++)
+                    for (int p = 0; p < w * h; p++) run.x[c * w * h + p] = acc[c * w * h + p] / wsum[p];
+            }
+        }
     }
 
     /** content: the content image; style: the first style image resized to the content's size; noise: uniform [0,1). */

@@ -1,0 +1,123 @@
+package nst.engine;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Bytes a transfer will hold at one image size, before any of it is allocated: the plan's activations and
+ * gradients (laid out exactly as {@link VggNetwork.Plan} does), the objective's targets and scratch, the
+ * weights, and the optimiser (L-BFGS keeps 2·history·3·H·W floats of history). Leaves out the JVM's own
+ * overhead and the decoded input images at their original size; accelerator memory is not modelled.
+ */
+public record MemoryEstimate(int width, int height, long activations, long gradients, long targets,
+                             long weights, long optimizer, long images) {
+
+    public long total() { return activations + gradients + targets + weights + optimizer + images; }
+
+    /** One line: the total and its parts in MiB. */
+    public String describe() {
+        return String.format(Locale.ROOT, "about %s at %dx%d (activations %s, gradients %s, loss targets %s, weights %s, optimiser %s, images %s)",
+                mib(total()), width, height, mib(activations), mib(gradients), mib(targets), mib(weights), mib(optimizer), mib(images));
+    }
+
+    public static String mib(long bytes) { return String.format(Locale.ROOT, "%.0f MiB", bytes / 1048576.0); }
+
+    /**
+     * The estimate for optimising an H × W image (a whole image or one tile) with these options.
+     * {@code styleLongest}: longest side of the style images as the transfer resizes them;
+     * {@code extraImagePixels}: pixels of full-size image arrays kept besides the optimised one (tiling).
+     */
+    public static MemoryEstimate of(StyleOptions o, VggSpec spec, int width, int height, int styleLongest, long extraImagePixels) {
+        Set<Integer> taps = new TreeSet<>();
+        int deepest = 0;
+        List<LayerWeight> styleLayers = o.styles().isEmpty() ? List.of() : o.styleLayers();
+        for (LayerWeight lw : o.contentLayers()) { int i = spec.indexOf(lw.layer()); taps.add(i); deepest = Math.max(deepest, i); }
+        for (LayerWeight lw : styleLayers) { int i = spec.indexOf(lw.layer()); taps.add(i); deepest = Math.max(deepest, i); }
+        long[] plan = planFloats(spec, height, width, deepest, taps);
+        // the largest style image's plan exists next to the content plan while the targets are computed
+        long[] stylePlan = o.styles().isEmpty() ? new long[] {0, 0} : planFloats(spec, styleLongest, styleLongest, deepest, taps);
+        int regions = o.controls().masks().isEmpty() ? 1 : o.controls().masks().size();
+        long targets = 0, maxLayer = 0;
+        int[] shape = new int[3];
+        for (LayerWeight lw : o.contentLayers()) {
+            shape(spec, height, width, spec.indexOf(lw.layer()), shape);
+            targets += (long) shape[0] * shape[1] * shape[2];
+            maxLayer = Math.max(maxLayer, (long) shape[0] * shape[1] * shape[2]);
+        }
+        for (LayerWeight lw : styleLayers) {
+            shape(spec, height, width, spec.indexOf(lw.layer()), shape);
+            targets += 3L * regions * shape[0] * shape[0];
+            maxLayer = Math.max(maxLayer, (long) shape[0] * shape[1] * shape[2]);
+        }
+        if (regions > 1) targets += 6 * maxLayer;                      // masked scratch: 4 host + 2 device
+        if (o.controls().normalizeGradients()) targets += maxLayer;
+        long n = 3L * width * height;
+        targets += 2 * n;                                              // netInput, dNetInput
+        long params = 0;
+        for (int i = 0; i <= deepest; i++) {
+            VggSpec.Layer l = spec.layers().get(i);
+            if (l.kind() == VggSpec.Kind.CONV) params += (long) l.inChannels() * l.outChannels() * 9 + l.outChannels();
+        }
+        long optimizer = o.optimizer().equals("adam") ? 3 * n : (8 + 2L * o.history()) * n;
+        long images = 4 * n + 3L * extraImagePixels;                   // content, x, gradient, last good; full-size arrays when tiled
+        if (!o.styles().isEmpty()) images += 3L * styleLongest * styleLongest * o.styles().size();
+        return new MemoryEstimate(width, height, 4 * (plan[0] + stylePlan[0] + stylePlan[1]), 4 * plan[1], 4 * targets,
+                4 * 2 * params, 4 * optimizer, 4 * images);
+    }
+
+    /** {activation floats (input and every layer output, in-place ReLUs shared), gradient floats (two ping-pong + d input)}. */
+    static long[] planFloats(VggSpec spec, int height, int width, int last, Set<Integer> taps) {
+        long acts = 3L * height * width, max = 3L * height * width;
+        int ch = 3, hh = height, ww = width;
+        for (int i = 0; i <= last; i++) {
+            VggSpec.Layer l = spec.layers().get(i);
+            if (l.kind() == VggSpec.Kind.CONV) ch = l.outChannels();
+            if (l.kind() == VggSpec.Kind.POOL) { hh /= 2; ww /= 2; }
+            long size = (long) ch * hh * ww;
+            max = Math.max(max, size);
+            boolean inPlace = l.kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
+            if (!inPlace) acts += size;
+        }
+        return new long[] {acts, 2 * max + 3L * height * width};
+    }
+
+    private static void shape(VggSpec spec, int height, int width, int layer, int[] out) {
+        int ch = 3, hh = height, ww = width;
+        for (int i = 0; i <= layer; i++) {
+            VggSpec.Layer l = spec.layers().get(i);
+            if (l.kind() == VggSpec.Kind.CONV) ch = l.outChannels();
+            if (l.kind() == VggSpec.Kind.POOL) { hh /= 2; ww /= 2; }
+        }
+        out[0] = ch; out[1] = hh; out[2] = ww;
+    }
+
+    /** The bytes the run may use: the option, else the JVM's maximum heap. */
+    public static long budget(StyleOptions o) {
+        return o.controls().memoryBudget() > 0 ? o.controls().memoryBudget() : Runtime.getRuntime().maxMemory();
+    }
+
+    /**
+     * Throws when a direct run at {@code width × height} would not fit the budget; the error gives the
+     * estimate, the largest longest side that fits at this aspect ratio, and the ways out.
+     */
+    public static void check(StyleOptions o, VggSpec spec, int width, int height, int styleLongest) {
+        long budget = budget(o);
+        MemoryEstimate e = of(o, spec, width, height, styleLongest, 0);
+        if (e.total() <= budget) return;
+        int longest = Math.max(width, height), lo = 16, hi = longest;
+        while (lo < hi) {                                              // largest longest side that fits
+            int mid = (lo + hi + 1) / 2;
+            int w = Math.max(1, (int) Math.round((double) width * mid / longest)), h = Math.max(1, (int) Math.round((double) height * mid / longest));
+            int s = Math.max(16, (int) Math.round((double) styleLongest * mid / longest));
+            if (of(o, spec, w, h, s, 0).total() <= budget) lo = mid; else hi = mid - 1;
+        }
+        String fits = of(o, spec, Math.max(1, width * lo / longest), Math.max(1, height * lo / longest),
+                Math.max(16, styleLongest * lo / longest), 0).total() <= budget ? "about " + lo + " px" : "none (even 16 px does not fit)";
+        throw new NstException("not enough memory: the transfer needs " + e.describe() + ", but the budget is " + mib(budget)
+                + (o.controls().memoryBudget() > 0 ? " (--memory-budget)" : " (the JVM's maximum heap)")
+                + "; the largest size that fits is " + fits + ". Use --tile 512 (tiled refinement), a smaller --size,"
+                + " a smaller --history, or a larger heap (NST_JAVA_OPTS=-Xmx16g)");
+    }
+}

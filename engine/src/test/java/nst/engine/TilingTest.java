@@ -1,0 +1,141 @@
+package nst.engine;
+
+import nst.kernels.ScalarBackend;
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.TreeSet;
+
+import static nst.engine.ControlsTestSupport.*;
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The memory estimate (against the plan's real buffers, and its error with the largest size that fits)
+ * and tiled refinement: it completes under a budget too small for a direct run, and leaves no seam.
+ */
+class TilingTest {
+
+    @Test void estimateMatchesThePlansBuffers() {
+        for (int[] hw : new int[][] {{37, 53}, {64, 64}, {96, 40}}) {
+            Set<Integer> taps = new TreeSet<>();
+            for (String l : new String[] {"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu4_2"}) taps.add(SPEC.indexOf(l));
+            int last = SPEC.indexOf("relu4_2");
+            try (var backend = new ScalarBackend(); VggNetwork net = new VggNetwork(backend, WEIGHTS, Pooling.MAX);
+                 VggNetwork.Plan plan = net.plan(hw[0], hw[1], last, taps)) {
+                long[] f = MemoryEstimate.planFloats(SPEC, hw[0], hw[1], last, taps);
+                assertEquals(plan.bytes(), 4 * (f[0] + f[1]), "plan bytes at " + Arrays.toString(hw));
+            }
+        }
+        StyleOptions o = small(1024, 1).build();
+        MemoryEstimate e = MemoryEstimate.of(o, VggSpec.vgg19(), 1024, 768, 1024, 0);
+        System.out.println("estimate, VGG19 to relu5_1, 1024x768, L-BFGS history 100: " + e.describe());
+        assertEquals(4L * 2 * 100 * 3 * 1024 * 768, e.optimizer() - 4L * 8 * 3 * 1024 * 768, "history 2·m·3·H·W floats");
+    }
+
+    @Test void tooLargeForTheBudgetFailsBeforeStartingAndNamesTheLargestSizeThatFits() {
+        StyleOptions o = small(256, 2).memoryBudget(24L << 20).build();
+        NstException ex = assertThrows(NstException.class, () -> new StyleTransfer().run(o, null, null));
+        System.out.println(ex.getMessage());
+        assertTrue(ex.getMessage().contains("not enough memory") && ex.getMessage().contains("largest size that fits is about"), ex.getMessage());
+        int fits = Integer.parseInt(ex.getMessage().replaceAll(".*largest size that fits is about (\\d+) px.*", "$1"));
+        assertTrue(fits < 256 && fits >= 16, "fits " + fits);
+        // the size it names does fit
+        StyleOptions smaller = o.toBuilder().size(fits).build();
+        Image c = Images.resizeLongest(smaller.content(), fits);
+        assertTrue(MemoryEstimate.of(smaller, SPEC, c.width(), c.height(), fits, 0).total() <= 24L << 20);
+    }
+
+    @Test void tileStartsCoverTheImageWithOverlap() {
+        for (int shift = 0; shift < 48; shift += 7) {
+            int[] s = StyleTransfer.tileStarts(200, 64, 48, shift);
+            assertEquals(0, s[0]);
+            assertEquals(200 - 64, s[s.length - 1]);
+            for (int i = 1; i < s.length; i++) assertTrue(s[i] - s[i - 1] <= 48 && s[i] > s[i - 1], Arrays.toString(s));
+        }
+        assertArrayEquals(new int[] {0}, StyleTransfer.tileStarts(50, 64, 48, 3));
+    }
+
+    /**
+     * A 144×108 image in 64-pixel tiles under a budget a direct run exceeds: it completes, and the image
+     * gradient across the tile borders of the last round lies within the distribution of the other rows
+     * and columns (no seam).
+     */
+    @Test void tiledRefinementCompletesUnderASmallBudgetWithoutSeams() {
+        int size = 144, tile = 64;
+        long budget = 20L << 20;
+        StyleOptions direct = small(size, 20).memoryBudget(budget).build();
+        assertThrows(NstException.class, () -> new StyleTransfer().run(direct, null, null), "a direct run does not fit");
+        StyleOptions tiled = direct.toBuilder().tile(tile).tileIterations(5).build();
+        StyleTransfer.Result r = new StyleTransfer().run(tiled, null, null);
+        Image out = r.image();
+        assertEquals(size, Math.max(out.width(), out.height()));
+        for (float v : out.rgb()) assertTrue(Float.isFinite(v));
+        // the last round's tile borders: round 3 (20 iterations / 5 per round = rounds 0..3)
+        int overlap = tile / 4, stride = tile - overlap, lastRound = 3;
+        int shift = (int) Math.floor(((lastRound * 0.6180339887498949) % 1.0) * stride);
+        int[] xs = StyleTransfer.tileStarts(out.width(), tile, stride, shift);
+        int[] ys = StyleTransfer.tileStarts(out.height(), tile, stride, (shift * 7 / 5) % stride);
+        Set<Integer> borderCols = borders(xs, tile, out.width()), borderRows = borders(ys, tile, out.height());
+        double[] col = columnJumps(out), row = rowJumps(out);
+        report("columns", col, borderCols);
+        report("rows", row, borderRows);
+        // the tiled image really changed from the content
+        Image content = Images.resizeLongest(tiled.content(), size);
+        assertTrue(maxAbsDiff(content.rgb(), out.rgb()) > 0.05);
+        // a hard paste of unblended tiles would show; the blend must not
+        for (int b : borderCols) assertTrue(col[b] <= percentile(without(col, borderCols), 0.98), "seam at column " + b);
+        for (int b : borderRows) assertTrue(row[b] <= percentile(without(row, borderRows), 0.98), "seam at row " + b);
+    }
+
+    /** Positions p where a tile edge lies between pixel p−1 and p (inside the image). */
+    static Set<Integer> borders(int[] starts, int tile, int len) {
+        Set<Integer> s = new TreeSet<>();
+        for (int p : starts) {
+            if (p > 0) s.add(p);
+            if (p + tile < len) s.add(p + tile);
+        }
+        return s;
+    }
+
+    /** jump[x] = mean over rows and channels of |I(x) − I(x−1)| (jump[0] unused). */
+    static double[] columnJumps(Image im) {
+        int w = im.width(), h = im.height();
+        double[] j = new double[w];
+        for (int x = 1; x < w; x++) {
+            double s = 0;
+            for (int c = 0; c < 3; c++) for (int y = 0; y < h; y++) s += Math.abs(im.get(c, y, x) - im.get(c, y, x - 1));
+            j[x] = s / (3 * h);
+        }
+        return j;
+    }
+
+    static double[] rowJumps(Image im) {
+        int w = im.width(), h = im.height();
+        double[] j = new double[h];
+        for (int y = 1; y < h; y++) {
+            double s = 0;
+            for (int c = 0; c < 3; c++) for (int x = 0; x < w; x++) s += Math.abs(im.get(c, y, x) - im.get(c, y - 1, x));
+            j[y] = s / (3 * w);
+        }
+        return j;
+    }
+
+    static double[] without(double[] v, Set<Integer> skip) {
+        return java.util.stream.IntStream.range(1, v.length).filter(i -> !skip.contains(i)).mapToDouble(i -> v[i]).toArray();
+    }
+
+    static double percentile(double[] v, double q) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[Math.min(s.length - 1, (int) Math.floor(q * (s.length - 1)))];
+    }
+
+    static void report(String what, double[] jumps, Set<Integer> borders) {
+        double[] rest = without(jumps, borders);
+        StringBuilder b = new StringBuilder();
+        for (int p : borders) b.append(String.format(" %d:%.4f", p, jumps[p]));
+        System.out.printf("tile seams (%s): borders%s; elsewhere median %.4f, 98th percentile %.4f, max %.4f%n", what, b,
+                percentile(rest, 0.5), percentile(rest, 0.98), percentile(rest, 1.0));
+    }
+}
