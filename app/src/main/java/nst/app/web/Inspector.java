@@ -27,7 +27,7 @@ public final class Inspector {
     /** Channels shown per feature grid. */
     static final int GRID_CHANNELS = 16;
     /** Tiles are enlarged to at least this many pixels; Gram heatmaps are block-averaged to at most this side. */
-    static final int MIN_TILE = 24, MAX_HEAT = 256;
+    static final int MIN_TILE = 24, MAX_HEAT = 128;
 
     /** One layer's pictures that do not change during the transfer. */
     public record LayerInfo(String name, boolean content, boolean style, int channels, int height, int width,
