@@ -148,6 +148,23 @@ class StudioApiTest {
     }
 
     @Test
+    void aFailingJobIsReportedAndTheServerCarriesOn() throws Exception {
+        // 16 px on the long side of a 4:1 image leaves 4 px, too small for the pooling layers before relu5_1.
+        Http.Reply r = http.post("/api/jobs", new Http.Form().file("content", "strip.png", png(64, 16)).field("styleExample", "starry_night")
+                .field("size", 16).field("iterations", 2).field("weights", "random"));
+        assertEquals(202, r.status(), () -> new String(r.body()));
+        String id = r.json().path("id").asText();
+        List<String> names = http.events(id, LONG).stream().map(Http.Sse::event).toList();
+        assertEquals("failed", names.get(names.size() - 1), names::toString);
+        JsonNode s = http.get("/api/jobs/" + id).json();
+        assertEquals("failed", s.path("status").asText());
+        assertTrue(s.path("error").asText().contains("too small"), s.toString());
+        assertEquals(409, http.get("/api/jobs/" + id + "/result.png").status());
+        String next = http.post("/api/jobs", quick(1)).json().path("id").asText();
+        assertEquals("done", http.await(next, LONG, "done", "failed").path("status").asText());
+    }
+
+    @Test
     void oversizeUploadsAre413WithTheLimit() throws Exception {
         byte[] big = new byte[300 * 1024];
         new java.util.Random(1).nextBytes(big);

@@ -39,6 +39,7 @@ class StudioBrowserTest {
     static StudioServer server;
     static ChromeDriver driver;
     static Path tmp;
+    static final java.util.logging.Logger SELENIUM_LOG = java.util.logging.Logger.getLogger("org.openqa.selenium");
 
     @BeforeAll
     static void start() throws IOException {
@@ -56,6 +57,7 @@ class StudioBrowserTest {
         o.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--window-size=1400,1600",
                 "--user-data-dir=" + tmp.resolve("profile"));
+        SELENIUM_LOG.setLevel(java.util.logging.Level.SEVERE);     // no CDP-version warnings: the tests use WebDriver only
         driver = new ChromeDriver(service, o);
     }
 
@@ -132,6 +134,50 @@ class StudioBrowserTest {
         driver.findElement(By.id("start")).click();
         waitFor(Duration.ofSeconds(30), () -> text("message").startsWith("Bad option"));
         assertTrue(text("message").contains("--size"), text("message"));
+    }
+
+    /** Opt-in (-Dnst.docs.screenshots=true, a few minutes): the README's docs/studio.png and docs/step-through.png. */
+    @Test
+    @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "nst.docs.screenshots", matches = "true")
+    void docsScreenshots() throws Exception {
+        driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
+        try {
+            options(Map.of("size", "96", "iterations", "12", "weights", "random", "saveEvery", "3", "styleWeight", "1e6", "tvWeight", "1e-4"));
+            driver.findElement(By.id("start")).click();
+            waitFor(Duration.ofMinutes(8), () -> driver.findElement(By.id("result-image")).isDisplayed() && loaded("result-image"));
+            waitFor(Duration.ofSeconds(60), () -> text("scrub-label").contains("iteration 12"));
+            Thread.sleep(1000);
+            Path docs = Path.of("..", "docs");
+            Files.createDirectories(docs);
+            js("window.scrollTo(0, 0)");
+            writeSmall(((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES), docs.resolve("studio.png"), 4000, 4000);
+            js("document.getElementById('inspect').scrollIntoView()");
+            Thread.sleep(300);
+            writeSmall(((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES), docs.resolve("step-through.png"), 1110, 580);
+        } finally {
+            driver.manage().window().setSize(new org.openqa.selenium.Dimension(1400, 1600));
+        }
+    }
+
+    /** Writes a screenshot (cropped to at most maxW × maxH, the top left) as PNG, scaled down until it is under 300 KB. */
+    static void writeSmall(byte[] png, Path out, int maxW, int maxH) throws IOException {
+        Files.write(SHOTS.resolve("raw-" + out.getFileName()), png);
+        java.awt.image.BufferedImage full = javax.imageio.ImageIO.read(new java.io.ByteArrayInputStream(png));
+        java.awt.image.BufferedImage img = full.getSubimage(0, 0, Math.min(maxW, full.getWidth()), Math.min(maxH, full.getHeight()));
+        for (double scale = 1.0; ; scale *= 0.85) {
+            int w = (int) (img.getWidth() * scale), h = (int) (img.getHeight() * scale);
+            java.awt.image.BufferedImage s = new java.awt.image.BufferedImage(w, h, java.awt.image.BufferedImage.TYPE_INT_RGB);
+            java.awt.Graphics2D g = s.createGraphics();
+            g.setRenderingHint(java.awt.RenderingHints.KEY_INTERPOLATION, java.awt.RenderingHints.VALUE_INTERPOLATION_BICUBIC);
+            g.drawImage(img, 0, 0, w, h, null);
+            g.dispose();
+            java.io.ByteArrayOutputStream bos = new java.io.ByteArrayOutputStream();
+            javax.imageio.ImageIO.write(s, "png", bos);
+            if (bos.size() < 300 * 1024 || scale < 0.3) {
+                Files.write(out, bos.toByteArray());
+                return;
+            }
+        }
     }
 
     // ---------------------------------------------------------------- helpers
