@@ -149,6 +149,15 @@ public final class Inspector {
 
     public Snapshot snapshot(int iteration) { return snapshots.get(iteration); }
 
+    /** Frees memory: keeps only the last snapshot (the loss history stays). */
+    public void trim() {
+        synchronized (snapshots) {
+            Snapshot last = latest();
+            snapshots.clear();
+            if (last != null) snapshots.put(last.iteration(), last);
+        }
+    }
+
     /** The saved iteration closest to {@code iteration} (null when none is saved yet). */
     public Snapshot nearest(int iteration) {
         Snapshot best = null;

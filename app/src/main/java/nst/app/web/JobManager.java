@@ -67,8 +67,13 @@ public final class JobManager implements AutoCloseable {
         return job;
     }
 
-    /** Drops the oldest ended jobs beyond {@code keepJobs}. */
+    /** Ended jobs beyond this many most recent keep only their last snapshot (bounded memory at large sizes). */
+    static final int KEEP_DETAIL = 4;
+
+    /** Drops the oldest ended jobs beyond {@code keepJobs}; trims the step-through of older ended ones. */
     private void evict() {
+        List<Job> all = new ArrayList<>(jobs.values());
+        for (int i = 0; i < all.size() - KEEP_DETAIL; i++) if (all.get(i).status().terminal()) all.get(i).inspector.trim();
         int excess = jobs.size() - keepJobs;
         if (excess <= 0) return;
         List<String> drop = new ArrayList<>();
