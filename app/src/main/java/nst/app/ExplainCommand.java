@@ -1,0 +1,85 @@
+package nst.app;
+
+import nst.app.web.ExplainReport;
+import nst.app.web.Inspector;
+import nst.engine.AtomicFiles;
+import nst.engine.Image;
+import nst.engine.NstException;
+import nst.engine.StyleOptions;
+import nst.engine.StyleTransfer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code nst explain}: runs one transfer and writes a self-contained HTML report of its step-through
+ * (the studio's view, static). Leaves out the PNG output of stylize: the result is inside the report.
+ */
+@Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a transfer and write a self-contained HTML report that steps through the algorithm.")
+final class ExplainCommand implements Callable<Integer> {
+    @Option(names = "--content", required = true, paramLabel = "IMAGE", description = "Content image (PNG or JPEG).")
+    Path content;
+
+    @Option(names = "--style", required = true, paramLabel = "IMAGE", description = "Style image; repeat for several styles.")
+    List<Path> styles = new ArrayList<>();
+
+    @Option(names = {"--out", "-o"}, required = true, paramLabel = "HTML", description = "The report (.html).")
+    Path out;
+
+    @Option(names = "--snapshots", description = "Most saved iterations in the report (default: ${DEFAULT-VALUE}).")
+    int snapshots = 12;
+
+    @picocli.CommandLine.Mixin
+    TransferOptions options = explainDefaults();
+
+    static TransferOptions explainDefaults() {
+        TransferOptions o = new TransferOptions();
+        o.size = 128;
+        o.iterations = 50;
+        return o;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (!name.endsWith(".html") && !name.endsWith(".htm")) throw new NstException("--out: " + out + " must end in .html");
+        if (snapshots < 1) throw new NstException("--snapshots must be at least 1, got " + snapshots);
+        Image c = nst.engine.Images.read(content);
+        List<Image> s = TransferRunner.readAll(styles);
+        StyleOptions o = options.toOptions(c, s);
+        // Without --save-every, about ten evenly spaced snapshots.
+        if (o.saveEvery() <= 0) o = o.toBuilder().saveEvery(Math.max(1, (int) Math.ceil(o.iterations() / 10.0))).build();
+        AtomicFiles.checkWritable(out);
+        Inspector ins = new Inspector(o, snapshots);
+        TransferRunner.Progress progress = new TransferRunner.Progress(System.err, options.quiet, o.iterations());
+        StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
+        Thread hook = new Thread(cancel::cancel, "nst-interrupt");
+        Runtime.getRuntime().addShutdownHook(hook);
+        StyleTransfer.Result r;
+        try {
+            r = new StyleTransfer(msg -> System.err.println("nst: " + msg)).run(o, new StyleTransfer.Listener() {
+                @Override public void iteration(StyleTransfer.Progress p) {
+                    ins.record(p);
+                    progress.update(p);
+                }
+            }, cancel);
+        } finally {
+            progress.finish();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down
+            }
+        }
+        String what = content.getFileName() + " in the style of " + String.join(", ", styles.stream().map(p -> p.getFileName().toString()).toList());
+        ExplainReport.write(out, what, o, r, ins);
+        if (!options.quiet) System.err.println("nst: wrote " + out + " (" + ins.savedIterations().size() + " saved iterations)");
+        return r.cancelled() ? 130 : 0;
+    }
+}

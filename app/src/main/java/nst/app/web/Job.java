@@ -1,0 +1,166 @@
+package nst.app.web;
+
+import nst.engine.Images;
+import nst.engine.LossTerms;
+import nst.engine.StyleOptions;
+import nst.engine.StyleTransfer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+/**
+ * One studio job: its options, state, step-through recorder, result, and the event queues of the clients
+ * listening to it (each client drains its own queue, so a slow browser never blocks the transfer).
+ * Leaves out persistence: jobs live in memory until the manager evicts them.
+ */
+public final class Job {
+    public enum Status { QUEUED, RUNNING, DONE, FAILED, CANCELLED;
+        public String json() { return name().toLowerCase(Locale.ROOT); }
+        public boolean terminal() { return this == DONE || this == FAILED || this == CANCELLED; }
+    }
+
+    /** A server-sent event: its name and JSON data. */
+    public record Event(String name, String data) {
+        public boolean terminal() { return name.equals("done") || name.equals("failed") || name.equals("cancelled"); }
+    }
+
+    /** Events a client may fall behind by before it is dropped. */
+    private static final int CLIENT_QUEUE = 10_000;
+
+    final String id;
+    final StyleOptions options;
+    final Inspector inspector;
+    final StyleTransfer.Cancellation cancellation = new StyleTransfer.Cancellation();
+    final long createdMillis = System.currentTimeMillis();
+
+    private Status status = Status.QUEUED;
+    private int iteration;
+    private LossTerms terms;
+    private double elapsed, eta;
+    private String error, backend;
+    private int width, height;
+    private int lastImageIteration = -1;
+    private byte[] resultPng;
+    private final List<BlockingQueue<Event>> clients = new ArrayList<>();
+
+    Job(String id, StyleOptions options, int maxSnapshots) {
+        this.id = id;
+        this.options = options;
+        this.inspector = new Inspector(options, maxSnapshots);
+    }
+
+    public String id() { return id; }
+    public synchronized Status status() { return status; }
+    public synchronized byte[] resultPng() { return resultPng; }
+
+    /** QUEUED → RUNNING; false when the job was cancelled while it waited. */
+    synchronized boolean start() {
+        if (status != Status.QUEUED) return false;
+        status = Status.RUNNING;
+        return true;
+    }
+
+    synchronized void started(String backend, int width, int height) {
+        this.backend = backend;
+        this.width = width;
+        this.height = height;
+        publish(new Event("progress", Json.write(state())));
+    }
+
+    synchronized void progress(StyleTransfer.Progress p) {
+        iteration = p.iteration();
+        terms = p.terms();
+        elapsed = p.elapsedSeconds();
+        eta = p.etaSeconds();
+        publish(new Event("progress", Json.write(state())));
+    }
+
+    synchronized void image(int iteration) {
+        lastImageIteration = iteration;
+        publish(imageEvent());
+    }
+
+    /** Cancels a queued job at once; asks a running one to stop at its next evaluation. */
+    synchronized boolean cancel() {
+        if (status.terminal()) return false;
+        cancellation.cancel();
+        if (status == Status.QUEUED) end(Status.CANCELLED, null, null);
+        return true;
+    }
+
+    synchronized void finish(StyleTransfer.Result r) {
+        elapsed = r.seconds();
+        eta = 0;
+        end(r.cancelled() ? Status.CANCELLED : Status.DONE, null, Images.pngBytes(r.image()));
+    }
+
+    synchronized void fail(String message, StyleTransfer.Result lastGood) {
+        end(Status.FAILED, message, lastGood == null ? null : Images.pngBytes(lastGood.image()));
+    }
+
+    private void end(Status s, String message, byte[] png) {
+        status = s;
+        error = message;
+        resultPng = png;
+        publish(terminalEvent());
+        clients.clear();
+    }
+
+    /** A new client's queue, holding the current state first (and the end, when the job has ended). */
+    synchronized BlockingQueue<Event> subscribe() {
+        BlockingQueue<Event> q = new LinkedBlockingQueue<>();
+        q.add(new Event("progress", Json.write(state())));
+        if (lastImageIteration >= 0) q.add(imageEvent());
+        if (status.terminal()) q.add(terminalEvent());
+        else clients.add(q);
+        return q;
+    }
+
+    synchronized void unsubscribe(BlockingQueue<Event> q) { clients.remove(q); }
+
+    private void publish(Event e) {
+        clients.removeIf(q -> q.size() >= CLIENT_QUEUE);       // a client this far behind is gone
+        for (BlockingQueue<Event> q : clients) q.add(e);
+    }
+
+    private Event imageEvent() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("iteration", lastImageIteration);
+        m.put("url", "/api/jobs/" + id + "/images/" + lastImageIteration + ".png");
+        return new Event("image", Json.write(m));
+    }
+
+    private Event terminalEvent() { return new Event(status.json(), Json.write(state())); }
+
+    /** The status document of GET /api/jobs/{id} (without the loss history). */
+    public synchronized Map<String, Object> state() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("status", status.json());
+        m.put("iteration", iteration);
+        m.put("iterations", options.iterations());
+        Map<String, Object> loss = new LinkedHashMap<>();
+        if (terms != null) {
+            loss.put("total", terms.total());
+            loss.put("content", terms.content());
+            loss.put("style", terms.style());
+            loss.put("tv", terms.tv());
+        }
+        m.put("loss", loss);
+        m.put("elapsed", elapsed);
+        m.put("eta", eta);
+        m.put("error", error);
+        m.put("backend", backend);
+        m.put("width", width);
+        m.put("height", height);
+        m.put("saveEvery", Math.max(1, options.saveEvery()));
+        m.put("savedIterations", inspector.savedIterations());
+        m.put("result", resultPng == null ? null : "/api/jobs/" + id + "/result.png");
+        return m;
+    }
+}

@@ -1,0 +1,215 @@
+package nst.app.web;
+
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import nst.engine.Image;
+import nst.engine.Images;
+import nst.engine.LayerWeight;
+import nst.engine.NstException;
+import nst.engine.Pooling;
+import nst.engine.StyleOptions;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Turns a POST /api/jobs form (multipart or urlencoded) into checked {@link StyleOptions}: uploads limited
+ * in bytes and pixels (413), checked by decoding (415), every option through the builder and validate()
+ * (400 naming the option as the CLI spells it). Leaves out weights files: the studio takes random or auto.
+ */
+final class JobForm {
+    /** Fields that map onto StyleOptions, in the order the STUDIO.md table lists them. */
+    static final List<String> OPTION_FIELDS = List.of("size", "iterations", "weights", "model", "pooling", "optimizer",
+            "learningRate", "history", "contentWeight", "styleWeight", "tvWeight", "contentLayers", "styleLayers", "styleBlend",
+            "init", "seed", "saveEvery");
+    static final Set<String> IMAGE_FIELDS = Set.of("content", "contentExample", "style", "styleExample");
+    static final int DEFAULT_SAVE_EVERY = 5;
+
+    private final StudioServer.Config cfg;
+
+    JobForm(StudioServer.Config cfg) { this.cfg = cfg; }
+
+    StyleOptions parse(Context ctx) {
+        Map<String, List<String>> fields = ctx.formParamMap();
+        for (String k : fields.keySet())
+            if (!OPTION_FIELDS.contains(k) && !IMAGE_FIELDS.contains(k))
+                throw new ApiError(400, "unknown field '" + k + "'; known: " + String.join(", ", OPTION_FIELDS)
+                        + ", content, contentExample, style, styleExample");
+        boolean multipart = ctx.isMultipartFormData();
+        List<UploadedFile> contentFiles = multipart ? ctx.uploadedFiles("content") : List.of();
+        List<UploadedFile> styleFiles = multipart ? ctx.uploadedFiles("style") : List.of();
+
+        Image content;
+        List<String> contentExample = nonBlank(fields.get("contentExample"));
+        if (!contentFiles.isEmpty()) {
+            if (contentFiles.size() > 1) throw new ApiError(400, "content: give one content image, got " + contentFiles.size());
+            content = upload(contentFiles.get(0), "content");
+        } else if (!contentExample.isEmpty()) {
+            content = example(contentExample.get(0), "contentExample");
+        } else {
+            throw new ApiError(400, "--content: a content image is required (field 'content' with a file, or 'contentExample' with a bundled example's name)");
+        }
+        List<Image> styles = new ArrayList<>();
+        for (UploadedFile f : styleFiles) styles.add(upload(f, "style"));
+        for (String name : nonBlank(fields.get("styleExample"))) styles.add(example(name, "styleExample"));
+        if (styles.size() > cfg.maxStyles()) throw new ApiError(400, "--style: at most " + cfg.maxStyles() + " style images, got " + styles.size());
+
+        StyleOptions.Builder b = StyleOptions.builder().content(content).styles(styles)
+                .backend(cfg.backend()).threads(cfg.threads()).weights("auto").saveEvery(DEFAULT_SAVE_EVERY);
+        try {
+            String v;
+            if ((v = field(fields, "size")) != null) b.size(integer("size", v));
+            if ((v = field(fields, "iterations")) != null) b.iterations(integer("iterations", v));
+            if ((v = field(fields, "weights")) != null) {
+                if (!v.equals("random") && !v.equals("auto"))
+                    throw new ApiError(400, "--weights: the studio takes 'random' or 'auto' (the server's pretrained weights, else random), got '" + v + "'");
+                b.weights(v);
+            }
+            if ((v = field(fields, "model")) != null) b.model(v);
+            if ((v = field(fields, "pooling")) != null) b.pooling(Pooling.of(v));
+            if ((v = field(fields, "optimizer")) != null) b.optimizer(v);
+            if ((v = field(fields, "learningRate")) != null) b.learningRate(number("learningRate", v));
+            if ((v = field(fields, "history")) != null) b.history(integer("history", v));
+            if ((v = field(fields, "contentWeight")) != null) b.contentWeight(number("contentWeight", v));
+            if ((v = field(fields, "styleWeight")) != null) b.styleWeight(number("styleWeight", v));
+            if ((v = field(fields, "tvWeight")) != null) b.tvWeight(number("tvWeight", v));
+            if ((v = field(fields, "contentLayers")) != null) b.contentLayers(LayerWeight.parseList(v, "--content-layers"));
+            if ((v = field(fields, "styleLayers")) != null) b.styleLayers(LayerWeight.parseList(v, "--style-layers"));
+            if ((v = field(fields, "styleBlend")) != null) {
+                String[] parts = v.split(",");
+                double[] blend = new double[parts.length];
+                for (int i = 0; i < parts.length; i++) blend[i] = number("styleBlend", parts[i].trim());
+                b.styleBlend(blend);
+            }
+            if ((v = field(fields, "init")) != null) b.init(StyleOptions.Init.of(v));
+            if ((v = field(fields, "seed")) != null) b.seed(longInteger("seed", v));
+            if ((v = field(fields, "saveEvery")) != null) {
+                int n = integer("saveEvery", v);
+                if (n < 1) throw new ApiError(400, "--save-every must be at least 1 in the studio (it sets how often a picture is kept), got " + n);
+                b.saveEvery(n);
+            }
+            StyleOptions o = b.build().validate();
+            if (o.size() > cfg.maxSize())
+                throw new ApiError(400, "--size: this server allows at most " + cfg.maxSize() + " px, got " + o.size());
+            if (o.iterations() > cfg.maxIterations())
+                throw new ApiError(400, "--iterations: this server allows at most " + cfg.maxIterations() + ", got " + o.iterations());
+            if (o.styleBlend() != null && o.styleBlend().length > 0 && o.styleBlend().length != o.styles().size())
+                throw new ApiError(400, "--style-blend has " + o.styleBlend().length + " weights for " + o.styles().size() + " style images");
+            return o;
+        } catch (NstException | IllegalArgumentException e) {
+            throw new ApiError(400, e.getMessage());
+        }
+    }
+
+    private static Image example(String name, String field) {
+        try {
+            return Examples.image(name);
+        } catch (ApiError e) {
+            throw new ApiError(400, field + ": " + e.getMessage());
+        }
+    }
+
+    private static List<String> nonBlank(List<String> l) {
+        if (l == null) return List.of();
+        return l.stream().map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    private static String field(Map<String, List<String>> fields, String name) {
+        List<String> l = nonBlank(fields.get(name));
+        if (l.size() > 1) throw new ApiError(400, cli(name) + ": given " + l.size() + " times");
+        return l.isEmpty() ? null : l.get(0);
+    }
+
+    /** The CLI's spelling of a form field: learningRate → --learning-rate. */
+    static String cli(String field) {
+        return "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+    }
+
+    private static int integer(String name, String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new ApiError(400, cli(name) + " (field '" + name + "') must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static long longInteger(String name, String v) {
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new ApiError(400, cli(name) + " (field '" + name + "') must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static double number(String name, String v) {
+        try {
+            double d = Double.parseDouble(v);
+            if (!Double.isFinite(d)) throw new NumberFormatException();
+            return d;
+        } catch (NumberFormatException e) {
+            throw new ApiError(400, cli(name) + " (field '" + name + "') must be a finite number, got '" + v + "'");
+        }
+    }
+
+    /** Reads one upload: the byte limit (413), the pixel limit from the header before decoding (413), then decodes (415). */
+    private Image upload(UploadedFile f, String field) {
+        String name = f.filename() == null || f.filename().isBlank() ? field : f.filename();
+        if (f.size() > cfg.maxUploadBytes())
+            throw new ApiError(413, field + " image '" + name + "' is " + mb(f.size()) + "; the limit is " + mb(cfg.maxUploadBytes()) + " per file");
+        byte[] bytes;
+        try (InputStream in = f.content()) {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, cfg.maxUploadBytes() + 1));
+        } catch (IOException e) {
+            throw new ApiError(400, field + ": the upload could not be read: " + e.getMessage());
+        }
+        if (bytes.length > cfg.maxUploadBytes())
+            throw new ApiError(413, field + " image '" + name + "' is larger than the limit of " + mb(cfg.maxUploadBytes()) + " per file");
+        long[] dims = dimensions(bytes);
+        if (dims == null)
+            throw new ApiError(415, field + " image '" + name + "' is not an image in a supported format (PNG, JPEG, BMP, GIF)");
+        if (dims[0] * dims[1] > cfg.maxPixels())
+            throw new ApiError(413, field + " image '" + name + "' is " + dims[0] + "x" + dims[1] + " = " + mp(dims[0] * dims[1])
+                    + "; the limit is " + mp(cfg.maxPixels()));
+        try {
+            return Images.decode(bytes, field + " image '" + name + "'");
+        } catch (NstException e) {
+            throw new ApiError(415, e.getMessage());
+        }
+    }
+
+    /** Width and height from the image header (no pixels decoded); null when no reader knows the format. */
+    static long[] dimensions(byte[] bytes) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> it = ImageIO.getImageReaders(in);
+            if (!it.hasNext()) return null;
+            ImageReader r = it.next();
+            try {
+                r.setInput(in);
+                return new long[] {r.getWidth(0), r.getHeight(0)};
+            } finally {
+                r.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    static String mb(long bytes) {
+        return bytes >= 1 << 20 ? String.format(Locale.ROOT, "%.1f MB", bytes / 1048576.0)
+                : String.format(Locale.ROOT, "%.1f KB", bytes / 1024.0);
+    }
+
+    static String mp(long pixels) {
+        return String.format(Locale.ROOT, "%.1f megapixels", pixels / 1e6);
+    }
+}

@@ -1,0 +1,305 @@
+// nst studio page logic: choose images, start a job, follow it over SSE, draw the loss curves, step through saved iterations.
+// Plain browser JavaScript, no libraries, no build step. Leaves out retries of failed requests and job history across reloads.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const state = {
+  contentExample: 'tubingen', contentFile: null,
+  styleExamples: new Set(['starry_night']), styleFiles: [],
+  job: null, events: null, history: [], iterations: 0, saved: [], inspecting: false, inspectWanted: null,
+};
+const TERMS = [['total', '#1f2430'], ['content', '#2a7ae0'], ['style', '#e0702a'], ['tv', '#3aa65b']];
+
+// ---------------------------------------------------------------- messages
+
+function showMessage(text, isError) {
+  const m = $('message');
+  m.textContent = text;
+  m.className = isError ? 'error' : '';
+  m.hidden = !text;
+}
+
+/** The user-facing text of an API error reply, with a hint per status. */
+async function errorText(resp) {
+  let msg = `HTTP ${resp.status}`;
+  try { const j = await resp.json(); if (j.error) msg = j.error; } catch (e) { /* not JSON */ }
+  const what = { 400: 'Bad option', 404: 'Not found', 413: 'Upload too large', 415: 'Not a usable image', 429: 'Server busy' }[resp.status];
+  return what ? `${what}: ${msg}` : msg;
+}
+
+// ---------------------------------------------------------------- picking images
+
+async function loadExamples() {
+  const resp = await fetch('/api/examples');
+  const list = await resp.json();
+  for (const ex of list) {
+    const c = document.createElement('img');
+    c.src = ex.url; c.alt = c.title = ex.name; c.dataset.name = ex.name;
+    c.onclick = () => { state.contentExample = ex.name; state.contentFile = null; $('content-file').value = ''; renderChoice(); };
+    $('content-examples').appendChild(c);
+    const s = c.cloneNode();
+    s.onclick = () => {
+      if (state.styleExamples.has(ex.name)) state.styleExamples.delete(ex.name); else state.styleExamples.add(ex.name);
+      renderChoice();
+    };
+    $('style-examples').appendChild(s);
+  }
+  renderChoice();
+}
+
+function renderChoice() {
+  for (const img of $('content-examples').children) img.classList.toggle('selected', !state.contentFile && img.dataset.name === state.contentExample);
+  for (const img of $('style-examples').children) img.classList.toggle('selected', state.styleExamples.has(img.dataset.name));
+  $('content-chosen').textContent = 'content: ' + (state.contentFile ? state.contentFile.name + ' (upload)' : state.contentExample || 'none');
+  const styles = [...state.styleExamples, ...state.styleFiles.map(f => f.name + ' (upload)')];
+  $('style-chosen').textContent = 'style: ' + (styles.length ? styles.join(', ') : 'none');
+}
+
+$('content-file').addEventListener('change', (e) => {
+  state.contentFile = e.target.files[0] || null;
+  renderChoice();
+});
+$('style-files').addEventListener('change', (e) => {
+  state.styleFiles = [...e.target.files];
+  renderChoice();
+});
+
+// ---------------------------------------------------------------- starting and cancelling
+
+$('start').addEventListener('click', async () => {
+  const fd = new FormData();
+  if (state.contentFile) fd.append('content', state.contentFile);
+  else if (state.contentExample) fd.append('contentExample', state.contentExample);
+  for (const f of state.styleFiles) fd.append('style', f);
+  for (const n of state.styleExamples) fd.append('styleExample', n);
+  for (const el of $('options').elements) {
+    if (el.name && el.value.trim() !== '') fd.append(el.name, el.value.trim());
+  }
+  $('start').disabled = true;
+  showMessage('Uploading…', false);
+  let resp;
+  try {
+    resp = await fetch('/api/jobs', { method: 'POST', body: fd });
+  } catch (e) {
+    showMessage('Could not reach the server: ' + e, true);
+    $('start').disabled = false;
+    return;
+  }
+  if (resp.status !== 202) {
+    showMessage(await errorText(resp), true);
+    $('start').disabled = false;
+    return;
+  }
+  const job = await resp.json();
+  showMessage('Job ' + job.id + ' queued.', false);
+  follow(job.id);
+});
+
+$('cancel').addEventListener('click', async () => {
+  if (!state.job) return;
+  const resp = await fetch('/api/jobs/' + state.job, { method: 'DELETE' });
+  if (!resp.ok) showMessage(await errorText(resp), true);
+  else showMessage('Cancelling…', false);
+});
+
+// ---------------------------------------------------------------- following a job over SSE
+
+function follow(id) {
+  if (state.events) state.events.close();
+  Object.assign(state, { job: id, history: [], saved: [], iterations: 0 });
+  $('cancel').disabled = false;
+  $('download').classList.add('disabled');
+  $('result-image').hidden = true;
+  $('result-caption').textContent = '';
+  $('inspect-layers').innerHTML = '';
+  $('inspect-top').innerHTML = '';
+  drawChart();
+  const es = new EventSource(`/api/jobs/${id}/events`);
+  state.events = es;
+  es.addEventListener('progress', (e) => onProgress(JSON.parse(e.data)));
+  es.addEventListener('image', (e) => {
+    const d = JSON.parse(e.data);
+    $('live-image').src = d.url;
+    $('live-caption').textContent = `iteration ${d.iteration}`;
+    if ($('follow').checked) inspect(d.iteration);
+  });
+  for (const end of ['done', 'failed', 'cancelled']) {
+    es.addEventListener(end, (e) => { es.close(); onEnd(end, JSON.parse(e.data)); });
+  }
+  es.onerror = () => { if (es.readyState === EventSource.CLOSED) showMessage('Lost the event stream; reload to reconnect.', true); };
+  // The history so far (for a page that joins a running job).
+  fetch('/api/jobs/' + id).then(r => r.json()).then(s => {
+    for (const p of s.history || []) addPoint(p.iteration, p);
+    drawChart();
+  });
+}
+
+function addPoint(iteration, loss) {
+  if (!iteration || state.history.some(p => p.iteration === iteration)) return;
+  state.history.push({ iteration, total: loss.total, content: loss.content, style: loss.style, tv: loss.tv });
+  state.history.sort((a, b) => a.iteration - b.iteration);
+}
+
+function clock(s) {
+  s = Math.round(s);
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function onProgress(d) {
+  state.iterations = d.iterations;
+  if (d.loss && d.loss.total !== undefined) addPoint(d.iteration, d.loss);
+  setSaved(d.savedIterations || []);
+  const perIt = d.iteration ? d.elapsed / d.iteration : 0;
+  let s = `${d.status} · iteration ${d.iteration}/${d.iterations}`;
+  if (d.width) s += ` · ${d.width}×${d.height}`;
+  if (d.loss && d.loss.total !== undefined) s += ` · loss ${d.loss.total.toPrecision(4)}`;
+  if (perIt) s += ` · ${perIt.toFixed(2)} s/it · ETA ${clock(d.eta)}`;
+  if (d.backend) s += ` · ${d.backend}`;
+  $('status').textContent = s;
+  $('progress').max = d.iterations || 1;
+  $('progress').value = d.iteration;
+  drawChart();
+}
+
+function onEnd(kind, d) {
+  onProgress(d);
+  $('cancel').disabled = true;
+  $('start').disabled = false;
+  if (d.result) {
+    const url = d.result + '?t=' + Date.now();
+    $('result-image').src = url;
+    $('result-image').hidden = false;
+    $('result-caption').textContent = kind === 'done' ? `result after ${d.iteration} iterations` : `last good image (${kind})`;
+    $('download').href = d.result;
+    $('download').classList.remove('disabled');
+  }
+  if (kind === 'done') showMessage(`Done in ${d.elapsed.toFixed(1)} s.`, false);
+  else if (kind === 'cancelled') showMessage(`Cancelled at iteration ${d.iteration}.`, false);
+  else showMessage('The job failed: ' + d.error, true);
+  if (state.saved.length) inspect(state.saved[state.saved.length - 1]);
+}
+
+// ---------------------------------------------------------------- the loss chart (canvas, log scale)
+
+function drawChart() {
+  const c = $('loss-chart');
+  const dpr = window.devicePixelRatio || 1;
+  const w = c.clientWidth || 560, h = c.clientHeight || 240;
+  c.width = w * dpr; c.height = h * dpr;
+  const g = c.getContext('2d');
+  g.scale(dpr, dpr);
+  g.fillStyle = '#fff'; g.fillRect(0, 0, w, h);
+  const L = 56, R = 10, T = 10, B = 24;
+  const pts = state.history;
+  const vals = pts.flatMap(p => TERMS.map(([k]) => p[k])).filter(v => v > 0);
+  g.fillStyle = '#666'; g.font = '11px system-ui';
+  if (!vals.length) { g.fillText('loss curves appear here', L, h / 2); return; }
+  let lo = Math.floor(Math.log10(Math.min(...vals))), hi = Math.ceil(Math.log10(Math.max(...vals)));
+  if (hi === lo) hi = lo + 1;
+  const n = Math.max(state.iterations, pts[pts.length - 1].iteration, 2);
+  const x = (i) => L + (w - L - R) * (i - 1) / Math.max(1, n - 1);
+  const y = (v) => T + (h - T - B) * (hi - Math.log10(v)) / (hi - lo);
+  g.strokeStyle = '#eee'; g.lineWidth = 1;
+  for (let e = lo; e <= hi; e++) {
+    g.beginPath(); g.moveTo(L, y(10 ** e)); g.lineTo(w - R, y(10 ** e)); g.stroke();
+    g.fillText('1e' + e, 8, y(10 ** e) + 4);
+  }
+  g.fillText('iteration ' + n, w - R - 70, h - 6);
+  g.fillText('1', L, h - 6);
+  for (const [k, col] of TERMS) {
+    g.strokeStyle = col; g.lineWidth = k === 'total' ? 2 : 1.4;
+    g.beginPath();
+    let started = false;
+    for (const p of pts) {
+      if (!(p[k] > 0)) continue;
+      if (!started) { g.moveTo(x(p.iteration), y(p[k])); started = true; } else g.lineTo(x(p.iteration), y(p[k]));
+    }
+    g.stroke();
+  }
+  $('loss-legend').innerHTML = TERMS.map(([k, col]) => {
+    const last = pts[pts.length - 1][k];
+    return `<span><i style="background:${col}"></i>${k} ${last !== undefined ? Number(last).toPrecision(3) : ''}</span>`;
+  }).join('');
+}
+
+// ---------------------------------------------------------------- step-through
+
+function setSaved(list) {
+  state.saved = list;
+  const s = $('scrubber');
+  const atEnd = +s.value >= +s.max;
+  s.max = Math.max(0, list.length - 1);
+  s.disabled = list.length === 0;
+  if ($('follow').checked || atEnd) s.value = s.max;
+}
+
+$('scrubber').addEventListener('input', () => {
+  const it = state.saved[+$('scrubber').value];
+  $('follow').checked = +$('scrubber').value === +$('scrubber').max;
+  if (it !== undefined) inspect(it);
+});
+
+/** Loads one saved iteration's step-through (one request at a time; the newest wish wins). */
+async function inspect(iteration) {
+  state.inspectWanted = iteration;
+  if (state.inspecting) return;
+  state.inspecting = true;
+  try {
+    while (state.inspectWanted !== null) {
+      const it = state.inspectWanted;
+      state.inspectWanted = null;
+      const resp = await fetch(`/api/jobs/${state.job}/inspect?iteration=${it}`);
+      if (!resp.ok) { showMessage(await errorText(resp), true); break; }
+      renderInspect(await resp.json());
+    }
+  } finally {
+    state.inspecting = false;
+  }
+}
+
+function figure(src, caption, cls) {
+  if (!src) return '';
+  return `<figure><img src="${src}" class="${cls || ''}" alt="${caption}"><figcaption>${caption}</figcaption></figure>`;
+}
+
+/** A small SVG line of one layer's style loss over iterations, with a dot at the shown iteration. */
+function sparkline(values, iterations, at) {
+  const w = 180, h = 44;
+  const v = values.map(Number).filter(x => x > 0);
+  if (v.length < 2) return '';
+  const lo = Math.log10(Math.min(...v)), hi = Math.max(Math.log10(Math.max(...v)), lo + 1e-9);
+  const n = iterations.length;
+  const px = (i) => 2 + (w - 4) * i / Math.max(1, n - 1);
+  const py = (x) => 2 + (h - 4) * (hi - Math.log10(Math.max(x, 1e-30))) / (hi - lo);
+  const d = values.map((x, i) => `${i ? 'L' : 'M'}${px(i).toFixed(1)},${py(x).toFixed(1)}`).join('');
+  const k = iterations.indexOf(at);
+  const dot = k >= 0 ? `<circle cx="${px(k)}" cy="${py(values[k])}" r="3" fill="#e0702a"/>` : '';
+  return `<svg class="spark" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}"><path d="${d}" fill="none" stroke="#1f2430" stroke-width="1.3"/>${dot}</svg>`;
+}
+
+function renderInspect(d) {
+  $('scrub-label').textContent = d.ready ? `iteration ${d.iteration} (saved: ${d.saved.join(', ')})` : 'no iteration saved yet';
+  if (!d.ready) return;
+  const k = state.saved.indexOf(d.iteration);
+  if (k >= 0 && !$('follow').checked) $('scrubber').value = k;
+  const l = d.loss;
+  $('inspect-top').innerHTML = figure(d.image, `x at iteration ${d.iteration}`) + figure(d.gradient, '|∂L/∂x| (gradient)')
+    + `<div class="meta">total ${l.total.toPrecision(4)}<br>content α·L<sub>c</sub> ${l.content.toPrecision(4)}<br>style β·L<sub>s</sub> ${l.style.toPrecision(4)}<br>tv γ·L<sub>tv</sub> ${l.tv.toPrecision(4)}</div>`;
+  const hist = d.styleLossHistory;
+  $('inspect-layers').innerHTML = d.layers.map(layer => {
+    const role = [layer.content ? 'content layer' : '', layer.style ? 'style layer' : ''].filter(Boolean).join(' + ');
+    const [c, hh, ww] = layer.shape;
+    let row = figure(layer.featuresContent, 'content photo') + figure(layer.featuresStyle, 'style image')
+      + figure(layer.featuresCurrent, 'current image');
+    if (layer.style) {
+      row += figure(layer.gramTarget, `Gram target A (${c}×${c})`, 'gram') + figure(layer.gramCurrent, 'Gram now G(x)', 'gram');
+    }
+    const loss = layer.styleLoss != null ? `<div class="meta">style loss mean((G−A)²) = ${layer.styleLoss.toExponential(3)}</div>`
+      + sparkline(hist.layers[layer.name] || [], hist.iterations, d.iteration) : '';
+    return `<div class="layer" data-layer="${layer.name}"><div><div class="name">${layer.name}</div><div class="meta">${role}<br>${c} channels, ${ww}×${hh}</div>${loss}</div><div class="row">${row}</div></div>`;
+  }).join('');
+}
+
+window.addEventListener('resize', drawChart);
+loadExamples().catch(e => showMessage('Could not load the examples: ' + e, true));
+drawChart();

@@ -1,0 +1,259 @@
+package nst.app.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import nst.engine.Image;
+import nst.engine.Images;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The studio's JSON API over real HTTP on loopback (ephemeral port, java.net.http): a whole job, the SSE
+ * event order, cancel, the 400/413/415/429 answers, two clients at once. Tiny images, random weights,
+ * the scalar backend, shallow layers where the test is not about the result.
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class StudioApiTest {
+    static StudioServer server;
+    static Http http;
+    static final Duration LONG = Duration.ofMinutes(4);
+
+    @BeforeAll
+    static void start() {
+        server = StudioServer.start(StudioServer.Config.defaults().withPort(0).withBackend("scalar", 1).withLimits(256 * 1024, 1_000_000));
+        http = new Http(server.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) server.close();
+    }
+
+    /** A small smooth test picture as PNG bytes. */
+    static byte[] png(int w, int h) {
+        float[] v = new float[3 * w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) {
+                v[y * w + x] = (float) x / w;
+                v[(h + y) * w + x] = (float) y / h;
+                v[(2 * h + y) * w + x] = 0.5f;
+            }
+        return Images.pngBytes(new Image(w, h, v));
+    }
+
+    /** A quick job: shallow layers so each evaluation is cheap. */
+    static Http.Form quick(int iterations) {
+        return new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("size", 32)
+                .field("iterations", iterations).field("weights", "random").field("saveEvery", 2)
+                .field("contentLayers", "relu2_2").field("styleLayers", "relu1_1,relu2_1");
+    }
+
+    @Test
+    void fullJobRunsToCompletionWithUploadsAndStepThrough() throws Exception {
+        Http.Form f = new Http.Form().file("content", "photo.png", png(48, 36)).file("style", "paint.png", png(30, 30))
+                .field("styleExample", "the_scream").field("size", 32).field("iterations", 4).field("weights", "random")
+                .field("saveEvery", 2).field("optimizer", "lbfgs").field("seed", 7);
+        Http.Reply r = http.post("/api/jobs", f);
+        assertEquals(202, r.status(), () -> new String(r.body()));
+        String id = r.json().path("id").asText();
+        JsonNode s = http.await(id, LONG, "done", "failed");
+        assertEquals("done", s.path("status").asText(), s::toString);
+        assertEquals(4, s.path("iteration").asInt());
+        assertEquals(4, s.path("iterations").asInt());
+        assertTrue(s.path("loss").path("total").asDouble() > 0);
+        for (String term : List.of("content", "style", "tv")) assertTrue(s.path("loss").has(term), term);
+        assertEquals(4, s.path("history").size());
+        assertEquals(32, s.path("width").asInt());
+        assertEquals(24, s.path("height").asInt());
+        assertEquals(List.of(1, 2, 4), ints(s.path("savedIterations")));
+
+        Http.Reply png = http.get("/api/jobs/" + id + "/result.png");
+        assertEquals(200, png.status());
+        assertEquals("image/png", png.contentType());
+        Image out = Images.decode(png.body(), "result");
+        assertEquals(32, out.width());
+        assertEquals(200, http.get("/api/jobs/" + id + "/images/2.png").status());
+        assertEquals(404, http.get("/api/jobs/" + id + "/images/3.png").status());
+
+        JsonNode ins = http.get("/api/jobs/" + id + "/inspect?iteration=2").json();
+        assertTrue(ins.path("ready").asBoolean());
+        assertEquals(2, ins.path("iteration").asInt());
+        assertEquals(6, ins.path("layers").size(), "relu4_2 plus the five default style layers");
+        for (JsonNode l : ins.path("layers")) {
+            assertTrue(l.path("featuresContent").asText().startsWith("data:image/png;base64,"), l.path("name").asText());
+            assertTrue(l.path("featuresStyle").asText().startsWith("data:image/png;base64,"));
+            assertTrue(l.path("featuresCurrent").asText().startsWith("data:image/png;base64,"));
+            if (l.path("style").asBoolean()) {
+                assertTrue(l.path("gramTarget").asText().startsWith("data:image/png"));
+                assertTrue(l.path("gramCurrent").asText().startsWith("data:image/png"));
+                assertTrue(l.path("styleLoss").asDouble() >= 0);
+            }
+        }
+        assertTrue(ins.path("gradient").asText().startsWith("data:image/png"));
+        assertEquals(4, ins.path("styleLossHistory").path("layers").path("relu1_1").size());
+        assertEquals(2, http.get("/api/jobs/" + id + "/inspect?iteration=3").json().path("iteration").asInt() / 2 * 2,
+                "a request between saved iterations gets the nearest one");
+    }
+
+    @Test
+    void eventsComeInOrderAndLateClientsGetTheStateFirst() throws Exception {
+        String id = http.post("/api/jobs", quick(4)).json().path("id").asText();
+        List<Http.Sse> ev = http.events(id, LONG);
+        List<String> names = ev.stream().map(Http.Sse::event).toList();
+        assertEquals("progress", names.get(0), names::toString);
+        assertEquals("done", names.get(names.size() - 1), names::toString);
+        assertTrue(names.contains("image"), names::toString);
+        int lastProgress = names.lastIndexOf("progress");
+        assertTrue(lastProgress < names.size() - 1, "progress before done: " + names);
+        List<Integer> its = new ArrayList<>();
+        for (Http.Sse e : ev) if (e.event().equals("progress")) its.add(e.data().path("iteration").asInt());
+        assertTrue(its.containsAll(List.of(1, 2, 3, 4)), "a progress event every iteration: " + its);
+        for (int i = 1; i < its.size(); i++) assertTrue(its.get(i) >= its.get(i - 1), "iterations never go back: " + its);
+        for (Http.Sse e : ev)
+            if (e.event().equals("image")) assertEquals(200, http.get(e.data().path("url").asText()).status());
+
+        List<String> late = http.events(id, Duration.ofSeconds(30)).stream().map(Http.Sse::event).toList();
+        assertEquals(List.of("progress", "image", "done"), late, "a client after the end gets state, latest image, end");
+        assertEquals(404, http.get("/api/jobs/nope/events").status());
+    }
+
+    @Test
+    void cancelStopsARunningJobAndAQueuedOne() throws Exception {
+        String running = http.post("/api/jobs", quick(200)).json().path("id").asText();
+        String queued = http.post("/api/jobs", quick(200)).json().path("id").asText();
+        http.await(running, LONG, "running");
+        assertEquals("queued", http.get("/api/jobs/" + queued).json().path("status").asText());
+        Http.Reply q = http.delete("/api/jobs/" + queued);
+        assertEquals(202, q.status());
+        assertEquals("cancelled", q.json().path("status").asText(), "a queued job is cancelled at once");
+        long t0 = System.nanoTime();
+        assertEquals(202, http.delete("/api/jobs/" + running).status());
+        JsonNode s = http.await(running, LONG, "cancelled", "done", "failed");
+        assertEquals("cancelled", s.path("status").asText());
+        assertTrue(s.path("iteration").asInt() < 200);
+        assertTrue((System.nanoTime() - t0) / 1e9 < 60, "cancel takes effect within an evaluation or two");
+        assertEquals(200, http.get("/api/jobs/" + running + "/result.png").status(), "the last good image stays downloadable");
+        assertEquals(200, http.delete("/api/jobs/" + running).status(), "cancelling an ended job changes nothing");
+    }
+
+    @Test
+    void aFailingJobIsReportedAndTheServerCarriesOn() throws Exception {
+        // 16 px on the long side of a 4:1 image leaves 4 px, too small for the pooling layers before relu5_1.
+        Http.Reply r = http.post("/api/jobs", new Http.Form().file("content", "strip.png", png(64, 16)).field("styleExample", "starry_night")
+                .field("size", 16).field("iterations", 2).field("weights", "random"));
+        assertEquals(202, r.status(), () -> new String(r.body()));
+        String id = r.json().path("id").asText();
+        List<String> names = http.events(id, LONG).stream().map(Http.Sse::event).toList();
+        assertEquals("failed", names.get(names.size() - 1), names::toString);
+        JsonNode s = http.get("/api/jobs/" + id).json();
+        assertEquals("failed", s.path("status").asText());
+        assertTrue(s.path("error").asText().contains("too small"), s.toString());
+        assertEquals(409, http.get("/api/jobs/" + id + "/result.png").status());
+        String next = http.post("/api/jobs", quick(1)).json().path("id").asText();
+        assertEquals("done", http.await(next, LONG, "done", "failed").path("status").asText());
+    }
+
+    @Test
+    void oversizeUploadsAre413WithTheLimit() throws Exception {
+        byte[] big = new byte[300 * 1024];
+        new java.util.Random(1).nextBytes(big);
+        Http.Reply r = http.post("/api/jobs", new Http.Form().file("content", "big.jpg", big).field("styleExample", "starry_night"));
+        assertEquals(413, r.status());
+        assertTrue(r.error().contains("256.0 KB"), r.error());
+        Http.Reply px = http.post("/api/jobs", new Http.Form().file("content", "wide.png", png(2000, 600)).field("styleExample", "starry_night"));
+        assertEquals(413, px.status(), () -> new String(px.body()));
+        assertTrue(px.error().contains("2000x600") && px.error().contains("1.0 megapixels"), px.error());
+    }
+
+    @Test
+    void filesAreCheckedByDecodingNotByName() throws Exception {
+        Http.Reply r = http.post("/api/jobs", new Http.Form().file("content", "photo.png", "not an image at all".getBytes())
+                .field("styleExample", "starry_night"));
+        assertEquals(415, r.status());
+        assertTrue(r.error().contains("photo.png") && r.error().contains("not an image"), r.error());
+        byte[] truncated = java.util.Arrays.copyOf(png(64, 64), 60);
+        Http.Reply t = http.post("/api/jobs", new Http.Form().file("style", "cut.png", truncated).field("contentExample", "tubingen"));
+        assertEquals(415, t.status(), () -> new String(t.body()));
+    }
+
+    @Test
+    void badOptionsAre400NamingTheOption() throws Exception {
+        assertBad(quick(2).field("learningRate", "fast"), "--learning-rate");
+        assertBad(new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("size", "abc"), "--size");
+        assertBad(new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("size", 8), "--size");
+        assertBad(new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("styleLayers", "relu9_9"), "--style-layers");
+        assertBad(new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("init", "magic"), "--init");
+        assertBad(new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("weights", "/etc/passwd"), "--weights");
+        assertBad(new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("iterations", 999999), "--iterations");
+        assertBad(new Http.Form().field("styleExample", "starry_night"), "--content");
+        assertBad(new Http.Form().field("contentExample", "mona_lisa"), "contentExample");
+        assertBad(new Http.Form().field("contentExample", "tubingen").field("colour", "red"), "colour");
+    }
+
+    private static void assertBad(Http.Form f, String mentions) throws Exception {
+        Http.Reply r = http.post("/api/jobs", f);
+        assertEquals(400, r.status(), () -> new String(r.body()));
+        assertTrue(r.error().contains(mentions), "'" + r.error() + "' should name " + mentions);
+    }
+
+    @Test
+    void aFullQueueIs429() throws Exception {
+        try (StudioServer small = StudioServer.start(StudioServer.Config.defaults().withPort(0).withBackend("scalar", 1).withQueue(1))) {
+            Http h = new Http(small.url());
+            String a = h.post("/api/jobs", quick(500)).json().path("id").asText();
+            String b = h.post("/api/jobs", quick(500)).json().path("id").asText();
+            Http.Reply c = h.post("/api/jobs", quick(500));
+            assertEquals(429, c.status(), () -> new String(c.body()));
+            assertTrue(c.error().contains("queue is full"), c.error());
+            h.delete("/api/jobs/" + b);
+            Http.Reply d = h.post("/api/jobs", quick(2));
+            assertEquals(202, d.status(), "cancelling a queued job frees its place");
+            h.delete("/api/jobs/" + a);
+            assertEquals("done", h.await(d.json().path("id").asText(), LONG, "done", "failed").path("status").asText());
+        }
+    }
+
+    @Test
+    void twoClientsAtOnce() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<List<String>>> runs = new ArrayList<>();
+            for (int k = 0; k < 2; k++) {
+                int seed = k;
+                runs.add(pool.submit(() -> {
+                    Http own = new Http(server.url());
+                    String id = own.post("/api/jobs", quick(2).field("seed", seed)).json().path("id").asText();
+                    List<String> names = own.events(id, LONG).stream().map(Http.Sse::event).toList();
+                    assertEquals(200, own.get("/api/jobs/" + id + "/result.png").status());
+                    return names;
+                }));
+            }
+            for (Future<List<String>> f : runs) {
+                List<String> names = f.get(5, TimeUnit.MINUTES);
+                assertEquals("done", names.get(names.size() - 1), names::toString);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(200, http.get("/api/examples").status());
+        assertEquals("image/jpeg", http.get("/api/examples/starry_night").contentType());
+        assertEquals(404, http.get("/api/examples/nothing").status());
+    }
+
+    static List<Integer> ints(JsonNode a) {
+        List<Integer> l = new ArrayList<>();
+        a.forEach(n -> l.add(n.asInt()));
+        return l;
+    }
+}
