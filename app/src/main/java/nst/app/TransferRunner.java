@@ -176,7 +176,7 @@ final class TransferRunner {
 
         LossLog(Path target) throws IOException {
             this.target = target.toAbsolutePath();
-            this.tmp = Files.createTempFile(this.target.getParent(), "." + this.target.getFileName() + ".", ".tmp");
+            this.tmp = AtomicFiles.temporarySibling(this.target);
             this.w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8);
             w.write(HEADER);
             w.newLine();
