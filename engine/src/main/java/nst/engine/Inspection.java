@@ -39,7 +39,7 @@ public final class Inspection {
         for (String l : layers) taps.add(spec.indexOf(l));
         Map<String, FeatureMap> out = new LinkedHashMap<>();
         if (taps.isEmpty()) return out;
-        try (VggNetwork.Plan p = net.plan(image.height(), image.width(), taps.last(), taps)) {
+        try (VggNetwork.Plan p = net.forwardPlan(image.height(), image.width(), taps.last(), taps)) {
             float[] in = new float[3 * image.pixels()];                      // (3, H, W) preprocessed
             net.preprocess().forward(in, image.rgb(), image.pixels());
             backend.upload(p.input, in);

@@ -159,10 +159,13 @@ public final class Objective implements AutoCloseable {
             }
             if (cfg.normalizeGradients() && maxLoss > 0) normScratch = own(maxLoss);
             if (!style.isEmpty()) {
+                Set<Integer> styleTaps = new TreeSet<>();
+                int deepestStyle = 0;
+                for (LayerWeight lw : styleLayers) deepestStyle = Math.max(deepestStyle, tap(spec, lw, styleTaps));
                 Buffer g = own(maxChannels() * maxChannels());
                 for (int k = 0; k < styleImages.size(); k++) {
                     Image s = styleImages.get(k);
-                    try (VggNetwork.Plan sp = net.plan(s.height(), s.width(), deepest, taps)) {
+                    try (VggNetwork.Plan sp = net.forwardPlan(s.height(), s.width(), deepestStyle, styleTaps)) {
                         float[] in = new float[3 * s.pixels()];
                         net.preprocess().forward(in, s.rgb(), s.pixels());
                         backend.upload(sp.input, in);
@@ -183,6 +186,14 @@ public final class Objective implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    /** Index of the deepest layer a loss with this configuration reads (style layers count only with style images). */
+    public static int deepestLayer(VggSpec spec, Config cfg, boolean withStyles) {
+        int deepest = 0;
+        for (LayerWeight lw : cfg.contentLayers()) deepest = Math.max(deepest, spec.indexOf(lw.layer()));
+        if (withStyles) for (LayerWeight lw : cfg.styleLayers()) deepest = Math.max(deepest, spec.indexOf(lw.layer()));
+        return deepest;
     }
 
     private static int tap(VggSpec spec, LayerWeight lw, Set<Integer> taps) {

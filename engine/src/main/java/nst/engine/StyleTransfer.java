@@ -127,7 +127,10 @@ public final class StyleTransfer {
     /** Runs a transfer, creating (and closing) the backend the options name. */
     public Result run(StyleOptions o, Listener listener, Cancellation cancel) {
         o.validate();
-        VggWeights weights = resolveWeights(o);
+        // Weights this run made itself (not o.weightsData()) are handed over in a holder that the run empties
+        // once they are on the backend, so their host arrays can be collected during the optimisation.
+        VggWeights[] owned = {resolveWeights(o)};
+        boolean ours = o.weightsData() == null;
         Backend backend;
         try {
             backend = Backends.create(o.backend(), o.threads(), notices);
@@ -135,12 +138,18 @@ public final class StyleTransfer {
             throw new NstException("--backend: " + e.getMessage(), e);
         }
         try (backend) {
-            return run(o, weights, backend, listener, cancel);
+            return run(o, owned, ours, backend, listener, cancel);
         }
     }
 
     /** Runs a transfer on a backend the caller owns (and closes). */
     public Result run(StyleOptions o, VggWeights weights, Backend backend, Listener listener, Cancellation cancel) {
+        return run(o, new VggWeights[] {weights}, false, backend, listener, cancel);
+    }
+
+    private Result run(StyleOptions o, VggWeights[] holder, boolean releaseWeights, Backend backend, Listener listener, Cancellation cancel) {
+        VggWeights weights = holder[0];
+        VggSpec spec = weights.spec();
         o.validate();
         Listener l = listener == null ? new Listener() {} : listener;
         Cancellation c = cancel == null ? new Cancellation() : cancel;
@@ -152,6 +161,11 @@ public final class StyleTransfer {
         Run run = new Run(o, l, c, backend.description(), weights.source());
         boolean heapBackend = backend.name().equals("scalar") || backend.name().equals("simd");
         try (VggNetwork net = new VggNetwork(backend, weights, o.pooling())) {
+            if (releaseWeights) {
+                net.releaseHostWeights(Objective.deepestLayer(spec, cfg, !o.styles().isEmpty()));
+                holder[0] = null;
+                weights = null;
+            }
             for (int si = 0; si < schedule.length; si++) {
                 boolean lastScale = si == schedule.length - 1;
                 Image content = Images.resizeLongest(in.content, schedule[si]);
@@ -169,10 +183,10 @@ public final class StyleTransfer {
                 run.finisher = in.finisher(o.content(), w, h);
                 boolean tiled = lastScale && k.tile() > 0 && (w > k.tile() || h > k.tile());
                 if (tiled) {
-                    if (heapBackend) checkTiledMemory(o, weights.spec(), w, h);
+                    if (heapBackend) checkTiledMemory(o, spec, w, h);
                     tiledStage(o, net, cfg, content, styles, run);
                 } else {
-                    if (heapBackend) MemoryEstimate.check(o, weights.spec(), w, h, styleLongest);
+                    if (heapBackend) MemoryEstimate.check(o, spec, w, h, styleLongest);
                     try (Objective objective = new Objective(net, cfg, content, styles, o.normalisedBlend(), k.masks())) {
                         run.listener.started(run.backendName, w, h);
                         optimise(o, objective, run.x, w, h, o.iterations(), run);

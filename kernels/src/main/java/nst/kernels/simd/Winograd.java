@@ -52,13 +52,13 @@ final class Winograd {
                     t[6 + c] = 0.5f * (g0 - g1 + g2);
                     t[9 + c] = g2;
                 }
-                for (int row = 0; row < 4; row++) {                 // (G g) Gᵀ
+                for (int row = 0; row < 4; row++) {                 // (G g) Gᵀ, no temporaries (runs once, often interpreted)
                     float a0 = t[row * 3], a1 = t[row * 3 + 1], a2 = t[row * 3 + 2];
-                    float[] v = {a0, 0.5f * (a0 + a1 + a2), 0.5f * (a0 - a1 + a2), a2};
-                    for (int col = 0; col < 4; col++) {
-                        int xi = row * 4 + col;
-                        u[((xi * panels + r) * inC + i) * MR + rr] = v[col];
-                    }
+                    int at = ((row * 4 * panels + r) * inC + i) * MR + rr, xiStep = panels * inC * MR;
+                    u[at] = a0;
+                    u[at + xiStep] = 0.5f * (a0 + a1 + a2);
+                    u[at + 2 * xiStep] = 0.5f * (a0 - a1 + a2);
+                    u[at + 3 * xiStep] = a2;
                 }
             }
         }

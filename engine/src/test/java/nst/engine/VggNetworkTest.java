@@ -1,0 +1,67 @@
+package nst.engine;
+
+import nst.kernels.Backend;
+import nst.kernels.ScalarBackend;
+import org.junit.jupiter.api.Test;
+
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.TreeSet;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Plans: the forward-only plan computes the same tapped activations as the full one, in less memory. */
+class VggNetworkTest {
+    private static final VggSpec NARROW = VggSpec.vgg19().withWidths(new int[] {4, 6, 8, 8, 8});
+
+    private static float[] download(Backend b, nst.kernels.Buffer buf, int n) {
+        float[] out = new float[n];
+        b.download(out, buf);
+        return out;
+    }
+
+    @Test
+    void forwardOnlyPlanMatchesTheFullPlanOnEveryTapAndIsSmaller() {
+        VggWeights w = VggWeights.random(NARROW, 3, Preprocess.TORCHVISION);
+        // conv and ReLU taps, a conv followed by a tapped ReLU, a pool, and the deepest layer
+        for (String[] layers : new String[][] {
+                {"relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"},
+                {"conv1_2", "relu3_2", "pool2", "conv4_1"},
+                {"relu1_1", "conv1_1", "relu4_2"}}) {
+            try (Backend b = new ScalarBackend(); VggNetwork net = new VggNetwork(b, w, Pooling.MAX)) {
+                Set<Integer> taps = new TreeSet<>();
+                for (String l : layers) taps.add(NARROW.indexOf(l));
+                int last = ((TreeSet<Integer>) taps).last();
+                float[] x = new float[3 * 37 * 41];
+                SplittableRandom r = new SplittableRandom(5);
+                for (int i = 0; i < x.length; i++) x[i] = (float) r.nextDouble(-2, 2);
+                try (VggNetwork.Plan full = net.plan(37, 41, last, taps); VggNetwork.Plan fwd = net.forwardPlan(37, 41, last, taps)) {
+                    b.upload(full.input, x);
+                    b.upload(fwd.input, x);
+                    full.forward();
+                    fwd.forward();
+                    for (int t : taps)
+                        assertArrayEquals(download(b, full.activation(t), full.size(t)), download(b, fwd.activation(t), fwd.size(t)),
+                                String.join(",", layers) + ": layer " + NARROW.layers().get(t).name());
+                    assertTrue(fwd.bytes() < full.bytes(), fwd.bytes() + " vs " + full.bytes());
+                    assertThrows(IllegalStateException.class, () -> fwd.backward((l, g) -> {}));
+                }
+            }
+        }
+    }
+
+    @Test
+    void releasedHostWeightsServePlansUpToTheUploadedLayerOnly() {
+        VggWeights w = VggWeights.random(NARROW, 3, Preprocess.TORCHVISION);
+        try (Backend b = new ScalarBackend(); VggNetwork net = new VggNetwork(b, w, Pooling.MAX)) {
+            int relu3_1 = NARROW.indexOf("relu3_1");
+            net.releaseHostWeights(relu3_1);
+            try (VggNetwork.Plan p = net.plan(16, 16, relu3_1, Set.of(relu3_1))) {
+                p.forward();
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> net.plan(16, 16, NARROW.indexOf("relu4_1"), Set.of(NARROW.indexOf("relu4_1"))));
+            assertTrue(e.getMessage().contains("relu3_1") && e.getMessage().contains("relu4_1"), e.getMessage());
+        }
+    }
+}
