@@ -18,4 +18,4 @@ if [ -z "$py" ]; then
 fi
 "$root/nst" --version >/dev/null   # builds app/target/nst.jar when missing or stale
 cd "$root"
-exec "$py" "$root/bench/side_by_side.py" --java "$JAVA_HOME/bin/java" --jar "$root/app/target/nst.jar" "$@"
+exec "$py" "$root/bench/side_by_side.py" --java "$JAVA_HOME/bin/java" --nst "$root/nst" "$@"

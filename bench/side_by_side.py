@@ -10,6 +10,7 @@ closure), so process start, weight set-up and the target pass are not counted in
 memory is the child's ru_maxrss from wait4, for both.
 
 Usage: bench/side-by-side.sh [--sizes 512,256] [--evals 20] [--warmup 3] [--threads 2] [--nst-backend simd]
+       [--nst-jvm "JVM options"] [--engines nst,torch] [--out FILE.md]
 (the shell wrapper builds the jar and finds a JDK 25; this script needs python3-torch and python3-torchvision).
 """
 import argparse
@@ -68,7 +69,10 @@ def torch_worker(args):
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     size = args.size
-    features = torchvision.models.vgg19(weights=None).features[:TORCH_LAYERS["relu5_1"] + 1].eval()
+    # Only the convolutional part is built: vgg19() would also initialise the 120 M-parameter classifier,
+    # which this workload never uses but which would count in PyTorch's peak memory.
+    from torchvision.models.vgg import cfgs, make_layers
+    features = make_layers(cfgs["E"])[:TORCH_LAYERS["relu5_1"] + 1].eval()
     for p in features.parameters():
         p.requires_grad_(False)
     wanted = {i: name for name, i in TORCH_LAYERS.items()}
@@ -142,14 +146,16 @@ def per_eval(stamps, warmup, evals, who):
 def nst_run(args, size, work):
     content, style = os.path.join(work, f"c{size}.png"), os.path.join(work, f"s{size}.png")
     log, out = os.path.join(work, f"nst{size}.csv"), os.path.join(work, f"nst{size}.png")
-    cmd = [args.java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-           "-XX:MaxRAMPercentage=50", "-Xss8m", *args.nst_jvm.split(), "-jar", args.jar, "stylize",
+    cmd = [args.nst, "stylize",
            "--content", content, "--style", style, "--out", out, "--size", str(size), "--weights", "random",
            "--model", "vgg19", "--pooling", "max", "--content-layers", ",".join(CONTENT),
            "--style-layers", ",".join(STYLE), "--iterations", str(args.warmup + args.evals),
            "--optimizer", "lbfgs", "--history", "100", "--threads", str(args.threads),
            "--backend", args.nst_backend, "--loss-log", log, "--init", "content", "--seed", "0"]
-    code, rss, err = run_child(cmd)
+    env = dict(os.environ)
+    if args.nst_jvm:
+        env["NST_JAVA_OPTS"] = args.nst_jvm
+    code, rss, err = run_child(cmd, env)
     if code != 0:
         sys.exit(f"side-by-side: nst failed (exit {code}):\n{err}")
     with open(log) as f:
@@ -194,9 +200,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--nst-backend", default="simd")
-    ap.add_argument("--nst-jvm", default="", help="extra JVM options for nst")
-    ap.add_argument("--java", default=os.environ.get("NST_JAVA", "java"))
-    ap.add_argument("--jar", default=os.environ.get("NST_JAR", "app/target/nst.jar"))
+    ap.add_argument("--nst-jvm", default="", help="JVM options for nst (NST_JAVA_OPTS of the launcher)")
+    ap.add_argument("--nst", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "nst"),
+                    help="the nst launcher (it execs the JVM, so wait4 sees the JVM's own peak RSS)")
+    ap.add_argument("--java", default=os.environ.get("NST_JAVA", "java"), help="the JDK's java, for the version line")
     ap.add_argument("--engines", default="nst,torch", help="nst,torch or one of them")
     ap.add_argument("--out", help="also write the Markdown table here")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
