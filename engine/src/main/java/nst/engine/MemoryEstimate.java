@@ -36,8 +36,13 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         for (LayerWeight lw : o.contentLayers()) { int i = spec.indexOf(lw.layer()); taps.add(i); deepest = Math.max(deepest, i); }
         for (LayerWeight lw : styleLayers) { int i = spec.indexOf(lw.layer()); taps.add(i); deepest = Math.max(deepest, i); }
         long[] plan = planFloats(spec, height, width, deepest, taps);
-        // the largest style image's plan exists next to the content plan while the targets are computed
-        long[] stylePlan = o.styles().isEmpty() ? new long[] {0, 0} : planFloats(spec, styleLongest, styleLongest, deepest, taps);
+        // the largest style image's forward-only plan exists next to the content plan while the targets are
+        // computed; it borrows the content plan's gradient buffers as scratch when they are large enough
+        Set<Integer> styleTaps = new TreeSet<>();
+        int deepestStyle = 0;
+        for (LayerWeight lw : styleLayers) { int i = spec.indexOf(lw.layer()); styleTaps.add(i); deepestStyle = Math.max(deepestStyle, i); }
+        long stylePlan = styleLayers.isEmpty() ? 0
+                : forwardPlanFloats(spec, styleLongest, styleLongest, deepestStyle, styleTaps, (plan[1] - 3L * height * width) / 2);
         int regions = o.controls().masks().isEmpty() ? 1 : o.controls().masks().size();
         long targets = 0, maxLayer = 0;
         int[] shape = new int[3];
@@ -63,7 +68,7 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         long optimizer = o.optimizer().equals("adam") ? 3 * n : (8 + 2L * o.history()) * n;
         long images = 4 * n + 3L * extraImagePixels;                   // content, x, gradient, last good; full-size arrays when tiled
         if (!o.styles().isEmpty()) images += 3L * styleLongest * styleLongest * o.styles().size();
-        return new MemoryEstimate(width, height, 4 * (plan[0] + stylePlan[0] + stylePlan[1]), 4 * plan[1], 4 * targets,
+        return new MemoryEstimate(width, height, 4 * (plan[0] + stylePlan), 4 * plan[1], 4 * targets,
                 4 * 2 * params, 4 * optimizer, 4 * images);
     }
 
@@ -81,6 +86,31 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
             if (!inPlace) acts += size;
         }
         return new long[] {acts, 2 * max + 3L * height * width};
+    }
+
+    /**
+     * Floats a forward-only plan owns ({@link VggNetwork#forwardPlan}): the input, the tapped layers (a conv
+     * followed by a tapped ReLU keeps its output for it), and two scratch buffers unless the donor's gradient
+     * buffers ({@code donorMax} floats each) are large enough.
+     */
+    static long forwardPlanFloats(VggSpec spec, int height, int width, int last, Set<Integer> taps, long donorMax) {
+        long owned = 3L * height * width, max = 3L * height * width;
+        boolean scratch = false;
+        int ch = 3, hh = height, ww = width;
+        for (int i = 0; i <= last; i++) {
+            VggSpec.Layer l = spec.layers().get(i);
+            if (l.kind() == VggSpec.Kind.CONV) ch = l.outChannels();
+            if (l.kind() == VggSpec.Kind.POOL) { hh /= 2; ww /= 2; }
+            long size = (long) ch * hh * ww;
+            max = Math.max(max, size);
+            boolean inPlace = l.kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
+            boolean kept = taps.contains(i)
+                    || (i < last && taps.contains(i + 1) && spec.layers().get(i + 1).kind() == VggSpec.Kind.RELU);
+            if (inPlace) continue;
+            if (kept) owned += size;
+            else scratch = true;
+        }
+        return owned + (scratch && donorMax < max ? 2 * max : 0);
     }
 
     private static void shape(VggSpec spec, int height, int width, int layer, int[] out) {

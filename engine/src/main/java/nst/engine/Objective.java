@@ -165,7 +165,7 @@ public final class Objective implements AutoCloseable {
                 Buffer g = own(maxChannels() * maxChannels());
                 for (int k = 0; k < styleImages.size(); k++) {
                     Image s = styleImages.get(k);
-                    try (VggNetwork.Plan sp = net.forwardPlan(s.height(), s.width(), deepestStyle, styleTaps)) {
+                    try (VggNetwork.Plan sp = net.forwardPlan(s.height(), s.width(), deepestStyle, styleTaps, plan)) {
                         float[] in = new float[3 * s.pixels()];
                         net.preprocess().forward(in, s.rgb(), s.pixels());
                         backend.upload(sp.input, in);

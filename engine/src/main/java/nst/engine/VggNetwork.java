@@ -80,7 +80,7 @@ public final class VggNetwork implements AutoCloseable {
      */
     public Plan plan(int height, int width, int last, Set<Integer> taps) {
         upload(last);
-        return new Plan(height, width, last, taps, false);
+        return new Plan(height, width, last, taps, false, null);
     }
 
     /**
@@ -90,8 +90,18 @@ public final class VggNetwork implements AutoCloseable {
      * 512 × 512 takes 0.26 GB this way instead of 0.61 GB.
      */
     public Plan forwardPlan(int height, int width, int last, Set<Integer> taps) {
+        return forwardPlan(height, width, last, taps, null);
+    }
+
+    /**
+     * As {@link #forwardPlan(int, int, int, Set)}, borrowing {@code donor}'s gradient buffers as the two
+     * scratch buffers when they are large enough (they are idle between backward passes). The borrowed
+     * buffers stay the donor's: closing this plan does not release them, and the donor's next backward
+     * pass overwrites them. Used for the style targets, computed while the content plan already exists.
+     */
+    public Plan forwardPlan(int height, int width, int last, Set<Integer> taps, Plan donor) {
         upload(last);
-        return new Plan(height, width, last, taps, true);
+        return new Plan(height, width, last, taps, true, donor);
     }
 
     /** Receives d loss / d (output of layer l) during backward: adds into {@code grad}. */
@@ -117,7 +127,7 @@ public final class VggNetwork implements AutoCloseable {
 
         private final boolean forwardOnly;
 
-        private Plan(int height, int width, int last, Set<Integer> taps, boolean forwardOnly) {
+        private Plan(int height, int width, int last, Set<Integer> taps, boolean forwardOnly, Plan donor) {
             this.forwardOnly = forwardOnly;
             if (last < 0 || last >= spec.layers().size()) throw new IllegalArgumentException("layer index " + last);
             this.height = height;
@@ -145,6 +155,10 @@ public final class VggNetwork implements AutoCloseable {
             input = own(3 * height * width);
             act = new Buffer[last + 1];
             Buffer[] scratch = new Buffer[2];
+            if (donor != null && donor.gradA != null && donor.gradA.length() >= max && donor.gradB.length() >= max) {
+                scratch[0] = donor.gradA;               // not in `owned`: the donor releases them
+                scratch[1] = donor.gradB;
+            }
             for (int i = 0; i <= last; i++) {
                 VggSpec.Layer l = spec.layers().get(i);
                 boolean inPlace = l.kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);

@@ -45,6 +45,21 @@ class VggNetworkTest {
                                 String.join(",", layers) + ": layer " + NARROW.layers().get(t).name());
                     assertTrue(fwd.bytes() < full.bytes(), fwd.bytes() + " vs " + full.bytes());
                     assertThrows(IllegalStateException.class, () -> fwd.backward((l, g) -> {}));
+                    // borrowing the full plan's gradient buffers as scratch: same taps, fewer own bytes,
+                    // and the donor's buffers survive the borrower's close
+                    try (VggNetwork.Plan borrow = net.forwardPlan(37, 41, last, taps, full)) {
+                        b.upload(borrow.input, x);
+                        borrow.forward();
+                        for (int t : taps)
+                            assertArrayEquals(download(b, full.activation(t), full.size(t)), download(b, borrow.activation(t), borrow.size(t)));
+                        assertTrue(borrow.bytes() < fwd.bytes(), borrow.bytes() + " vs " + fwd.bytes());
+                        // the memory estimate models both layouts exactly
+                        long[] f = MemoryEstimate.planFloats(NARROW, 37, 41, last, taps);
+                        long donorMax = (f[1] - 3L * 37 * 41) / 2;
+                        assertEquals(fwd.bytes(), 4 * MemoryEstimate.forwardPlanFloats(NARROW, 37, 41, last, taps, 0));
+                        assertEquals(borrow.bytes(), 4 * MemoryEstimate.forwardPlanFloats(NARROW, 37, 41, last, taps, donorMax));
+                    }
+                    full.backward((l, g) -> {});
                 }
             }
         }
