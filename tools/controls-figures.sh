@@ -22,7 +22,7 @@ echo "direct:         final loss $(last_loss "$out/direct.csv") after $(secs "$o
 echo "coarse-to-fine: final loss $(last_loss "$out/c2f.csv") after $(secs "$out/c2f.csv") s (all scales)"
 
 echo "== tiled refinement at $final with a heap too small for a direct run"
-heap=${TILE_HEAP:-1g}
+heap=${TILE_HEAP:-2g}
 if NST_JAVA_OPTS="-Xmx$heap" "$root/nst" stylize "${common[@]}" --size "$final" --out "$out/direct-small-heap.png" 2>"$out/direct-small-heap.err"; then
   echo "direct run fits in -Xmx$heap: raise --size or lower TILE_HEAP to exercise tiling"
 else

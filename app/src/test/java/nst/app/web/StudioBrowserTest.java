@@ -48,7 +48,7 @@ class StudioBrowserTest {
             fail("NST_REQUIRE_BROWSER=true but " + CHROMIUM + " or " + DRIVER + " is missing (apt-get install chromium chromium-driver)");
         Assumptions.assumeTrue(present, "browser tests skipped: " + CHROMIUM + " or " + DRIVER
                 + " is missing (apt-get install chromium chromium-driver; set NST_REQUIRE_BROWSER=true to make this a failure)");
-        server = StudioServer.start(StudioServer.Config.defaults().withPort(0).withBackend("scalar", 1).withLimits(256 * 1024, 4_000_000));
+        server = StudioServer.start(StudioServer.Config.defaults().withPort(0).withBackend(System.getProperty("nst.studio.test.backend", "scalar"), 1).withLimits(256 * 1024, 4_000_000));
         tmp = Files.createTempDirectory("nst-browser");
         Files.createDirectories(SHOTS);
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(DRIVER.toFile()).usingAnyFreePort().build();
@@ -142,10 +142,13 @@ class StudioBrowserTest {
     void docsScreenshots() throws Exception {
         driver.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
         try {
-            options(Map.of("size", "96", "iterations", "12", "weights", "random", "saveEvery", "3", "styleWeight", "1e6", "tvWeight", "1e-4"));
+            // sized for the simd backend (-Dnst.studio.test.backend=simd); on scalar use a smaller size
+            String size = System.getProperty("nst.docs.size", "256"), iterations = System.getProperty("nst.docs.iterations", "40");
+            options(Map.of("size", size, "iterations", iterations, "weights", "random", "saveEvery", "5",
+                    "contentLayers", "relu2_2", "styleWeight", "1e6", "tvWeight", "1e-5"));
             driver.findElement(By.id("start")).click();
             waitFor(Duration.ofMinutes(8), () -> driver.findElement(By.id("result-image")).isDisplayed() && loaded("result-image"));
-            waitFor(Duration.ofSeconds(60), () -> text("scrub-label").contains("iteration 12"));
+            waitFor(Duration.ofSeconds(60), () -> text("scrub-label").contains("iteration " + iterations));
             Thread.sleep(1000);
             Path docs = Path.of("..", "docs");
             Files.createDirectories(docs);
