@@ -91,7 +91,8 @@ final class Gemm {
 
     private static void full(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
         if (MR == 8) kernel8(kc, a, ao, b, bo, c, co, ldc);
-        else kernel6(kc, a, ao, b, bo, c, co, ldc);
+        else if (MR == 6) kernel6(kc, a, ao, b, bo, c, co, ldc);
+        else kernel4(kc, a, ao, b, bo, c, co, ldc);
     }
 
     /** The 8×2-vector micro-kernel: C tile (8, NR) += Σ_p A[p][0..8) ⊗ B[p][0..NR). */
@@ -132,6 +133,30 @@ final class Gemm {
         c61.add(FloatVector.fromArray(F, c, co + 6 * ldc + VL)).intoArray(c, co + 6 * ldc + VL);
         c70.add(FloatVector.fromArray(F, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
         c71.add(FloatVector.fromArray(F, c, co + 7 * ldc + VL)).intoArray(c, co + 7 * ldc + VL);
+    }
+
+    /** The 4×2-vector micro-kernel: C tile (4, NR) += Σ_p A[p][0..4) ⊗ B[p][0..NR). */
+    private static void kernel4(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
+        FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+        FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+        FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+        FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+        for (int p = 0; p < kc; p++) {
+            int ap = ao + p * 4, bp = bo + p * NR;
+            FloatVector b0 = FloatVector.fromArray(F, b, bp), b1 = FloatVector.fromArray(F, b, bp + VL);
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 0]); c00 = ai.fma(b0, c00); c01 = ai.fma(b1, c01); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 1]); c10 = ai.fma(b0, c10); c11 = ai.fma(b1, c11); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 2]); c20 = ai.fma(b0, c20); c21 = ai.fma(b1, c21); }
+            { FloatVector ai = FloatVector.broadcast(F, a[ap + 3]); c30 = ai.fma(b0, c30); c31 = ai.fma(b1, c31); }
+        }
+        c00.add(FloatVector.fromArray(F, c, co + 0 * ldc)).intoArray(c, co + 0 * ldc);
+        c01.add(FloatVector.fromArray(F, c, co + 0 * ldc + VL)).intoArray(c, co + 0 * ldc + VL);
+        c10.add(FloatVector.fromArray(F, c, co + 1 * ldc)).intoArray(c, co + 1 * ldc);
+        c11.add(FloatVector.fromArray(F, c, co + 1 * ldc + VL)).intoArray(c, co + 1 * ldc + VL);
+        c20.add(FloatVector.fromArray(F, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+        c21.add(FloatVector.fromArray(F, c, co + 2 * ldc + VL)).intoArray(c, co + 2 * ldc + VL);
+        c30.add(FloatVector.fromArray(F, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+        c31.add(FloatVector.fromArray(F, c, co + 3 * ldc + VL)).intoArray(c, co + 3 * ldc + VL);
     }
 
     /** The 6×2-vector micro-kernel: C tile (6, NR) += Σ_p A[p][0..6) ⊗ B[p][0..NR). */

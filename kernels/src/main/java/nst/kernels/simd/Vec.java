@@ -22,11 +22,30 @@ final class Vec {
     static final int VL = F.length();
     /**
      * Micro-kernel rows (broadcast operand): 8 with 512-bit vectors (32 registers: 16 accumulators + 2 B + 8
-     * broadcasts, measured fastest of 4/6/8/12/14 on Zen 5), 6 below (12 accumulators, the AVX2 choice).
+     * broadcasts, measured fastest of 4/6/8/12/14 on Zen 5), 4 below. With 16 registers C2 loads every
+     * broadcast of a k-step before the first FMA, so MR rows need 2·MR + 2 + MR registers: 6 rows (the usual
+     * hand-written AVX2 shape) spill an accumulator to the stack and the store-to-load chain through it halves
+     * the speed (35 GFLOP/s on Zen 3, one thread); 4 rows fit (14 registers, 87 GFLOP/s). KERNELS.md has the table.
      */
-    static final int MR = F.vectorBitSize() >= 512 ? 8 : 6;
+    static final int MR = chooseRows();
     /** Micro-kernel columns: two vectors. */
     static final int NR = 2 * VL;
+
+    /** {@code -Dnst.simd.mr=4|6|8} overrides the rule above (8 needs 512-bit vectors), for measuring. */
+    private static int chooseRows() {
+        String p = System.getProperty("nst.simd.mr", "").trim();
+        int auto = F.vectorBitSize() >= 512 ? 8 : 4;
+        if (p.isEmpty() || p.equals("auto")) return auto;
+        int mr = switch (p) {
+            case "4" -> 4;
+            case "6" -> 6;
+            case "8" -> 8;
+            default -> throw new IllegalArgumentException("nst.simd.mr must be 4, 6, 8 or auto, not '" + p + "'");
+        };
+        if (mr == 8 && F.vectorBitSize() < 512)
+            throw new IllegalArgumentException("nst.simd.mr=8 needs 512-bit vectors (32 registers); this JVM uses " + F.vectorBitSize());
+        return mr;
+    }
 
     private static VectorSpecies<Float> chooseSpecies() {
         String p = System.getProperty("nst.simd.species", "").trim();
