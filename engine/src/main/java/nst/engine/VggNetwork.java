@@ -221,11 +221,11 @@ public final class VggNetwork implements AutoCloseable {
         public Buffer backward(GradientSource source) {
             if (forwardOnly) throw new IllegalStateException("a forward-only plan has no gradient buffers");
             Buffer cur = gradA, prev = gradB;
-            backend.zero(cur);
-            source.addGradient(last, cur);
+            backend.zero(cur, size(last));                  // the gradient buffers are as large as the largest layer:
+            source.addGradient(last, cur);                  // clear only what this layer's backward accumulates into
             for (int i = last; i >= 0; i--) {
                 if (i == 0) prev = gradInput;
-                backend.zero(prev);
+                backend.zero(prev, i == 0 ? 3 * height * width : size(i - 1));
                 switch (spec.layers().get(i).kind()) {
                     case CONV -> backend.conv2dBackwardData(prev, cur, weight[i], convShape(i));
                     case RELU -> backend.reluBackward(prev, cur, act[i], size(i));

@@ -29,8 +29,11 @@ public interface Backend extends AutoCloseable {
     /** Copies {@code src[0..length)} into {@code dst[0..length)}. */
     void download(float[] dst, Buffer src);
 
+    /** dst[0..n) := 0; the rest of dst keeps its contents. */
+    void zero(Buffer dst, int n);
+
     /** dst := 0. */
-    void zero(Buffer dst);
+    default void zero(Buffer dst) { zero(dst, dst.length()); }
 
     /** dst := src (same length). */
     void copy(Buffer dst, Buffer src);

@@ -20,7 +20,7 @@ public final class ScalarBackend implements Backend {
         System.arraycopy(HeapBuffer.of(src), 0, dst, 0, src.length());
     }
 
-    @Override public void zero(Buffer dst) { java.util.Arrays.fill(HeapBuffer.of(dst), 0f); }
+    @Override public void zero(Buffer dst, int n) { java.util.Arrays.fill(HeapBuffer.of(dst), 0, n, 0f); }
 
     @Override public void copy(Buffer dst, Buffer src) {
         System.arraycopy(HeapBuffer.of(src), 0, HeapBuffer.of(dst), 0, src.length());

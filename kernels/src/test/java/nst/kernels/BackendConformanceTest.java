@@ -222,7 +222,16 @@ public abstract class BackendConformanceTest {
         Buffer x = put(fast, a), y = fast.allocate(333);
         fast.copy(y, x);
         Tolerance.KERNEL_F32.assertClose("copy", get(fast, y), a);
+        float[] head = new float[333];
+        System.arraycopy(a, 200, head, 200, 133);
+        fast.zero(y, 200);                                   // only the first 200 floats
+        Tolerance.KERNEL_F32.assertClose("zero(y, 200)", get(fast, y), head);
         fast.zero(y);
         Tolerance.KERNEL_F32.assertClose("zero", get(fast, y), new float[333]);
+        Buffer big = put(fast, random(200_000));             // large enough for a parallel fill
+        fast.zero(big, 150_001);
+        float[] z = get(fast, big);
+        for (int i = 0; i < 150_001; i++) if (z[i] != 0f) throw new AssertionError("zero(big, 150001): element " + i + " = " + z[i]);
+        if (z[150_001] == 0f && z[199_999] == 0f) throw new AssertionError("zero(big, 150001) cleared past n");
     }
 }

@@ -193,10 +193,11 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void zero(Buffer dst) {
+    public void zero(Buffer dst, int n) {
         MemorySegment m = mem(dst);
+        if (n <= 0) return;
         try {
-            cl.fillZero(queue, m, Math.max(1, dst.length()) * (long) Float.BYTES);
+            cl.fillZero(queue, m, n * (long) Float.BYTES);
         } catch (ClException e) {
             throw translate("zero", device.name(), e);
         }

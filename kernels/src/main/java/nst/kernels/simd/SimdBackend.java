@@ -94,9 +94,10 @@ public final class SimdBackend implements Backend {
         System.arraycopy(HeapBuffer.of(src), 0, dst, 0, src.length());
     }
 
-    @Override public void zero(Buffer dst) {
+    @Override public void zero(Buffer dst, int n) {
         written(dst);
-        java.util.Arrays.fill(HeapBuffer.of(dst), 0f);
+        float[] d = HeapBuffer.of(dst);
+        parallelRange(n, (from, to) -> java.util.Arrays.fill(d, from, to, 0f));
     }
 
     @Override public void copy(Buffer dst, Buffer src) {
