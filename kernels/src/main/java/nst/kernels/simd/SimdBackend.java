@@ -47,6 +47,8 @@ public final class SimdBackend implements Backend {
         float[] gemmBackward;     // (ceil(I/MR), O·9, MR), flipped and transposed
         float[] winoForward;      // Winograd U, see Winograd.transformWeights
         float[] winoBackward;
+        float[] directForward;    // ConvDirect.packWeights, for ≤ 4 output channels
+        float[] directBackward;   // the same for the flipped, transposed kernel (≤ 4 input channels)
         Prepared(ConvShape shape) { this.shape = shape; }
     }
 
@@ -116,6 +118,11 @@ public final class SimdBackend implements Backend {
         return p;
     }
 
+    /** True when s (a forward shape) should run as {@link ConvDirect}: few output channels, unless an algorithm is forced. */
+    boolean useDirect(ConvShape s) {
+        return algorithm == ConvAlgorithm.AUTO && ConvDirect.applies(s);
+    }
+
     /** True when s is a 3×3 stride-1 pad-1 convolution that should run as Winograd F(2×2,3×3). */
     boolean useWinograd(ConvShape s) {
         if (!Winograd.applies(s)) return false;
@@ -132,7 +139,10 @@ public final class SimdBackend implements Backend {
         float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB), w = HeapBuffer.of(weightB);
         float[] bias = biasB == null ? null : HeapBuffer.of(biasB);
         Prepared p = prepared(weightB, s);
-        if (useWinograd(s)) {
+        if (useDirect(s)) {
+            if (p.directForward == null) p.directForward = ConvDirect.packWeights(w, s.outC(), s.inC());
+            ConvDirect.conv(pool, scratch, out, in, p.directForward, bias, s.inC(), s.outC(), s.inH(), s.inW(), false);
+        } else if (useWinograd(s)) {
             if (p.winoForward == null) p.winoForward = Winograd.transformWeights(w, s.outC(), s.inC());
             Winograd.conv(pool, scratch, out, in, p.winoForward, bias, s.inC(), s.outC(), s.inH(), s.inW(), false);
         } else {
@@ -151,7 +161,10 @@ public final class SimdBackend implements Backend {
         }
         Prepared p = prepared(weightB, s);
         ConvShape t = ConvGemm.transposedShape(s);          // dIn = conv(dOut, flipped Wᵀ), accumulated
-        if (useWinograd(s)) {
+        if (useDirect(t)) {                                  // conv1_1: 64 gradient channels into the 3 of the image
+            if (p.directBackward == null) p.directBackward = ConvDirect.packWeights(ConvGemm.flipTranspose(w, s), s.inC(), s.outC());
+            ConvDirect.conv(pool, scratch, dIn, dOut, p.directBackward, null, t.inC(), t.outC(), t.inH(), t.inW(), true);
+        } else if (useWinograd(s)) {
             if (p.winoBackward == null) p.winoBackward = Winograd.transformWeights(ConvGemm.flipTranspose(w, s), s.inC(), s.outC());
             Winograd.conv(pool, scratch, dIn, dOut, p.winoBackward, null, t.inC(), t.outC(), t.inH(), t.inW(), true);
         } else {

@@ -50,6 +50,36 @@ class SimdBackendTest extends BackendConformanceTest {
     }
 
     /**
+     * The direct path for ≤ 4 output channels (chosen by auto): forward with bias and backward-data into ≤ 4
+     * input channels (conv1_1's gradient to the image), on odd widths, widths below and across the 2·VL chunk,
+     * 1×1 images and accumulation into a non-zero dIn.
+     */
+    @Test void directPathForFewOutputChannels() {
+        ConvShape[] forward = {ConvShape.vgg3x3(64, 3, 37, 29), ConvShape.vgg3x3(5, 1, 1, 1), ConvShape.vgg3x3(17, 4, 9, 33),
+                ConvShape.vgg3x3(3, 2, 16, 17), ConvShape.vgg3x3(1, 3, 3, 2)};
+        ConvShape[] backward = {ConvShape.vgg3x3(3, 64, 19, 23), ConvShape.vgg3x3(1, 5, 1, 1), ConvShape.vgg3x3(4, 17, 33, 9),
+                ConvShape.vgg3x3(3, 64, 32, 32)};
+        try (SimdBackend b = new SimdBackend(2, SimdBackend.ConvAlgorithm.AUTO)) {
+            for (ConvShape s : forward) {
+                assertTrue(b.useDirect(s), s.toString());
+                float[] in = random(s.inSize()), w = random(s.weightSize()), bias = random(s.outC());
+                Buffer out = put(b, random(s.outSize())), rOut = ref.allocate(s.outSize());
+                b.conv2dForward(out, put(b, in), put(b, w), put(b, bias), s);
+                ref.conv2dForward(rOut, put(ref, in), put(ref, w), put(ref, bias), s);
+                Tolerance.KERNEL_F32.assertClose("direct forward " + s, get(b, out), get(ref, rOut));
+            }
+            for (ConvShape s : backward) {
+                assertTrue(b.useDirect(ConvGemm.transposedShape(s)), s.toString());
+                float[] dOut = random(s.outSize()), w = random(s.weightSize()), start = random(s.inSize());
+                Buffer dIn = put(b, start), rDIn = put(ref, start);
+                b.conv2dBackwardData(dIn, put(b, dOut), put(b, w), s);
+                ref.conv2dBackwardData(rDIn, put(ref, dOut), put(ref, w), s);
+                Tolerance.KERNEL_F32.assertClose("direct backward-data " + s, get(b, dIn), get(ref, rDIn));
+            }
+        }
+    }
+
+    /**
      * VGG channel counts at small spatial size: prints the max abs / rel error of each algorithm against the
      * scalar reference (figures quoted in KERNELS.md) and checks them.
      */
