@@ -183,7 +183,9 @@ public abstract class BackendConformanceTest {
     }
 
     @Test void gramAndBackward() {
-        int[][] sizes = {{1, 1}, {3, 1073}, {4, 37}, {9, 63}, {64, 256}, {33, 17}, {128, 100}};
+        // the last four have enough positions for a chunked dot-product path (SIMD): odd c, tails off the vector width
+        int[][] sizes = {{1, 1}, {3, 1073}, {4, 37}, {9, 63}, {64, 256}, {33, 17}, {128, 100},
+                {3, 4099}, {65, 4105}, {64, 8197}, {128, 4096}};
         for (int[] s : sizes) {
             int c = s[0], hw = s[1];
             float scale = 1f / (c * hw);

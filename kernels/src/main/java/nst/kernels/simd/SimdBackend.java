@@ -318,6 +318,10 @@ public final class SimdBackend implements Backend {
     public void gram(Buffer gB, Buffer fB, int c, int hw, float scale) {
         written(gB);
         float[] g = HeapBuffer.of(gB), f = HeapBuffer.of(fB);
+        if (Gram.applies(c, hw)) {                               // few channels, many positions: dot products
+            Gram.gram(pool, scratch, g, f, c, hw, scale);
+            return;
+        }
         // G (c,c) = scale · F (c,hw) · Fᵀ: lower triangle only, then mirrored
         Gemm.gemm(pool, scratch, c, c, hw, scale, f, 0, hw, 1, f, 0, 1, hw, 0f, g, 0, c, true);
         for (int i = 0; i < c; i++)
