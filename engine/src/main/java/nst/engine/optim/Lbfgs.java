@@ -263,10 +263,22 @@ public final class Lbfgs implements Optimizer {
         return (lo + hi) / 2;
     }
 
+    /**
+     * Σ a[i]·b[i] in double. Four partial sums: one running sum is a chain of dependent double adds (about
+     * 4 cycles an element), and the two-loop recursion takes 2 · history of these over the whole image per
+     * iteration (0.26 s at 512 px with history 100); four chains let the adds overlap.
+     */
     static double dot(float[] a, float[] b) {
-        double s = 0;
-        for (int i = 0; i < a.length; i++) s += (double) a[i] * b[i];
-        return s;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int n = a.length, i = 0;
+        for (; i <= n - 4; i += 4) {
+            s0 += (double) a[i] * b[i];
+            s1 += (double) a[i + 1] * b[i + 1];
+            s2 += (double) a[i + 2] * b[i + 2];
+            s3 += (double) a[i + 3] * b[i + 3];
+        }
+        for (; i < n; i++) s0 += (double) a[i] * b[i];
+        return (s0 + s1) + (s2 + s3);
     }
 
     static void axpy(float[] y, float[] x, double a) {
