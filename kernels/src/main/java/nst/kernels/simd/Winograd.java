@@ -22,6 +22,13 @@ final class Winograd {
 
     /** Largest transformed-input block per task, in floats (16 · I · tiles), so it stays in L2. */
     private static final int V_BLOCK = 1 << 17;
+    /**
+     * Fewest tile groups (of NR) per task, even past {@link #V_BLOCK}: every task streams all of U (16·O·I floats,
+     * 16 MiB for 512 → 512), so with one group per task the wide layers were bound by reading U. One thread, CPU
+     * time at 512 px: 512 → 512 at 64² 204 / 168 / 155 / 137 / 180 ms with at least 1 / 2 / 4 / 8 / 16 groups;
+     * 256 → 256 at 128² and 128 → 128 at 256² change little.
+     */
+    private static final int MIN_GROUPS = 8;
 
     static boolean applies(ConvShape s) {
         return s.kH() == 3 && s.kW() == 3 && s.strideH() == 1 && s.strideW() == 1 && s.padH() == 1 && s.padW() == 1;
@@ -78,7 +85,7 @@ final class Winograd {
         int tw = ceil(w, 2), th = ceil(h, 2), tiles = tw * th;
         int threads = pool.size();
         int groups = ceil(tiles, NR);
-        int gpb = Math.max(1, Math.min(ceil(groups, 3 * threads), V_BLOCK / (16 * inC * NR)));
+        int gpb = Math.max(1, Math.min(ceil(groups, 3 * threads), Math.max(MIN_GROUPS, V_BLOCK / (16 * inC * NR))));
         int blocks = ceil(groups, gpb);
         int panels = ceil(outC, MR);
         int oSplit = 1;
