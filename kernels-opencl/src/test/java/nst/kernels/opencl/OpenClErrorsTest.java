@@ -8,7 +8,9 @@ import nst.kernels.ScalarBackend;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -106,6 +108,57 @@ class OpenClErrorsTest {
         }
         assertEquals(0, b.liveBuffers());
         assertThrows(IllegalStateException.class, () -> b.allocate(1));
+    }
+
+    /**
+     * A releaser that really releases (so the test leaks nothing) and then reports CL_OUT_OF_RESOURCES for every
+     * call whose number is in {@code failing}, as the calls after a lost device do; it counts calls per kind.
+     */
+    private static OpenClBackend.Releaser lostDevice(Map<OpenClBackend.Handle, Integer> calls, int... failing) {
+        int[] n = {0};
+        return (cl, kind, h) -> {
+            OpenClBackend.Releaser.CL.release(cl, kind, h);
+            calls.merge(kind, 1, Integer::sum);
+            int call = n[0]++;
+            for (int f : failing) if (f == call) throw new ClException("clRelease" + kind, Cl.CL_OUT_OF_RESOURCES);
+        };
+    }
+
+    @Test void closeReleasesEveryHandleWhenSomeReleasesFail() {
+        OpenClRuntime rt = OpenClTestSupport.runtimeOrSkip();
+        ClDevice d = OpenClTestSupport.device(rt);
+        Map<OpenClBackend.Handle, Integer> calls = new EnumMap<>(OpenClBackend.Handle.class);
+        OpenClBackend b = new OpenClBackend(rt, d, d.fp64(), lostDevice(calls, 0, 2, 5));   // the first buffer fails
+        b.allocate(10);
+        b.allocate(20);
+        b.allocate(30);
+        DeviceException e = assertThrows(DeviceException.class, b::close);
+        assertEquals("close", e.op());
+        assertTrue(e.getMessage().contains(d.name()) && e.getMessage().contains("CL_OUT_OF_RESOURCES")
+                && e.getMessage().contains("2 more of"), e.getMessage());
+        assertEquals(2, e.getSuppressed().length, "the other two failures are attached");
+        // every handle was attempted once: 3 buffers + the partial sums, each kernel, the queue
+        assertEquals(4, calls.get(OpenClBackend.Handle.MEM), calls.toString());
+        assertEquals(OpenClBackend.KERNELS.size() + (d.fp64() ? 2 : 0), calls.get(OpenClBackend.Handle.KERNEL), calls.toString());
+        assertEquals(1, calls.get(OpenClBackend.Handle.QUEUE), calls.toString());
+        assertEquals(0, b.liveBuffers());
+        b.close();                                      // already closed: nothing is released twice
+        assertEquals(4, calls.get(OpenClBackend.Handle.MEM));
+    }
+
+    @Test void failedBufferCloseNamesTheDeviceAndIsNotRetried() {
+        OpenClRuntime rt = OpenClTestSupport.runtimeOrSkip();
+        ClDevice d = OpenClTestSupport.device(rt);
+        Map<OpenClBackend.Handle, Integer> calls = new EnumMap<>(OpenClBackend.Handle.class);
+        try (OpenClBackend b = new OpenClBackend(rt, d, d.fp64(), lostDevice(calls, 0))) {
+            Buffer x = b.allocate(10);
+            DeviceException e = assertThrows(DeviceException.class, x::close);
+            assertEquals("Buffer.close", e.op());
+            assertTrue(e.getMessage().contains(d.name()), e.getMessage());
+            assertEquals(0, b.liveBuffers(), "a buffer whose release failed is gone all the same");
+            x.close();
+        }
+        assertEquals(2, calls.get(OpenClBackend.Handle.MEM), "x once, then the partial sums: " + calls);
     }
 
     @Test void foreignBuffersAreRejected() {
