@@ -86,6 +86,28 @@ class OpenClErrorsTest {
                 && e.getMessage().contains("nst_undefined_identifier"), e.getMessage());
     }
 
+    @Test void failedProgramBuildReleasesItsContextAndIsRemembered() {
+        OpenClRuntime shared = OpenClTestSupport.runtimeOrSkip();
+        int index = OpenClTestSupport.device(shared).index();
+        OpenClRuntime rt = OpenClRuntime.withSourceForTest(
+                "__kernel void broken(__global float* a) { a[0] = nst_undefined_identifier; }");
+        ClDevice d = rt.devices.get(index);
+        long t0 = System.nanoTime();
+        ClException first = assertThrows(ClException.class, () -> rt.program(d));
+        long t1 = System.nanoTime();
+        assertEquals(Cl.CL_BUILD_PROGRAM_FAILURE, first.code());
+        assertTrue(first.getMessage().contains("nst_undefined_identifier") && first.getMessage().contains(d.name()),
+                first.getMessage());
+        assertEquals(0, rt.liveContexts(), "the context created for the failed build must be released");
+        ClException again = assertThrows(ClException.class, () -> rt.program(d));
+        long t2 = System.nanoTime();
+        assertEquals(first.getMessage(), again.getMessage(), "a retry reports the same error");
+        assertEquals(Cl.CL_BUILD_PROGRAM_FAILURE, again.code());
+        assertEquals(1, rt.contextsCreated(), "a retry must not create a context and recompile");
+        assertEquals(0, rt.liveContexts());
+        System.out.printf("failed build: first %.1f ms, retry %.3f ms%n", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+    }
+
     @Test void buffersAreReleasedByCloseAndByTheBackend() {
         OpenClBackend b = OpenClTestSupport.backend();
         try {
