@@ -86,16 +86,27 @@ public final class OpenClBackend implements Backend {
 
     /** Test hook: every handle this instance owns is released through {@code releaser}. */
     OpenClBackend(OpenClRuntime rt, ClDevice device, boolean fp64Partials, Releaser releaser) {
+        this(rt, device, fp64Partials, releaser, List.of());
+    }
+
+    /**
+     * Test hook: {@code extraKernels} are created after the real ones, so a name the program lacks makes the
+     * construction fail half-way. On any failure the kernels and the queue created so far are released, each in
+     * its own try, and the original error is thrown (naming the device) with failed releases attached as suppressed.
+     */
+    OpenClBackend(OpenClRuntime rt, ClDevice device, boolean fp64Partials, Releaser releaser, List<String> extraKernels) {
         this.cl = rt.cl;
         this.releaser = releaser;
         this.device = device;
         this.fp64Partials = fp64Partials && device.fp64();
-        OpenClRuntime.DeviceProgram prog = rt.program(device);
+        OpenClRuntime.DeviceProgram prog;
         MemorySegment q = null, part = null;
         try {
+            prog = rt.program(device);
             q = cl.createQueue(prog.context(), device.handle(), device.opencl2());
             List<String> names = new ArrayList<>(KERNELS);
             if (this.fp64Partials) names.addAll(List.of("sum_squared_difference_f64", "sum_abs_f64"));
+            names.addAll(extraKernels);
             for (String name : names) kernels.put(name, cl.createKernel(prog.program(), name));
             for (String name : List.of("gemm_tiled", "gram_tiled", "gram_backward_tiled")) {
                 long max = cl.kernelWorkGroupSize(kernels.get(name), device.handle());
@@ -108,9 +119,15 @@ public final class OpenClBackend implements Backend {
                     && cl.kernelWorkGroupSize(kernels.get("conv3x3_tiled"), device.handle()) >= 128;
             part = cl.createBuffer(prog.context(), (long) REDUCE_GROUPS * Double.BYTES);
         } catch (RuntimeException e) {
-            kernels.values().forEach(cl::releaseKernel);
-            if (q != null) cl.releaseQueue(q);
-            throw e instanceof ClException c ? translate("create", device.name(), c) : e;
+            // the first error is the one to report: a failed release must neither mask it nor skip the rest
+            RuntimeException failure = e instanceof ClException c ? translate("create", device.name(), c) : e;
+            List<RuntimeException> cleanup = new ArrayList<>();
+            for (MemorySegment k : kernels.values()) attempt(cleanup, () -> releaser.release(cl, Handle.KERNEL, k));
+            kernels.clear();
+            MemorySegment queueMade = q;
+            if (queueMade != null) attempt(cleanup, () -> releaser.release(cl, Handle.QUEUE, queueMade));
+            cleanup.forEach(failure::addSuppressed);
+            throw failure;
         }
         this.queue = q;
         this.partials = part;
@@ -162,6 +179,7 @@ public final class OpenClBackend implements Backend {
 
     /** Waits until every enqueued op has finished (for timing; download and the reductions wait by themselves). */
     void finish() {
+        ensureOpen();                    // the queue is released by close(): clFinish on it would be a use-after-free
         try {
             cl.finish(queue);
         } catch (ClException e) {

@@ -183,6 +183,27 @@ class OpenClErrorsTest {
         assertEquals(2, calls.get(OpenClBackend.Handle.MEM), "x once, then the partial sums: " + calls);
     }
 
+    @Test void failedConstructionReleasesWhatItMadeAndReportsTheFirstError() {
+        OpenClRuntime rt = OpenClTestSupport.runtimeOrSkip();
+        ClDevice d = OpenClTestSupport.device(rt);
+        Map<OpenClBackend.Handle, Integer> calls = new EnumMap<>(OpenClBackend.Handle.class);
+        ClException e = assertThrows(ClException.class, () -> new OpenClBackend(rt, d, d.fp64(),
+                lostDevice(calls, 0), List.of("nst_no_such_kernel")));          // and the first clean-up release fails
+        assertEquals(-46, e.code(), "CL_INVALID_KERNEL_NAME, not the failed release: " + e.getMessage());
+        assertTrue(e.getMessage().contains("opencl create on " + d.name()) && e.getMessage().contains("nst_no_such_kernel"),
+                e.getMessage());
+        assertEquals(1, e.getSuppressed().length, "the failed release is attached");
+        assertEquals(OpenClBackend.KERNELS.size() + (d.fp64() ? 2 : 0), calls.get(OpenClBackend.Handle.KERNEL), calls.toString());
+        assertEquals(1, calls.get(OpenClBackend.Handle.QUEUE), "the queue is released after a failed kernel release: " + calls);
+    }
+
+    @Test void finishAfterCloseIsRefusedNotSentToTheReleasedQueue() {
+        OpenClBackend b = OpenClTestSupport.backend();
+        b.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, b::finish);
+        assertTrue(e.getMessage().contains("after close"), e.getMessage());
+    }
+
     @Test void foreignBuffersAreRejected() {
         try (OpenClBackend b = OpenClTestSupport.backend(); OpenClBackend other = OpenClTestSupport.backend()) {
             Buffer mine = b.allocate(4);
