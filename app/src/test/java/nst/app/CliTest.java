@@ -165,7 +165,21 @@ class CliTest {
     }
 
     @Test void backendsListsScalar() {
-        Run r = nst("backends");
+        java.io.PrintStream oldOut = System.out;
+        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+        Run r;
+        try {
+            r = nst("backends");                        // the report goes to stdout
+        } finally {
+            System.setOut(oldOut);
+        }
+        String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
+        System.out.println(out);
         assertEquals(0, r.code);
+        List<String> lines = out.lines().toList();
+        for (String name : List.of("scalar", "simd"))
+            assertTrue(lines.stream().anyMatch(l -> l.matches(name + " +priority +\\d+ .*")), "no '" + name + "' line in:\n" + out);
+        assertTrue(lines.stream().anyMatch(l -> l.matches("auto -> (scalar|simd|opencl)")), "no 'auto -> <backend>' line in:\n" + out);
     }
 }

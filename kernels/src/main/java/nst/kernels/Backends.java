@@ -7,7 +7,8 @@ import java.util.ServiceLoader;
 import java.util.function.Consumer;
 
 /**
- * Finds backends through {@link ServiceLoader} and picks one by name or, for {@code auto}, by priority.
+ * Finds backends through {@link ServiceLoader} and picks one by name or, for {@code auto}, by priority (past any
+ * provider that is unavailable or fails to start).
  * Leaves out caching: each call creates a new backend, since backends hold per-run state.
  */
 public final class Backends {
@@ -23,12 +24,20 @@ public final class Backends {
 
     /**
      * The backend named {@code spec} ("auto", "scalar", "simd", "opencl", "opencl:1").
-     * Under auto, unavailable providers are skipped and {@code notice} hears one line about each.
+     * Under auto, unavailable providers are skipped, and so is one whose {@code create} throws (a GPU whose kernels
+     * do not build, a device that cannot run the work-groups): {@code notice} hears one line about each, naming the
+     * backend and the reason, and the next provider is tried.
      *
      * @throws IllegalArgumentException for an unknown name (the message lists the known ones) or an
      *                                  explicitly named backend that cannot run here (with the reason)
+     * @throws IllegalStateException    under auto when no provider could create a backend
      */
     public static Backend create(String spec, int threads, Consumer<String> notice) {
+        return create(spec, threads, notice, providers());
+    }
+
+    /** {@link #create(String, int, Consumer)} over the given providers (tests pass fakes). */
+    static Backend create(String spec, int threads, Consumer<String> notice, List<BackendProvider> providers) {
         String s = spec == null || spec.isBlank() ? "auto" : spec.trim();
         String name = s, device = null;
         int colon = s.indexOf(':');
@@ -36,14 +45,30 @@ public final class Backends {
             name = s.substring(0, colon);
             device = s.substring(colon + 1);
         }
-        List<BackendProvider> all = providers();
+        List<BackendProvider> all = new ArrayList<>(providers);
+        all.sort(Comparator.comparingInt(BackendProvider::priority).reversed());
         if (name.equals("auto")) {
+            List<RuntimeException> failures = new ArrayList<>();
+            List<String> failed = new ArrayList<>();
             for (BackendProvider p : all) {
                 String why = p.autoSkipReason();
-                if (why == null) return p.create(device, threads);
+                if (why == null) {
+                    try {
+                        return p.create(device, threads);
+                    } catch (RuntimeException e) {
+                        String line = "backend " + p.name() + " skipped: it failed to start: " + oneLine(p.name(), e);
+                        failures.add(e);
+                        failed.add(line);
+                        if (notice != null) notice.accept(line);
+                        continue;
+                    }
+                }
                 if (notice != null && p.priority() > 100) notice.accept("backend " + p.name() + " skipped: " + why);
             }
-            throw new IllegalStateException("no backend available");
+            IllegalStateException none = new IllegalStateException(failed.isEmpty() ? "no backend available"
+                    : "no backend could start: " + String.join("; ", failed));
+            failures.forEach(none::addSuppressed);
+            throw none;
         }
         for (BackendProvider p : all) {
             if (p.name().equals(name)) {
@@ -56,6 +81,15 @@ public final class Backends {
         names.add("auto");
         for (BackendProvider p : all) names.add(p.name());
         throw new IllegalArgumentException("unknown backend '" + name + "'; known: " + String.join(", ", names));
+    }
+
+    /** The first line of {@code e}'s message (a build log can run to pages), or its class when it has none. */
+    private static String oneLine(String backend, RuntimeException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage().strip();
+        if (m.isEmpty()) return e.getClass().getName();
+        String first = m.lines().findFirst().orElse("").strip();
+        if (first.length() > 300) first = first.substring(0, 300) + "…";
+        return first.length() < m.length() ? first + " (--backend " + backend + " shows the whole message)" : first;
     }
 
     /**

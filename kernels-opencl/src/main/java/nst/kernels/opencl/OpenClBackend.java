@@ -32,12 +32,33 @@ public final class OpenClBackend implements Backend {
     private static final long[] CONV_LOCAL = {16, 8, 1}, MAT_LOCAL = {16, 16};
     private static final int CONV_OCB = 16;   // = OCB in conv.cl
 
-    private static final List<String> KERNELS = List.of("conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights",
+    /** The kernels every instance creates (plus the two fp64 reductions when the device has fp64). */
+    static final List<String> KERNELS = List.of("conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights",
             "conv2d_backward_bias", "conv3x3_tiled", "max_pool_forward", "max_pool_backward", "avg_pool_forward",
             "avg_pool_backward", "gemm_tiled", "gram_tiled", "gram_backward_tiled", "relu_forward", "relu_backward",
             "add_scaled_difference", "add_scaled", "sum_squared_difference_f32", "sum_abs_f32");
 
+    /** What kind of handle {@link Releaser} is given. */
+    enum Handle { MEM, KERNEL, QUEUE }
+
+    /**
+     * Releases one handle. {@link #CL} calls OpenCL; a test passes a wrapper that makes some releases fail the way
+     * they do after a lost device, to check that {@link #close} still releases everything else.
+     */
+    interface Releaser {
+        void release(Cl cl, Handle kind, MemorySegment handle);
+
+        Releaser CL = (cl, kind, h) -> {
+            switch (kind) {
+                case MEM -> cl.releaseMem(h);
+                case KERNEL -> cl.releaseKernel(h);
+                case QUEUE -> cl.releaseQueue(h);
+            }
+        };
+    }
+
     private final Cl cl;
+    private final Releaser releaser;
     final ClDevice device;
     /** The device's shared context (owned by {@link OpenClRuntime}, not released here). */
     private final MemorySegment context;
@@ -60,15 +81,32 @@ public final class OpenClBackend implements Backend {
 
     /** Test hook: {@code fp64Partials = false} forces the float partial-sum path on any device. */
     OpenClBackend(OpenClRuntime rt, ClDevice device, boolean fp64Partials) {
+        this(rt, device, fp64Partials, Releaser.CL);
+    }
+
+    /** Test hook: every handle this instance owns is released through {@code releaser}. */
+    OpenClBackend(OpenClRuntime rt, ClDevice device, boolean fp64Partials, Releaser releaser) {
+        this(rt, device, fp64Partials, releaser, List.of());
+    }
+
+    /**
+     * Test hook: {@code extraKernels} are created after the real ones, so a name the program lacks makes the
+     * construction fail half-way. On any failure the kernels and the queue created so far are released, each in
+     * its own try, and the original error is thrown (naming the device) with failed releases attached as suppressed.
+     */
+    OpenClBackend(OpenClRuntime rt, ClDevice device, boolean fp64Partials, Releaser releaser, List<String> extraKernels) {
         this.cl = rt.cl;
+        this.releaser = releaser;
         this.device = device;
         this.fp64Partials = fp64Partials && device.fp64();
-        OpenClRuntime.DeviceProgram prog = rt.program(device);
+        OpenClRuntime.DeviceProgram prog;
         MemorySegment q = null, part = null;
         try {
+            prog = rt.program(device);
             q = cl.createQueue(prog.context(), device.handle(), device.opencl2());
             List<String> names = new ArrayList<>(KERNELS);
             if (this.fp64Partials) names.addAll(List.of("sum_squared_difference_f64", "sum_abs_f64"));
+            names.addAll(extraKernels);
             for (String name : names) kernels.put(name, cl.createKernel(prog.program(), name));
             for (String name : List.of("gemm_tiled", "gram_tiled", "gram_backward_tiled")) {
                 long max = cl.kernelWorkGroupSize(kernels.get(name), device.handle());
@@ -81,9 +119,15 @@ public final class OpenClBackend implements Backend {
                     && cl.kernelWorkGroupSize(kernels.get("conv3x3_tiled"), device.handle()) >= 128;
             part = cl.createBuffer(prog.context(), (long) REDUCE_GROUPS * Double.BYTES);
         } catch (RuntimeException e) {
-            kernels.values().forEach(cl::releaseKernel);
-            if (q != null) cl.releaseQueue(q);
-            throw e instanceof ClException c ? translate("create", device.name(), c) : e;
+            // the first error is the one to report: a failed release must neither mask it nor skip the rest
+            RuntimeException failure = e instanceof ClException c ? translate("create", device.name(), c) : e;
+            List<RuntimeException> cleanup = new ArrayList<>();
+            for (MemorySegment k : kernels.values()) attempt(cleanup, () -> releaser.release(cl, Handle.KERNEL, k));
+            kernels.clear();
+            MemorySegment queueMade = q;
+            if (queueMade != null) attempt(cleanup, () -> releaser.release(cl, Handle.QUEUE, queueMade));
+            cleanup.forEach(failure::addSuppressed);
+            throw failure;
         }
         this.queue = q;
         this.partials = part;
@@ -114,16 +158,28 @@ public final class OpenClBackend implements Backend {
 
         OpenClBackend owner() { return OpenClBackend.this; }
 
+        /** Releases the cl_mem; a failure names the device and is not retried (the handle is forgotten either way). */
         @Override public void close() {
+            try {
+                release();
+            } catch (ClException e) {
+                throw translate("Buffer.close", device.name(), e);
+            }
+        }
+
+        /** Forgets the cl_mem, then releases it: after a failed release the buffer still counts as closed. */
+        private void release() {
             if (mem == null) return;
-            live.remove(this);
-            cl.releaseMem(mem);
+            MemorySegment m = mem;
             mem = null;
+            live.remove(this);
+            releaser.release(cl, Handle.MEM, m);
         }
     }
 
     /** Waits until every enqueued op has finished (for timing; download and the reductions wait by themselves). */
     void finish() {
+        ensureOpen();                    // the queue is released by close(): clFinish on it would be a use-after-free
         try {
             cl.finish(queue);
         } catch (ClException e) {
@@ -428,21 +484,43 @@ public final class OpenClBackend implements Backend {
         if (closed) throw new IllegalStateException("OpenCL backend used after close()");
     }
 
-    /** Waits for the queue, then releases every live buffer, the kernels and the queue (the shared program stays). */
+    /**
+     * Waits for the queue, then releases every live buffer, the partial-sum buffer, the kernels and the queue (the
+     * shared program stays). Each step runs even when an earlier one failed (after a lost device every call may
+     * fail), so one failure does not leak the handles after it. The first failure is thrown at the end, naming the
+     * device (a {@link DeviceException} for device errors), with the others attached as suppressed exceptions.
+     */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
-        try {
-            cl.finish(queue);
-        } catch (ClException ignored) {
-            // a lost device still has its handles released below
-        }
-        for (ClBuffer b : new ArrayList<>(live)) b.close();
-        cl.releaseMem(partials);
-        kernels.values().forEach(cl::releaseKernel);
+        List<RuntimeException> failures = new ArrayList<>();
+        int steps = 0;
+        steps += attempt(failures, () -> cl.finish(queue));
+        for (ClBuffer b : new ArrayList<>(live)) steps += attempt(failures, b::release);
+        steps += attempt(failures, () -> releaser.release(cl, Handle.MEM, partials));
+        for (MemorySegment k : kernels.values()) steps += attempt(failures, () -> releaser.release(cl, Handle.KERNEL, k));
         kernels.clear();
-        cl.releaseQueue(queue);
+        steps += attempt(failures, () -> releaser.release(cl, Handle.QUEUE, queue));
+        if (failures.isEmpty()) return;
+        RuntimeException first = failures.getFirst();
+        if (first instanceof ClException c) {
+            String more = failures.size() == 1 ? "" : "; " + (failures.size() - 1) + " more of " + steps
+                    + " clean-up calls failed too (suppressed); every handle was still released";
+            first = translate("close", device.name(), new ClException(c.call(), c.code(), c.getMessage() + more));
+        }
+        for (RuntimeException f : failures.subList(1, failures.size())) first.addSuppressed(f);
+        throw first;
+    }
+
+    /** Runs one clean-up step, collecting its failure instead of throwing it; returns 1 (a step was made). */
+    private static int attempt(List<RuntimeException> failures, Runnable step) {
+        try {
+            step.run();
+        } catch (RuntimeException e) {
+            failures.add(e);
+        }
+        return 1;
     }
 
     // ---------------------------------------------------------------- selection

@@ -12,8 +12,8 @@ import java.util.Map;
 /**
  * The process-wide OpenCL state: the loaded bindings, the flat device list over all platforms, and per device
  * one context with the backend's program built once (the program cache; kept until the JVM exits, so the
- * driver compiles each device's kernels once per process). Leaves out an on-disk binary cache: drivers keep
- * their own (PoCL: ~/.cache/pocl, NVIDIA: ~/.nv/ComputeCache).
+ * driver compiles each device's kernels once per process; a failed build is remembered too). Leaves out an
+ * on-disk binary cache: drivers keep their own (PoCL: ~/.cache/pocl, NVIDIA: ~/.nv/ComputeCache).
  */
 final class OpenClRuntime {
 
@@ -31,12 +31,19 @@ final class OpenClRuntime {
     /** Lines about platforms that could not be enumerated (a broken ICD must not hide the others). */
     final List<String> problems;
     private final Map<Integer, DeviceProgram> programs = new HashMap<>();
+    /** Devices whose program did not build: the same source and options fail the same way, so it is not retried. */
+    private final Map<Integer, ClException> buildFailures = new HashMap<>();
+    /** The OpenCL C source {@link #program} builds: {@link #source()}, or a broken one in a test runtime. */
+    private final String programSource;
+    /** Contexts created and released by {@link #program} (tests check that a failed build keeps none). */
+    private int contextsCreated, contextsReleased;
 
     /** A device's context and its built program, shared by every backend instance on that device. */
     record DeviceProgram(ClDevice device, MemorySegment context, MemorySegment program) {}
 
-    private OpenClRuntime(Cl cl) {
+    private OpenClRuntime(Cl cl, String programSource) {
         this.cl = cl;
+        this.programSource = programSource;
         List<ClDevice> list = new ArrayList<>();
         List<String> bad = new ArrayList<>();
         MemorySegment[] platforms = cl.platforms();
@@ -70,7 +77,7 @@ final class OpenClRuntime {
         if (instance != null) return instance;
         if (failure != null) throw failure;
         try {
-            instance = new OpenClRuntime(Cl.load(libraryName));
+            instance = new OpenClRuntime(Cl.load(libraryName), source());
             return instance;
         } catch (OpenClUnavailableException e) {
             failure = e;
@@ -95,15 +102,51 @@ final class OpenClRuntime {
                 + "); install a driver such as pocl-opencl-icd (CPU) or your GPU vendor's OpenCL ICD";
     }
 
-    /** Context and program for {@code d}, created and built on first use. */
+    /**
+     * Context and program for {@code d}, created and built on first use. When the build fails, the new context is
+     * released and the failure is remembered: later calls throw the same message at once instead of creating a
+     * context and recompiling each time. Failures of the device itself (out of memory or resources, device lost)
+     * are not remembered, since a later attempt may succeed.
+     *
+     * @throws ClException when the context cannot be created or the program does not build (with the build log)
+     */
     synchronized DeviceProgram program(ClDevice d) {
         DeviceProgram p = programs.get(d.index());
         if (p != null) return p;
+        ClException failed = buildFailures.get(d.index());
+        if (failed != null) throw new ClException(failed.call(), failed.code(), failed.getMessage());
         MemorySegment context = cl.createContext(d.platform(), d.handle());
-        MemorySegment program = build(context, d, source(), options(d));
+        contextsCreated++;
+        MemorySegment program;
+        try {
+            program = build(context, d, programSource, options(d));
+        } catch (RuntimeException e) {
+            try {
+                cl.releaseContext(context);
+                contextsReleased++;
+            } catch (RuntimeException r) {
+                e.addSuppressed(r);
+            }
+            if (e instanceof ClException c && !Cl.isDeviceError(c.code())) buildFailures.put(d.index(), c);
+            throw e;
+        }
         p = new DeviceProgram(d, context, program);
         programs.put(d.index(), p);
         return p;
+    }
+
+    /** Contexts {@link #program} holds now: created minus released. */
+    synchronized int liveContexts() { return contextsCreated - contextsReleased; }
+
+    /** Contexts {@link #program} has created so far (one per device unless a build failed and was retried). */
+    synchronized int contextsCreated() { return contextsCreated; }
+
+    /**
+     * Test hook: a separate runtime over the same loader whose {@link #program} builds {@code source} instead of
+     * the backend's kernels, with its own program cache (so a broken source cannot poison {@link #get}'s).
+     */
+    static OpenClRuntime withSourceForTest(String source) {
+        return new OpenClRuntime(Cl.load(libraryName), source);
     }
 
     /** Build options: OpenCL C 1.2, and NST_FP64 when the device has double precision (reduction partials). */

@@ -8,7 +8,9 @@ import nst.kernels.ScalarBackend;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -84,6 +86,28 @@ class OpenClErrorsTest {
                 && e.getMessage().contains("nst_undefined_identifier"), e.getMessage());
     }
 
+    @Test void failedProgramBuildReleasesItsContextAndIsRemembered() {
+        OpenClRuntime shared = OpenClTestSupport.runtimeOrSkip();
+        int index = OpenClTestSupport.device(shared).index();
+        OpenClRuntime rt = OpenClRuntime.withSourceForTest(
+                "__kernel void broken(__global float* a) { a[0] = nst_undefined_identifier; }");
+        ClDevice d = rt.devices.get(index);
+        long t0 = System.nanoTime();
+        ClException first = assertThrows(ClException.class, () -> rt.program(d));
+        long t1 = System.nanoTime();
+        assertEquals(Cl.CL_BUILD_PROGRAM_FAILURE, first.code());
+        assertTrue(first.getMessage().contains("nst_undefined_identifier") && first.getMessage().contains(d.name()),
+                first.getMessage());
+        assertEquals(0, rt.liveContexts(), "the context created for the failed build must be released");
+        ClException again = assertThrows(ClException.class, () -> rt.program(d));
+        long t2 = System.nanoTime();
+        assertEquals(first.getMessage(), again.getMessage(), "a retry reports the same error");
+        assertEquals(Cl.CL_BUILD_PROGRAM_FAILURE, again.code());
+        assertEquals(1, rt.contextsCreated(), "a retry must not create a context and recompile");
+        assertEquals(0, rt.liveContexts());
+        System.out.printf("failed build: first %.1f ms, retry %.3f ms%n", (t1 - t0) / 1e6, (t2 - t1) / 1e6);
+    }
+
     @Test void buffersAreReleasedByCloseAndByTheBackend() {
         OpenClBackend b = OpenClTestSupport.backend();
         try {
@@ -106,6 +130,78 @@ class OpenClErrorsTest {
         }
         assertEquals(0, b.liveBuffers());
         assertThrows(IllegalStateException.class, () -> b.allocate(1));
+    }
+
+    /**
+     * A releaser that really releases (so the test leaks nothing) and then reports CL_OUT_OF_RESOURCES for every
+     * call whose number is in {@code failing}, as the calls after a lost device do; it counts calls per kind.
+     */
+    private static OpenClBackend.Releaser lostDevice(Map<OpenClBackend.Handle, Integer> calls, int... failing) {
+        int[] n = {0};
+        return (cl, kind, h) -> {
+            OpenClBackend.Releaser.CL.release(cl, kind, h);
+            calls.merge(kind, 1, Integer::sum);
+            int call = n[0]++;
+            for (int f : failing) if (f == call) throw new ClException("clRelease" + kind, Cl.CL_OUT_OF_RESOURCES);
+        };
+    }
+
+    @Test void closeReleasesEveryHandleWhenSomeReleasesFail() {
+        OpenClRuntime rt = OpenClTestSupport.runtimeOrSkip();
+        ClDevice d = OpenClTestSupport.device(rt);
+        Map<OpenClBackend.Handle, Integer> calls = new EnumMap<>(OpenClBackend.Handle.class);
+        OpenClBackend b = new OpenClBackend(rt, d, d.fp64(), lostDevice(calls, 0, 2, 5));   // the first buffer fails
+        b.allocate(10);
+        b.allocate(20);
+        b.allocate(30);
+        DeviceException e = assertThrows(DeviceException.class, b::close);
+        assertEquals("close", e.op());
+        assertTrue(e.getMessage().contains(d.name()) && e.getMessage().contains("CL_OUT_OF_RESOURCES")
+                && e.getMessage().contains("2 more of"), e.getMessage());
+        assertEquals(2, e.getSuppressed().length, "the other two failures are attached");
+        // every handle was attempted once: 3 buffers + the partial sums, each kernel, the queue
+        assertEquals(4, calls.get(OpenClBackend.Handle.MEM), calls.toString());
+        assertEquals(OpenClBackend.KERNELS.size() + (d.fp64() ? 2 : 0), calls.get(OpenClBackend.Handle.KERNEL), calls.toString());
+        assertEquals(1, calls.get(OpenClBackend.Handle.QUEUE), calls.toString());
+        assertEquals(0, b.liveBuffers());
+        b.close();                                      // already closed: nothing is released twice
+        assertEquals(4, calls.get(OpenClBackend.Handle.MEM));
+    }
+
+    @Test void failedBufferCloseNamesTheDeviceAndIsNotRetried() {
+        OpenClRuntime rt = OpenClTestSupport.runtimeOrSkip();
+        ClDevice d = OpenClTestSupport.device(rt);
+        Map<OpenClBackend.Handle, Integer> calls = new EnumMap<>(OpenClBackend.Handle.class);
+        try (OpenClBackend b = new OpenClBackend(rt, d, d.fp64(), lostDevice(calls, 0))) {
+            Buffer x = b.allocate(10);
+            DeviceException e = assertThrows(DeviceException.class, x::close);
+            assertEquals("Buffer.close", e.op());
+            assertTrue(e.getMessage().contains(d.name()), e.getMessage());
+            assertEquals(0, b.liveBuffers(), "a buffer whose release failed is gone all the same");
+            x.close();
+        }
+        assertEquals(2, calls.get(OpenClBackend.Handle.MEM), "x once, then the partial sums: " + calls);
+    }
+
+    @Test void failedConstructionReleasesWhatItMadeAndReportsTheFirstError() {
+        OpenClRuntime rt = OpenClTestSupport.runtimeOrSkip();
+        ClDevice d = OpenClTestSupport.device(rt);
+        Map<OpenClBackend.Handle, Integer> calls = new EnumMap<>(OpenClBackend.Handle.class);
+        ClException e = assertThrows(ClException.class, () -> new OpenClBackend(rt, d, d.fp64(),
+                lostDevice(calls, 0), List.of("nst_no_such_kernel")));          // and the first clean-up release fails
+        assertEquals(-46, e.code(), "CL_INVALID_KERNEL_NAME, not the failed release: " + e.getMessage());
+        assertTrue(e.getMessage().contains("opencl create on " + d.name()) && e.getMessage().contains("nst_no_such_kernel"),
+                e.getMessage());
+        assertEquals(1, e.getSuppressed().length, "the failed release is attached");
+        assertEquals(OpenClBackend.KERNELS.size() + (d.fp64() ? 2 : 0), calls.get(OpenClBackend.Handle.KERNEL), calls.toString());
+        assertEquals(1, calls.get(OpenClBackend.Handle.QUEUE), "the queue is released after a failed kernel release: " + calls);
+    }
+
+    @Test void finishAfterCloseIsRefusedNotSentToTheReleasedQueue() {
+        OpenClBackend b = OpenClTestSupport.backend();
+        b.close();
+        IllegalStateException e = assertThrows(IllegalStateException.class, b::finish);
+        assertTrue(e.getMessage().contains("after close"), e.getMessage());
     }
 
     @Test void foreignBuffersAreRejected() {
