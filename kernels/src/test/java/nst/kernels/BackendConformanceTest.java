@@ -164,7 +164,9 @@ public abstract class BackendConformanceTest {
     }
 
     @Test void gemmAllTranspositions() {
-        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {8, 8, 8}, {17, 33, 9}, {64, 64, 64}, {70, 130, 33}, {5, 1, 300}, {1, 77, 13}};
+        // k ≤ 256 with a small A takes the SIMD shared-A path; 257 and 300 the general one
+        int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {8, 8, 8}, {17, 33, 9}, {64, 64, 64}, {70, 130, 33}, {5, 1, 300}, {1, 77, 13},
+                {9, 1000, 64}, {300, 50, 20}, {40, 70, 256}, {40, 70, 257}};
         for (int[] mnk : sizes) {
             int m = mnk[0], n = mnk[1], k = mnk[2];
             for (boolean ta : new boolean[] {false, true}) {
