@@ -163,6 +163,27 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /**
+     * Max pooling on ReLU-like inputs full of ties (0, 1, 2, repeated) and a few NaNs: the gradient goes to the
+     * first maximum of each window in row-major order and NaN wins, as in PyTorch, so results must be identical.
+     */
+    @Test void maxPoolTiesAndNaNs() {
+        for (PoolShape s : poolShapes()) {
+            float[] in = new float[s.inSize()], dOut = random(s.outSize());
+            for (int i = 0; i < in.length; i++) in[i] = rnd.nextInt(4) == 0 ? 0f : rnd.nextInt(3);
+            for (int i = 0; i < in.length; i += 37) in[i] = Float.NaN;
+            Buffer fin = put(fast, in), rin = put(ref, in);
+            Buffer fo = fast.allocate(s.outSize()), ro = ref.allocate(s.outSize());
+            fast.maxPoolForward(fo, fin, s);
+            ref.maxPoolForward(ro, rin, s);
+            Tolerance.EXACT.assertClose("maxPoolForward with ties and NaNs " + s, get(fast, fo), get(ref, ro));
+            Buffer fd = fast.allocate(s.inSize()), rd = ref.allocate(s.inSize());
+            fast.maxPoolBackward(fd, put(fast, dOut), fin, s);
+            ref.maxPoolBackward(rd, put(ref, dOut), rin, s);
+            Tolerance.EXACT.assertClose("maxPoolBackward with ties and NaNs " + s, get(fast, fd), get(ref, rd));
+        }
+    }
+
     @Test void gemmAllTranspositions() {
         // k ≤ 256 with a small A takes the SIMD shared-A path; 257 and 300 the general one
         int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {8, 8, 8}, {17, 33, 9}, {64, 64, 64}, {70, 130, 33}, {5, 1, 300}, {1, 77, 13},

@@ -10,6 +10,8 @@ public record Tolerance(String what, double atol, double rtol) {
     public static final Tolerance KERNEL_F32 = new Tolerance("float32 kernel vs scalar reference", 1e-5, 2e-4);
     /** Winograd-style transforms lose a little more; used where a backend states so. */
     public static final Tolerance KERNEL_F32_LOOSE = new Tolerance("float32 transformed kernel vs reference", 1e-4, 1e-3);
+    /** Selection ops (max pooling's value and argmax): no arithmetic, so results must be identical. */
+    public static final Tolerance EXACT = new Tolerance("identical (selection, no arithmetic)", 0, 0);
     /** Our float32 network against PyTorch's float32 network (summation orders differ). */
     public static final Tolerance GOLDEN_F32 = new Tolerance("nst vs PyTorch float32", 1e-5, 2e-3);
 

@@ -247,11 +247,38 @@ public final class SimdBackend implements Backend {
         return best;
     }
 
+    /**
+     * Row-major index (of a, b, c, d = the window's top-left, top-right, bottom-left, bottom-right) of the first
+     * maximum of a 2 × 2 window, NaN winning: the same choice as {@link #argmax} without its loops.
+     */
+    private static int first2x2(float a, float b, float c, float d) {
+        int best = 0;
+        float v = a;
+        if (b > v || (b != b && v == v)) { best = 1; v = b; }
+        if (c > v || (c != c && v == v)) { best = 2; v = c; }
+        if (d > v || (d != d && v == v)) best = 3;
+        return best;
+    }
+
     @Override
     public void maxPoolForward(Buffer outB, Buffer inB, PoolShape s) {
         written(outB);
         float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
         int oh = s.outH(), ow = s.outW();
+        if (s.k() == 2 && s.stride() == 2) {                     // VGG's pooling: unrolled windows
+            int h = s.h(), w = s.w();
+            perChannel(s.c(), c -> {
+                for (int y = 0; y < oh; y++) {
+                    int r0 = (c * h + 2 * y) * w, r1 = r0 + w, o = (c * oh + y) * ow;
+                    for (int x = 0; x < ow; x++) {
+                        float a = in[r0 + 2 * x], b = in[r0 + 2 * x + 1], cc = in[r1 + 2 * x], d = in[r1 + 2 * x + 1];
+                        int k = first2x2(a, b, cc, d);
+                        out[o + x] = k == 0 ? a : k == 1 ? b : k == 2 ? cc : d;
+                    }
+                }
+            });
+            return;
+        }
         perChannel(s.c(), c -> {
             for (int y = 0; y < oh; y++)
                 for (int x = 0; x < ow; x++) out[(c * oh + y) * ow + x] = in[argmax(in, s, c, y, x)];
@@ -263,6 +290,20 @@ public final class SimdBackend implements Backend {
         written(dInB);
         float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), in = HeapBuffer.of(inB);
         int oh = s.outH(), ow = s.outW();
+        if (s.k() == 2 && s.stride() == 2) {
+            int h = s.h(), w = s.w();
+            perChannel(s.c(), c -> {
+                for (int y = 0; y < oh; y++) {
+                    int r0 = (c * h + 2 * y) * w, r1 = r0 + w, o = (c * oh + y) * ow;
+                    for (int x = 0; x < ow; x++) {
+                        int p = r0 + 2 * x, q = r1 + 2 * x;
+                        int k = first2x2(in[p], in[p + 1], in[q], in[q + 1]);
+                        dIn[k == 0 ? p : k == 1 ? p + 1 : k == 2 ? q : q + 1] += dOut[o + x];
+                    }
+                }
+            });
+            return;
+        }
         perChannel(s.c(), c -> {                       // a channel's windows only touch that channel
             for (int y = 0; y < oh; y++)
                 for (int x = 0; x < ow; x++) dIn[argmax(in, s, c, y, x)] += dOut[(c * oh + y) * ow + x];
