@@ -1,7 +1,6 @@
 package nst.engine;
 
 import nst.kernels.Backend;
-import nst.kernels.Buffer;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -46,7 +45,8 @@ public final class Inspection {
             p.forward();
             for (String l : layers) {
                 int i = spec.indexOf(l);
-                out.put(l, new FeatureMap(l, p.channels(i), p.height(i), p.width(i), download(backend, p.activation(i), p.size(i))));
+                Tensor t = p.tensor(i);
+                out.put(l, new FeatureMap(l, t.channels(), t.height(), t.width(), t.download(backend)));
             }
         }
         return out;
@@ -57,12 +57,6 @@ public final class Inspection {
         int i = objective.network().spec().indexOf(layer);
         VggNetwork.Plan p = objective.plan();
         return new FeatureMap(layer, p.channels(i), p.height(i), p.width(i), objective.activation(layer));
-    }
-
-    private static float[] download(Backend backend, Buffer b, int n) {
-        float[] all = new float[b.length()];
-        backend.download(all, b);
-        return n == all.length ? all : Arrays.copyOf(all, n);
     }
 
     /** The {@code n} channels with the largest mean activation (ties: lower index first), in channel order. */

@@ -239,8 +239,7 @@ public final class Objective implements AutoCloseable {
 
     /** F_l(x) of the last evaluation (C, H, W). */
     public float[] activation(String layer) {
-        int l = net.spec().indexOf(layer);
-        return download(plan.activation(l), plan.size(l));
+        return plan.tensor(net.spec().indexOf(layer)).download(backend);
     }
 
     /** The content target F_l(c) (C, H, W). */

@@ -190,6 +190,8 @@ public final class VggNetwork implements AutoCloseable {
         public int size(int layer) { return c[layer] * h[layer] * w[layer]; }
         /** Output of layer {@code layer} after {@link #forward()} (in a forward-only plan: tapped layers only). */
         public Buffer activation(int layer) { return act[layer]; }
+        /** The same output with its shape (C_l, H_l, W_l). */
+        public Tensor tensor(int layer) { return new Tensor(act[layer], c[layer], h[layer], w[layer]); }
 
         private int inC(int i) { return i == 0 ? 3 : c[i - 1]; }
         private int inH(int i) { return i == 0 ? height : h[i - 1]; }
