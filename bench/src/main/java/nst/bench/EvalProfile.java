@@ -57,7 +57,8 @@ public final class EvalProfile {
             if (recording[0]) {
                 String key = m.getName();
                 double gflop = 0;
-                if (key.startsWith("gram")) key += " " + a[2] + "x" + a[3];            // (c, hw)
+                if (key.equals("gram")) key += " " + a[2] + "x" + a[3];                // gram(g, f, c, hw, scale)
+                if (key.equals("gramBackward")) key += " " + a[3] + "x" + a[4];        // gramBackward(dF, dG, f, c, hw, scale)
                 for (Object arg : a == null ? new Object[0] : a) {
                     if (arg instanceof ConvShape s) {
                         key += " " + s.inC() + "->" + s.outC() + " " + s.inH() + "x" + s.inW();
