@@ -39,7 +39,7 @@ public final class Job {
     final long createdMillis = System.currentTimeMillis();
 
     private Status status = Status.QUEUED;
-    private int iteration;
+    private int iteration, stageIteration, stageIterations;
     private LossTerms terms;
     private double elapsed, eta;
     private String error, backend;
@@ -65,18 +65,23 @@ public final class Job {
         return true;
     }
 
+    /** A stage of the run starts (once per scale); the backend is the first stage's description. */
     synchronized void started(String backend, int width, int height) {
-        this.backend = backend;
+        if (this.backend == null) this.backend = backend;
         this.width = width;
         this.height = height;
+        inspector.stage(width, height);
         publish(new Event("progress", Json.write(state())));
     }
 
+    /** After {@link Inspector#record}: iterations and seconds count across stages. */
     synchronized void progress(StyleTransfer.Progress p) {
-        iteration = p.iteration();
+        iteration = inspector.steps();
+        stageIteration = p.iteration();
+        stageIterations = p.iterations();
         terms = p.terms();
-        elapsed = p.elapsedSeconds();
-        eta = p.etaSeconds();
+        elapsed = inspector.seconds();
+        eta = iteration == 0 ? 0 : elapsed / iteration * Math.max(0, inspector.plannedIterations() - iteration);
         publish(new Event("progress", Json.write(state())));
     }
 
@@ -143,7 +148,7 @@ public final class Job {
         m.put("id", id);
         m.put("status", status.json());
         m.put("iteration", iteration);
-        m.put("iterations", options.iterations());
+        m.put("iterations", inspector.plannedIterations());
         Map<String, Object> loss = new LinkedHashMap<>();
         if (terms != null) {
             loss.put("total", terms.total());
@@ -158,6 +163,12 @@ public final class Job {
         m.put("backend", backend);
         m.put("width", width);
         m.put("height", height);
+        Map<String, Object> stage = StudioServer.stage(inspector.currentStage());
+        if (stage != null) {
+            stage.put("iteration", stageIteration);
+            stage.put("iterations", stageIterations);
+        }
+        m.put("stage", stage);
         m.put("saveEvery", Math.max(1, options.saveEvery()));
         m.put("savedIterations", inspector.savedIterations());
         m.put("result", resultPng == null ? null : "/api/jobs/" + id + "/result.png");
