@@ -33,7 +33,11 @@ public final class Job {
     private static final int CLIENT_QUEUE = 10_000;
 
     final String id;
+    /** What the engine runs (saveEvery 0: the step-through takes the pictures). */
     final StyleOptions options;
+    /** The step-through's interval, and the input arguments (--content NAME …) for the result's metadata. */
+    final int saveEvery;
+    final List<String> inputs;
     final Inspector inspector;
     final StyleTransfer.Cancellation cancellation = new StyleTransfer.Cancellation();
     final long createdMillis = System.currentTimeMillis();
@@ -48,10 +52,12 @@ public final class Job {
     private byte[] resultPng;
     private final List<BlockingQueue<Event>> clients = new ArrayList<>();
 
-    Job(String id, StyleOptions options, int maxSnapshots) {
+    Job(String id, JobForm.Request r, int maxSnapshots) {
         this.id = id;
-        this.options = options;
-        this.inspector = new Inspector(options, maxSnapshots);
+        this.options = r.options();
+        this.saveEvery = Math.max(1, r.saveEvery());
+        this.inputs = r.inputs();
+        this.inspector = new Inspector(options, saveEvery, maxSnapshots);
     }
 
     public String id() { return id; }
@@ -169,7 +175,7 @@ public final class Job {
             stage.put("iterations", stageIterations);
         }
         m.put("stage", stage);
-        m.put("saveEvery", Math.max(1, options.saveEvery()));
+        m.put("saveEvery", saveEvery);
         m.put("savedIterations", inspector.savedIterations());
         m.put("result", resultPng == null ? null : "/api/jobs/" + id + "/result.png");
         return m;

@@ -58,7 +58,8 @@ public final class StudioServer implements AutoCloseable {
                 sf.location = Location.CLASSPATH;
             });
             c.jetty.multipartConfig.maxFileSize(perFileCap, SizeUnit.BYTES);
-            c.jetty.multipartConfig.maxTotalRequestSize(perFileCap * (cfg.maxStyles() + 2), SizeUnit.BYTES);
+            // content, styles, one mask per style, the initial image
+            c.jetty.multipartConfig.maxTotalRequestSize(perFileCap * (2L * cfg.maxStyles() + 2), SizeUnit.BYTES);
             c.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
             c.requestLogger.http((ctx, ms) -> {
                 if (!ctx.path().endsWith("/events"))

@@ -14,6 +14,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -99,6 +100,26 @@ class StudioBrowserTest {
         waitFor(Duration.ofSeconds(30), () -> text("scrub-label").startsWith("iteration 1 "));
         Files.copy(driver.findElement(By.id("inspect")).getScreenshotAs(OutputType.FILE).toPath(), SHOTS.resolve("step-through.png"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void aControlFromMoreOptionsAndASecondStyleUpload() throws Exception {
+        Path paint = tmp.resolve("paint.png");
+        Files.write(paint, StudioApiTest.png(40, 40));
+        driver.findElement(By.id("style-files")).sendKeys(paint.toString());
+        assertEquals("style: paint.png (upload), starry_night", text("style-chosen"), "uploads first, as the server takes them");
+        driver.findElement(By.cssSelector("#options details summary")).click();
+        new Select(driver.findElement(By.name("preserveColors"))).selectByValue("luminance");
+        assertEquals(2L, js("return document.querySelectorAll('#masks .mask-row').length"), "a mask upload per style");
+        options(Map.of("size", "32", "iterations", "3", "weights", "random", "saveEvery", "1", "scales", "24,32",
+                "contentLayers", "relu2_2", "styleLayers", "relu1_1,relu2_1"));
+        shot("studio-more-options");
+        driver.findElement(By.id("start")).click();
+        waitFor(Duration.ofMinutes(4), () -> driver.findElement(By.id("result-image")).isDisplayed() && loaded("result-image"));
+        assertTrue(text("status").startsWith("done · iteration 6/6 · scale 2/2, 32×24"), text("status"));
+        waitFor(Duration.ofSeconds(60), () -> text("scrub-label").startsWith("iteration 6 · scale 2/2, 32×24, its iteration 3"));
+        js("document.getElementById('inspect').scrollIntoView()");
+        shot("studio-controls-done");
     }
 
     @Test
