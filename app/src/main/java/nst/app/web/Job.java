@@ -1,6 +1,5 @@
 package nst.app.web;
 
-import nst.engine.Images;
 import nst.engine.LossTerms;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
@@ -14,8 +13,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * One studio job: its options, state, step-through recorder, result, and the event queues of the clients
- * listening to it (each client drains its own queue, so a slow browser never blocks the transfer).
+ * One studio job: its options, state, step-through recorder, result (a PNG carrying the run's options, as
+ * nst stylize writes them), and the event queues of the clients listening to it (each client drains its own
+ * queue, so a slow browser never blocks the transfer).
  * Leaves out persistence: jobs live in memory until the manager evicts them.
  */
 public final class Job {
@@ -107,11 +107,21 @@ public final class Job {
     synchronized void finish(StyleTransfer.Result r) {
         elapsed = r.seconds();
         eta = 0;
-        end(r.cancelled() ? Status.CANCELLED : Status.DONE, null, Images.pngBytes(r.image()));
+        end(r.cancelled() ? Status.CANCELLED : Status.DONE, null, png(r));
     }
 
     synchronized void fail(String message, StyleTransfer.Result lastGood) {
-        end(Status.FAILED, message, lastGood == null ? null : Images.pngBytes(lastGood.image()));
+        end(Status.FAILED, message, lastGood == null ? null : png(lastGood));
+    }
+
+    /** Where the input names in a studio result's nst:options come from. */
+    static final String NOTE = "made by the nst studio: nst:options names uploads as they were uploaded and bundled examples as"
+            + " examples/NAME.jpg (relative to the nst folder); to rerun with nst stylize --like, run it where those files are,"
+            + " or give --content, --style, --mask and --init-image again";
+
+    /** The result as PNG with the run's options in tEXt, as nst stylize writes them (nst stylize --like reruns it). */
+    private byte[] png(StyleTransfer.Result r) {
+        return nst.app.OutputMetadata.png(r.image(), nst.app.OutputMetadata.of(options, inputs, r, NOTE));
     }
 
     private void end(Status s, String message, byte[] png) {

@@ -8,9 +8,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -19,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The studio's JSON API over real HTTP on loopback (ephemeral port, java.net.http): a whole job, the SSE
- * event order, cancel, the 400/413/415/429 answers, two clients at once. Tiny images, random weights,
+ * The studio's JSON API over real HTTP on loopback (ephemeral port, java.net.http): a whole job, one with every
+ * artistic control (its result's metadata rerun with nst stylize --like), a tiled one, the SSE event order, cancel,
+ * the 400/413/415/429 answers, two clients at once. Tiny images, random weights,
  * the scalar backend, shallow layers where the test is not about the result.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
@@ -137,7 +141,8 @@ class StudioApiTest {
         assertEquals(List.of(128, 12, 16), ints(last.path("layers").get(0).path("shape")), "relu2_2 at 32x24: " + last.path("layers").get(0).path("name"));
 
         // Luminance transfer: the result minus the photo is grey (the same change on R, G and B), up to 8-bit rounding.
-        Image out = Images.decode(http.get("/api/jobs/" + id + "/result.png").body(), "result");
+        byte[] resultPng = http.get("/api/jobs/" + id + "/result.png").body();
+        Image out = Images.decode(resultPng, "result");
         Image photo = Images.resize(Examples.image("tubingen"), out.width(), out.height());
         float[] o = out.rgb(), c = photo.rgb();
         int n = out.pixels();
@@ -149,6 +154,31 @@ class StudioApiTest {
         }
         assertTrue(worst <= 2.5 / 255, "chroma kept: max |ΔR − ΔG|, |ΔG − ΔB| = " + worst);
         assertTrue(change > 0.02, "but the luminance changed: " + change);
+
+        // The result carries the run's options as nst stylize writes them, and --like reruns them to the same pixels.
+        Path dir = Files.createTempDirectory("nst-studio-like");
+        Path result = dir.resolve("studio.png"), again = dir.resolve("again.png"), mask = dir.resolve("everywhere.png"), init = dir.resolve("start.png");
+        Files.write(result, resultPng);
+        Files.write(mask, png(16, 16));
+        Files.write(init, png(40, 30));
+        Map<String, String> meta = Images.readPngText(result);
+        String recorded = meta.get("nst:options");
+        System.out.println("nst:options = " + recorded);
+        for (String want : List.of("--content examples/tubingen.jpg", "--style examples/starry_night.jpg", "--mask everywhere.png",
+                "--init-image start.png", "--preserve-colors luminance", "--scales 24,32", "--style-scale 0.75", "--normalize-gradients",
+                "--optimizer adam", "--history 5", "--content-layers relu2_2", "--weights random", "--backend scalar"))
+            assertTrue(recorded.contains(want), want + " in " + recorded);
+        assertEquals("0", meta.get("nst:seed"));
+        assertEquals(s.path("backend").asText(), meta.get("nst:backend"));
+        assertNotNull(meta.get("nst:weights-source"));
+        assertTrue(meta.get("nst:note").contains("studio"), meta.toString());
+        Path examples = Files.isDirectory(Path.of("examples")) ? Path.of(".") : Path.of("..");      // tests run in app/
+        assertTrue(Files.isRegularFile(examples.resolve("examples/tubingen.jpg")), "the recorded example path exists in the nst folder");
+        int code = nst.app.Main.commandLine().execute("stylize", "--like", result.toString(), "--out", again.toString(), "--quiet",
+                "--content", examples.resolve("examples/tubingen.jpg").toString(), "--style", examples.resolve("examples/starry_night.jpg").toString(),
+                "--mask", mask.toString(), "--init-image", init.toString());
+        assertEquals(0, code);
+        assertArrayEquals(out.rgb(), Images.read(again).rgb(), "the rerun from the studio's metadata gives the same image");
     }
 
     @Test

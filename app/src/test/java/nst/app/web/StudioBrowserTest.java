@@ -120,6 +120,11 @@ class StudioBrowserTest {
         waitFor(Duration.ofSeconds(60), () -> text("scrub-label").startsWith("iteration 6 · scale 2/2, 32×24, its iteration 3"));
         js("document.getElementById('inspect').scrollIntoView()");
         shot("studio-controls-done");
+        // The downloaded PNG says what the page sent.
+        Path png = tmp.resolve("download.png");
+        Files.write(png, new Http(server.url()).get(driver.findElement(By.id("download")).getAttribute("href").replace(server.url(), "")).body());
+        String recorded = nst.engine.Images.readPngText(png).get("nst:options");
+        assertTrue(recorded.contains("--preserve-colors luminance") && recorded.contains("--style paint.png --style examples/starry_night.jpg"), recorded);
     }
 
     /** Every field of the form starts at the engine's (and CLI's) default, and every API field is on the page. */
