@@ -18,7 +18,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code nst explain}: runs one transfer and writes a self-contained HTML report of its step-through
- * (the studio's view, static). Leaves out the PNG output of stylize: the result is inside the report.
+ * (the studio's view, static), one stage per --scales entry. Leaves out the PNG output of stylize (the result
+ * is inside the report) and --tile, which it refuses: tiled refinement has no whole image to step through.
  */
 @Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a transfer and write a self-contained HTML report that steps through the algorithm.")
@@ -53,10 +54,16 @@ final class ExplainCommand implements Callable<Integer> {
         Image c = nst.engine.Images.read(content);
         List<Image> s = TransferRunner.readAll(styles);
         StyleOptions o = options.toOptions(c, s);
-        // Without --save-every, about ten evenly spaced snapshots.
-        if (o.saveEvery() <= 0) o = o.toBuilder().saveEvery(Math.max(1, (int) Math.ceil(o.iterations() / 10.0))).build();
+        if (o.controls().tile() > 0)
+            throw new NstException("--tile: nst explain cannot step through tiled refinement (each evaluation sees one tile, not the image);"
+                    + " leave out --tile here, or use nst stylize or the studio");
+        int stages = o.controls().schedule(o.size()).length;
+        // Without --save-every, about ten evenly spaced snapshots over all scales. The engine itself saves nothing:
+        // the report takes its own pictures.
+        int every = o.saveEvery() > 0 ? o.saveEvery() : Math.max(1, (int) Math.ceil(o.iterations() * stages / 10.0));
+        o = o.toBuilder().saveEvery(0).build();
         AtomicFiles.checkWritable(out);
-        Inspector ins = new Inspector(o, snapshots);
+        Inspector ins = new Inspector(o, every, snapshots);
         TransferRunner.Progress progress = new TransferRunner.Progress(System.err, options.quiet, o.iterations());
         StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
         Thread hook = new Thread(cancel::cancel, "nst-interrupt");
@@ -64,6 +71,7 @@ final class ExplainCommand implements Callable<Integer> {
         StyleTransfer.Result r;
         try {
             r = new StyleTransfer(msg -> System.err.println("nst: " + msg)).run(o, new StyleTransfer.Listener() {
+                @Override public void started(String backend, int width, int height) { ins.stage(width, height); }
                 @Override public void iteration(StyleTransfer.Progress p) {
                     ins.record(p);
                     progress.update(p);
@@ -78,7 +86,7 @@ final class ExplainCommand implements Callable<Integer> {
             }
         }
         String what = content.getFileName() + " in the style of " + String.join(", ", styles.stream().map(p -> p.getFileName().toString()).toList());
-        ExplainReport.write(out, what, o, r, ins);
+        ExplainReport.write(out, what, o, every, r, ins);
         if (!options.quiet) System.err.println("nst: wrote " + out + " (" + ins.savedIterations().size() + " saved iterations)");
         return r.cancelled() ? 130 : 0;
     }

@@ -5,7 +5,7 @@
 const $ = (id) => document.getElementById(id);
 const state = {
   contentExample: 'tubingen', contentFile: null,
-  styleExamples: new Set(['starry_night']), styleFiles: [],
+  styleExamples: new Set(['starry_night']), styleFiles: [], masks: new Map(),
   job: null, events: null, history: [], iterations: 0, saved: [], inspecting: false, inspectWanted: null,
 };
 const TERMS = [['total', '#1f2430'], ['content', '#2a7ae0'], ['style', '#e0702a'], ['tv', '#3aa65b']];
@@ -47,12 +47,42 @@ async function loadExamples() {
   renderChoice();
 }
 
+/** The style images in the order the server takes them (uploads, then examples): masks pair with them in this order. */
+function styleList() {
+  return [...state.styleFiles.map((f, i) => ({ key: `file:${i}:${f.name}`, label: f.name + ' (upload)' })),
+          ...[...state.styleExamples].map(n => ({ key: 'example:' + n, label: n }))];
+}
+
 function renderChoice() {
   for (const img of $('content-examples').children) img.classList.toggle('selected', !state.contentFile && img.dataset.name === state.contentExample);
   for (const img of $('style-examples').children) img.classList.toggle('selected', state.styleExamples.has(img.dataset.name));
   $('content-chosen').textContent = 'content: ' + (state.contentFile ? state.contentFile.name + ' (upload)' : state.contentExample || 'none');
-  const styles = [...state.styleExamples, ...state.styleFiles.map(f => f.name + ' (upload)')];
-  $('style-chosen').textContent = 'style: ' + (styles.length ? styles.join(', ') : 'none');
+  const styles = styleList();
+  $('style-chosen').textContent = 'style: ' + (styles.length ? styles.map(s => s.label).join(', ') : 'none');
+  renderMasks(styles);
+}
+
+/** One optional mask upload per style image (white = that style's region); a mask stays with its style. */
+function renderMasks(styles) {
+  const box = $('masks');
+  for (const k of [...state.masks.keys()]) if (!styles.some(s => s.key === k)) state.masks.delete(k);
+  box.innerHTML = '<div>Masks <small>(optional: one per style, white = where that style goes; not with Style blend or Tile)</small></div>';
+  for (const s of styles) {
+    const row = document.createElement('div');
+    row.className = 'mask-row';
+    const name = document.createElement('span');
+    name.textContent = s.label;
+    const input = document.createElement('input');
+    input.type = 'file'; input.accept = 'image/*'; input.className = 'mask-file'; input.dataset.key = s.key;
+    const chosen = document.createElement('span');
+    chosen.textContent = state.masks.has(s.key) ? 'mask: ' + state.masks.get(s.key).name : '';
+    input.addEventListener('change', () => {
+      if (input.files[0]) state.masks.set(s.key, input.files[0]); else state.masks.delete(s.key);
+      chosen.textContent = state.masks.has(s.key) ? 'mask: ' + state.masks.get(s.key).name : '';
+    });
+    row.append(name, input, chosen);
+    box.appendChild(row);
+  }
 }
 
 $('content-file').addEventListener('change', (e) => {
@@ -72,8 +102,12 @@ $('start').addEventListener('click', async () => {
   else if (state.contentExample) fd.append('contentExample', state.contentExample);
   for (const f of state.styleFiles) fd.append('style', f);
   for (const n of state.styleExamples) fd.append('styleExample', n);
+  for (const s of styleList()) if (state.masks.has(s.key)) fd.append('mask', state.masks.get(s.key));
   for (const el of $('options').elements) {
-    if (el.name && el.value.trim() !== '') fd.append(el.name, el.value.trim());
+    if (!el.name) continue;
+    if (el.type === 'file') { for (const f of el.files) fd.append(el.name, f); continue; }
+    if (el.type === 'checkbox') { if (el.checked) fd.append(el.name, el.value); continue; }
+    if (el.value.trim() !== '') fd.append(el.name, el.value.trim());
   }
   $('start').disabled = true;
   showMessage('Uploading…', false);
@@ -151,7 +185,8 @@ function onProgress(d) {
   setSaved(d.savedIterations || []);
   const perIt = d.iteration ? d.elapsed / d.iteration : 0;
   let s = `${d.status} · iteration ${d.iteration}/${d.iterations}`;
-  if (d.width) s += ` · ${d.width}×${d.height}`;
+  if (d.stage && d.stage.label) s += ` · ${d.stage.label} (${d.stage.tile ? 'tile' : 'scale'} iteration ${d.stage.iteration}/${d.stage.iterations})`;
+  else if (d.width) s += ` · ${d.width}×${d.height}`;
   if (d.loss && d.loss.total !== undefined) s += ` · loss ${d.loss.total.toPrecision(4)}`;
   if (perIt) s += ` · ${perIt.toFixed(2)} s/it · ETA ${clock(d.eta)}`;
   if (d.backend) s += ` · ${d.backend}`;
@@ -278,7 +313,8 @@ function sparkline(values, iterations, at) {
 }
 
 function renderInspect(d) {
-  $('scrub-label').textContent = d.ready ? `iteration ${d.iteration} (saved: ${d.saved.join(', ')})` : 'no iteration saved yet';
+  const where = d.ready && d.stage && d.stage.label ? ` · ${d.stage.label}, its iteration ${d.stageIteration}` : '';
+  $('scrub-label').textContent = d.ready ? `iteration ${d.iteration}${where} (saved: ${d.saved.join(', ')})` : 'no iteration saved yet';
   if (!d.ready) return;
   const k = state.saved.indexOf(d.iteration);
   if (k >= 0 && !$('follow').checked) $('scrubber').value = k;

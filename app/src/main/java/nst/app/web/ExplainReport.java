@@ -25,15 +25,16 @@ public final class ExplainReport {
 
     private static final String[][] TERMS = {{"total", "#1f2430"}, {"content", "#2a7ae0"}, {"style", "#e0702a"}, {"tv", "#3aa65b"}};
 
-    public static void write(Path out, String title, StyleOptions o, StyleTransfer.Result r, Inspector ins) throws IOException {
-        String html = html(title, o, r, ins);
+    /** @param saveEvery the snapshot interval the report was made with (the engine ran with none) */
+    public static void write(Path out, String title, StyleOptions o, int saveEvery, StyleTransfer.Result r, Inspector ins) throws IOException {
+        String html = html(title, o, saveEvery, r, ins);
         AtomicFiles.write(out, ch -> {
             ByteBuffer b = ByteBuffer.wrap(html.getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) ch.write(b);
         });
     }
 
-    static String html(String title, StyleOptions o, StyleTransfer.Result r, Inspector ins) {
+    static String html(String title, StyleOptions o, int saveEvery, StyleTransfer.Result r, Inspector ins) {
         StringBuilder h = new StringBuilder(1 << 20);
         h.append("<!doctype html>\n<!-- nst explain report: one transfer, step by step; self-contained (pictures are data: URIs). -->\n")
                 .append("<html lang=\"en\"><head><meta charset=\"utf-8\"><title>nst explain: ").append(esc(title)).append("</title>\n<style>")
@@ -45,10 +46,14 @@ public final class ExplainReport {
                 .append("table{border-collapse:collapse}td,th{padding:2px 10px;text-align:right;font-variant-numeric:tabular-nums}.legend i{display:inline-block;width:16px;height:3px;vertical-align:middle;margin:0 4px 0 10px}")
                 .append("</style></head><body>\n");
         h.append("<h1>nst explain</h1><p>").append(esc(title)).append("</p>\n");
-        h.append("<p><code>").append(esc(String.format(Locale.ROOT, "size %d, %s, %s pooling, weights %s (%s), %d iterations of %s, α=%s β=%s γ=%s, content layers %s, style layers %s, init %s, seed %d",
-                o.size(), o.model(), o.pooling().name().toLowerCase(Locale.ROOT), o.weights(), r.weightsSource(), o.iterations(), o.optimizer(),
+        h.append("<p><code>").append(esc(String.format(Locale.ROOT, "size %d, %s, %s pooling, weights %s (%s), %d iterations%s of %s, α=%s β=%s γ=%s, content layers %s, style layers %s, init %s, seed %d",
+                o.size(), o.model(), o.pooling().name().toLowerCase(Locale.ROOT), o.weights(), r.weightsSource(), o.iterations(),
+                o.controls().scales().length > 1 ? " per scale" : "", o.optimizer(),
                 o.contentWeight(), o.styleWeight(), o.tvWeight(), LayerWeight.format(o.contentLayers()), LayerWeight.format(o.styleLayers()),
-                o.init().name().toLowerCase(Locale.ROOT), o.seed()))).append("</code><br>")
+                o.init().name().toLowerCase(Locale.ROOT), o.seed()))).append("</code><br>");
+        String controls = controls(o);
+        if (!controls.isEmpty()) h.append("<code>").append(esc(controls)).append("</code><br>");
+        h.append(esc("a snapshot every " + saveEvery + " iterations of each scale, and its first and last")).append("<br>")
                 .append(esc(String.format(Locale.ROOT, "%d iterations, %d loss evaluations in %.1f s on %s%s.", r.iterations(), r.evaluations(),
                         r.seconds(), r.backend(), r.cancelled() ? " (cancelled)" : ""))).append("</p>\n");
 
@@ -97,15 +102,24 @@ public final class ExplainReport {
         h.append("<h2>Step-through</h2><p>Saved iterations: ").append(saved).append(". Feature grids show the 16 strongest channels of a layer "
                 + "(same channels and colour scale for the content photo, the style image and x). Gram heatmaps show √|G| "
                 + "on the target's scale. The gradient picture is |∂L/∂x| per pixel.</p>\n");
+        boolean staged = ins.stages().size() > 1;
+        if (staged) {
+            h.append("<p>Coarse to fine: ");
+            List<String> st = new ArrayList<>();
+            for (Inspector.Stage x : ins.stages()) st.add(x.label());
+            h.append(esc(String.join("; ", st))).append(". Iterations are numbered across the scales; each scale starts from the previous "
+                    + "result, upsampled, and has its own content and style targets at its size.</p>\n");
+        }
         for (int k = 0; k < saved.size(); k++) {
             Inspector.Snapshot s = ins.snapshot(saved.get(k));
             if (s == null) continue;
-            h.append("<details").append(k == saved.size() - 1 ? " open" : "").append("><summary>iteration ").append(s.iteration())
+            String where = s.stage().label().isEmpty() ? "" : " (" + s.stage().label() + ", its iteration " + s.stageIteration() + ")";
+            h.append("<details").append(k == saved.size() - 1 ? " open" : "").append("><summary>iteration ").append(s.iteration()).append(esc(where))
                     .append(String.format(Locale.ROOT, " — loss %.4g (content %.4g, style %.4g, tv %.4g)", s.terms().total(), s.terms().content(),
                             s.terms().style(), s.terms().tv())).append("</summary><div class=\"px\">")
                     .append(fig(s.image(), "x at iteration " + s.iteration())).append(fig(s.gradient(), "|∂L/∂x|")).append("</div>");
             for (String l : ins.layers()) {
-                Inspector.LayerInfo li = ins.info(l);
+                Inspector.LayerInfo li = ins.info(s.stage().index(), l);
                 Inspector.LayerShot shot = s.layers().get(l);
                 if (li == null || shot == null) continue;
                 h.append("<div class=\"layer\"><h4>").append(l).append(" <small>(").append(li.content() ? "content" : "")
@@ -120,12 +134,29 @@ public final class ExplainReport {
             }
             h.append("</details>\n");
         }
-        h.append("<h2>Every iteration</h2><table><tr><th>iteration</th><th>seconds</th><th>total</th><th>content</th><th>style</th><th>tv</th></tr>\n");
+        h.append("<h2>Every iteration</h2><table><tr><th>iteration</th>").append(staged ? "<th>scale</th>" : "")
+                .append("<th>seconds</th><th>total</th><th>content</th><th>style</th><th>tv</th></tr>\n");
         for (Inspector.Point p : pts)
-            h.append(String.format(Locale.ROOT, "<tr><td>%d</td><td>%.1f</td><td>%.5g</td><td>%.5g</td><td>%.5g</td><td>%.5g</td></tr>%n", p.iteration(),
-                    p.seconds(), p.terms().total(), p.terms().content(), p.terms().style(), p.terms().tv()));
+            h.append(String.format(Locale.ROOT, "<tr><td>%d</td>%s<td>%.1f</td><td>%.5g</td><td>%.5g</td><td>%.5g</td><td>%.5g</td></tr>%n", p.iteration(),
+                    staged ? "<td>" + p.stage() + "</td>" : "", p.seconds(), p.terms().total(), p.terms().content(), p.terms().style(), p.terms().tv()));
         h.append("</table>\n<p><small>Made by nst explain. Example images: public-domain paintings; Tübingen photo by Andreas Praefcke, CC BY 3.0.</small></p></body></html>\n");
         return h.toString();
+    }
+
+    /** The artistic controls that differ from their defaults, as command-line options; empty when none. */
+    static String controls(StyleOptions o) {
+        nst.engine.Controls k = o.controls();
+        List<String> c = new ArrayList<>();
+        if (k.preserveColors() != nst.engine.Controls.ColorPreservation.NONE) c.add("--preserve-colors " + k.preserveColors().id());
+        if (k.styleScale() != 1.0) c.add("--style-scale " + k.styleScale());
+        int[] sc = k.scales();
+        if (sc.length > 0) c.add("--scales " + String.join(",", java.util.Arrays.stream(sc).mapToObj(Integer::toString).toList()));
+        if (!k.masks().isEmpty()) c.add(k.masks().size() + " masks (the Gram heatmaps show the first region)");
+        if (k.initImage() != null) c.add("--init-image (given)");
+        if (k.normalizeGradients()) c.add("--normalize-gradients");
+        if (o.styleBlend() != null && o.styleBlend().length > 0)
+            c.add("--style-blend " + String.join(",", java.util.Arrays.stream(o.styleBlend()).mapToObj(Double::toString).toList()));
+        return String.join(" ", c);
     }
 
     private static String fig(byte[] png, String caption) {

@@ -1,5 +1,7 @@
 package nst.app.web;
 
+import nst.engine.ColorTransfer;
+import nst.engine.Controls;
 import nst.engine.Image;
 import nst.engine.Images;
 import nst.engine.Inspection;
@@ -12,16 +14,24 @@ import nst.engine.StyleTransfer;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Records the step-through of one transfer from the engine's inspection hook ({@link StyleTransfer.Progress#objective()}):
  * per iteration the loss terms and per-layer style losses; at saved iterations a {@link Snapshot} of PNGs
- * (feature grids, Gram heatmaps, gradient). Keeps PNG bytes only, never tensors, and at most {@code maxSnapshots}.
- * Shared by the web studio and {@code nst explain}. Leaves out layers that no loss uses (the network is cut there).
+ * (feature grids, Gram heatmaps, gradient). A run has one {@link Stage} per scale of {@code --scales}
+ * ({@link #stage} starts the next one, from the listener's {@code started}); iterations are numbered across
+ * stages, and each stage's fixed pictures are made from the content and style as the engine sees them there
+ * (after colour preservation and --style-scale). Keeps PNG bytes only, never tensors, and at most
+ * {@code maxSnapshots}. Shared by the web studio and {@code nst explain}. Leaves out layers that no loss uses,
+ * snapshots of tiled stages (each evaluation sees one tile; their losses are still recorded), and with
+ * --mask every region but the first in the Gram heatmaps.
  */
 public final class Inspector {
     /** Channels shown per feature grid. */
@@ -29,33 +39,62 @@ public final class Inspector {
     /** Tiles are enlarged to at least this many pixels; Gram heatmaps are block-averaged to at most this side. */
     static final int MIN_TILE = 24, MAX_HEAT = 128;
 
-    /** One layer's pictures that do not change during the transfer. */
+    /** One layer's pictures that do not change during a stage. */
     public record LayerInfo(String name, boolean content, boolean style, int channels, int height, int width,
                             int[] shownChannels, byte[] contentGrid, byte[] styleGrid, byte[] gramTarget) {}
 
     /** One layer at one saved iteration: its current feature grid, its current Gram heatmap (style layers). */
     public record LayerShot(byte[] currentGrid, byte[] gramCurrent, double styleLoss) {}
 
-    /** A saved iteration. */
-    public record Snapshot(int iteration, LossTerms terms, byte[] image, byte[] gradient, Map<String, LayerShot> layers) {}
+    /**
+     * One scale of the run: {@code index} of {@code count} (1-based), the image size, and the tile size
+     * when the stage is refined in tiles (0 otherwise).
+     */
+    public record Stage(int index, int count, int width, int height, int tile) {
+        /** "scale 2/3, 48×36", with "in 32 px tiles" for a tiled stage; empty for a plain single-stage run. */
+        public String label() {
+            if (count <= 1 && tile == 0) return "";
+            String s = "scale " + index + "/" + count + ", " + width + "×" + height;
+            return tile > 0 ? s + " in " + tile + " px tiles" : s;
+        }
+    }
 
-    /** One iteration's losses: the weighted terms and the unweighted per-style-layer losses. */
-    public record Point(int iteration, double seconds, LossTerms terms, double[] styleLayerLosses) {}
+    /** A saved iteration: its number across the run, its stage and the iteration within that stage. */
+    public record Snapshot(int iteration, Stage stage, int stageIteration, LossTerms terms, byte[] image, byte[] gradient,
+                           Map<String, LayerShot> layers) {}
+
+    /** One iteration's losses: the weighted terms and the unweighted per-style-layer losses; stage is 1-based. */
+    public record Point(int iteration, int stage, double seconds, LossTerms terms, double[] styleLayerLosses) {}
 
     private final StyleOptions options;
-    private final int maxSnapshots;
+    private final int saveEvery, maxSnapshots, planned;
+    private final int[] schedule;
     private final List<String> layers = new ArrayList<>();
     private final List<String> styleLayers = new ArrayList<>();
-    private final Map<String, LayerInfo> info = new java.util.concurrent.ConcurrentHashMap<>();
-    private final Map<String, float[]> channelScale = new java.util.HashMap<>();   // job thread only
-    private final Map<String, Float> gramScale = new java.util.HashMap<>();        // job thread only
-    private volatile boolean ready;
+    private final List<Stage> stages = new CopyOnWriteArrayList<>();
+    private final Map<Integer, Map<String, LayerInfo>> info = new ConcurrentHashMap<>();    // by stage index
+    private final Map<String, float[]> channelScale = new HashMap<>();   // job thread only, current stage
+    private final Map<String, Float> gramScale = new HashMap<>();        // job thread only, current stage
     private final List<Point> points = Collections.synchronizedList(new ArrayList<>());
     private final Map<Integer, Snapshot> snapshots = Collections.synchronizedMap(new LinkedHashMap<>());
+    private volatile Stage current;
+    private volatile int steps;
+    private volatile long t0 = -1;
+    private boolean stagePrepared;                                       // job thread only
+    private Image seenContent, seenStyle, chroma;                        // job thread only
 
+    /** Saves every {@code options.saveEvery()} iterations (at least 1). */
     public Inspector(StyleOptions options, int maxSnapshots) {
+        this(options, options.saveEvery(), maxSnapshots);
+    }
+
+    /** @param saveEvery a snapshot every this many iterations of a stage (and its first and last) */
+    public Inspector(StyleOptions options, int saveEvery, int maxSnapshots) {
         this.options = options;
+        this.saveEvery = Math.max(1, saveEvery);
         this.maxSnapshots = maxSnapshots;
+        this.schedule = options.controls().schedule(options.size());
+        this.planned = plannedIterations(options);
         LinkedHashSet<String> all = new LinkedHashSet<>();
         for (LayerWeight lw : options.contentLayers()) all.add(lw.layer());
         if (!options.styles().isEmpty()) for (LayerWeight lw : options.styleLayers()) {
@@ -65,32 +104,53 @@ public final class Inspector {
         layers.addAll(all);
     }
 
-    /** Whether {@code iteration} is one that gets a snapshot (every saveEvery, the first and the last). */
-    public boolean isSaved(int iteration) {
-        int every = Math.max(1, options.saveEvery());
-        return iteration == 1 || iteration % every == 0 || iteration == options.iterations();
+    /** Starts the next stage (call from {@link StyleTransfer.Listener#started}); width × height is the stage's image. */
+    public synchronized void stage(int width, int height) {
+        int si = Math.min(stages.size(), schedule.length - 1);
+        int tile = options.controls().tile();
+        boolean tiled = si == schedule.length - 1 && tile > 0 && (width > tile || height > tile);   // as StyleTransfer decides
+        Stage s = new Stage(stages.size() + 1, Math.max(schedule.length, stages.size() + 1), width, height, tiled ? tile : 0);
+        stages.add(s);
+        current = s;
+        stagePrepared = false;
+        channelScale.clear();
+        gramScale.clear();
+        chroma = null;
+        if (t0 < 0) t0 = System.nanoTime();
+    }
+
+    /** Whether iteration {@code it} of a stage of {@code of} iterations gets a snapshot (every saveEvery, the first and the last). */
+    public boolean isSaved(int it, int of) {
+        return it == 1 || it % saveEvery == 0 || it == of;
     }
 
     /** Called from the listener on every iteration; returns the snapshot when one was taken. */
     public Snapshot record(StyleTransfer.Progress p) {
         Objective obj = p.objective();
-        points.add(new Point(p.iteration(), p.elapsedSeconds(), p.terms(), obj.styleLayerLosses()));
-        if (!isSaved(p.iteration()) || (snapshots.size() >= maxSnapshots && p.iteration() != options.iterations())) return null;
-        return snapshot(p.iteration(), p.terms(), p.image(), obj);
+        if (current == null) stage(obj.width(), obj.height());
+        Stage st = current;
+        int step = steps + 1;
+        points.add(new Point(step, st.index(), seconds(), p.terms(), obj.styleLayerLosses()));
+        steps = step;
+        if (st.tile() > 0 || !isSaved(p.iteration(), p.iterations())) return null;
+        boolean lastOfStage = p.iteration() == p.iterations();
+        if (snapshots.size() >= maxSnapshots && !lastOfStage) return null;
+        return snapshot(step, p.iteration(), p.terms(), p.image(), obj);
     }
 
     /**
      * Takes a snapshot at x. Evaluates the objective once more at x (the gradient is not part of the progress
      * report, and this also makes every activation belong to x); the optimiser's own state is untouched.
      */
-    Snapshot snapshot(int iteration, LossTerms terms, Image x, Objective obj) {
-        if (!ready) prepare(obj);
+    Snapshot snapshot(int iteration, int stageIteration, LossTerms terms, Image x, Objective obj) {
+        if (!stagePrepared) prepare(obj);
+        Map<String, LayerInfo> stageInfo = info.get(current.index());
         float[] grad = new float[x.rgb().length];                       // (3, H, W) d loss / d x
         obj.evaluate(x.rgb(), grad);
         double[] styleLoss = obj.styleLayerLosses();
         Map<String, LayerShot> shots = new LinkedHashMap<>();
         for (String l : layers) {
-            LayerInfo li = info.get(l);
+            LayerInfo li = stageInfo.get(l);
             FeatureMap cur = Inspection.current(obj, l);
             byte[] grid = Inspection.png(Inspection.featureGrid(cur, li.shownChannels(), channelScale.get(l), MIN_TILE));
             byte[] gram = null;
@@ -102,17 +162,19 @@ public final class Inspector {
             }
             shots.put(l, new LayerShot(grid, gram, sl));
         }
-        Snapshot s = new Snapshot(iteration, terms, Images.pngBytes(x), Inspection.png(Inspection.gradientPicture(grad, x.width(), x.height())), shots);
+        Snapshot s = new Snapshot(iteration, current, stageIteration, terms, Images.pngBytes(shown(x)),
+                Inspection.png(Inspection.gradientPicture(grad, x.width(), x.height())), shots);
         snapshots.put(iteration, s);
         return s;
     }
 
-    /** The pictures that stay fixed: content and style feature grids (one forward pass each), Gram targets. */
+    /** The stage's fixed pictures: content and style feature grids (one forward pass each), Gram targets. */
     private void prepare(Objective obj) {
-        Image content = Images.resizeLongest(options.content(), options.size());
+        Image content = stageContent(obj.width(), obj.height());
         Map<String, FeatureMap> cf = Inspection.features(obj.network(), content, layers);
         Map<String, FeatureMap> sf = options.styles().isEmpty() ? Map.of()
-                : Inspection.features(obj.network(), Images.resizeLongest(options.styles().get(0), options.size()), layers);
+                : Inspection.features(obj.network(), stageStyle(current.index() - 1), layers);
+        Map<String, LayerInfo> stageInfo = new LinkedHashMap<>();
         for (String l : layers) {
             FeatureMap c = cf.get(l), s = sf.get(l);
             int[] shown = Inspection.strongestChannels(c, GRID_CHANNELS);
@@ -129,15 +191,106 @@ public final class Inspector {
                 gt = Inspection.png(Inspection.heatmap(target, c.channels(), sc, MAX_HEAT));
             }
             boolean isContent = options.contentLayers().stream().anyMatch(lw -> lw.layer().equals(l));
-            info.put(l, new LayerInfo(l, isContent, isStyle, c.channels(), c.height(), c.width(), shown, cg, sg, gt));
+            stageInfo.put(l, new LayerInfo(l, isContent, isStyle, c.channels(), c.height(), c.width(), shown, cg, sg, gt));
         }
-        ready = true;
+        info.put(current.index(), stageInfo);
+        stagePrepared = true;
     }
+
+    // ---------------------------------------------------------------- the inputs as the engine sees them
+    // These mirror StyleTransfer's Inputs and its per-scale resizing; InspectorTest checks them against the
+    // objective's own content target and Gram targets.
+
+    /** The content as the objective of a w × h stage sees it: luminance only when preserving luminance. */
+    Image stageContent(int w, int h) {
+        if (seenContent == null)
+            seenContent = options.controls().preserveColors() == Controls.ColorPreservation.LUMINANCE
+                    ? ColorTransfer.luminanceImage(options.content()) : options.content();
+        return Images.resize(seenContent, w, h);
+    }
+
+    /** The first style image as stage {@code si} (0-based) sees it: recoloured as --preserve-colors says, sized by --style-scale. */
+    Image stageStyle(int si) {
+        if (seenStyle == null) {
+            Image s = options.styles().get(0);
+            seenStyle = switch (options.controls().preserveColors()) {
+                case NONE -> s;
+                case HISTOGRAM -> ColorTransfer.matchHistogram(s, options.content());
+                case LUMINANCE -> ColorTransfer.matchedLuminance(s, options.content());
+            };
+        }
+        int longest = (int) Math.max(16, Math.round(schedule[Math.min(si, schedule.length - 1)] * options.controls().styleScale()));
+        return Images.resizeLongest(seenStyle, longest);
+    }
+
+    /** x as the output will look: with luminance preservation, recombined with the content's chroma. */
+    private Image shown(Image x) {
+        if (options.controls().preserveColors() != Controls.ColorPreservation.LUMINANCE) return x;
+        if (chroma == null || chroma.width() != x.width() || chroma.height() != x.height())
+            chroma = Images.resize(options.content(), x.width(), x.height());
+        return ColorTransfer.recombine(x, chroma);
+    }
+
+    /**
+     * Optimiser iterations the run will make if no stage stops early: --iterations per scale, and at a tiled
+     * last scale --iterations per tile (the tile grid as StyleTransfer lays it out, round by round).
+     */
+    static int plannedIterations(StyleOptions o) {
+        int[] schedule = o.controls().schedule(o.size());
+        int[] tiles = tilesPerRound(o);
+        int n = o.iterations(), ti = o.controls().tileIterations();
+        if (tiles.length == 0) return n * schedule.length;
+        int total = n * (schedule.length - 1);
+        for (int r = 0; r < tiles.length; r++) total += Math.min(ti, n - r * ti) * tiles[r];
+        return total;
+    }
+
+    /** The number of tiles in each round of the tiled last scale; empty when the run is not tiled. */
+    static int[] tilesPerRound(StyleOptions o) {
+        Controls k = o.controls();
+        int[] schedule = k.schedule(o.size());
+        Image c = o.content();
+        double s = (double) schedule[schedule.length - 1] / Math.max(c.width(), c.height());   // as Images.resizeLongest
+        int w = Math.max(1, (int) Math.round(c.width() * s)), h = Math.max(1, (int) Math.round(c.height() * s));
+        int t = k.tile();
+        if (t <= 0 || (w <= t && h <= t)) return new int[0];
+        int tw = Math.min(t, w), th = Math.min(t, h), overlap = Math.max(4, t / 4), stride = Math.max(1, t - overlap);
+        int[] out = new int[(o.iterations() + k.tileIterations() - 1) / k.tileIterations()];
+        for (int r = 0; r < out.length; r++) {
+            int shift = (int) Math.floor(((r * 0.6180339887498949) % 1.0) * stride);
+            out[r] = tileCount(w, tw, stride, shift) * tileCount(h, th, stride, (shift * 7 / 5) % stride);
+        }
+        return out;
+    }
+
+    /** How many tile starts StyleTransfer.tileStarts gives along one side (the same loop). */
+    private static int tileCount(int len, int n, int stride, int shift) {
+        if (n >= len) return 1;
+        java.util.TreeSet<Integer> p = new java.util.TreeSet<>();
+        for (int s = -shift; s < len - n; s += stride) p.add(Math.max(0, s));
+        p.add(len - n);
+        return p.size();
+    }
+
+    // ---------------------------------------------------------------- reading
 
     public List<String> layers() { return List.copyOf(layers); }
     public List<String> styleLayers() { return List.copyOf(styleLayers); }
-    public LayerInfo info(String layer) { return info.get(layer); }
-    public boolean prepared() { return ready; }
+    /** A layer's fixed pictures in a stage (1-based); null before that stage's first snapshot. */
+    public LayerInfo info(int stage, String layer) {
+        Map<String, LayerInfo> m = info.get(stage);
+        return m == null ? null : m.get(layer);
+    }
+    /** Whether the stage's fixed pictures exist (they are made at its first snapshot). */
+    public boolean prepared(int stage) { return info.containsKey(stage); }
+    public List<Stage> stages() { return List.copyOf(stages); }
+    public Stage currentStage() { return current; }
+    /** Iterations recorded so far, across stages. */
+    public int steps() { return steps; }
+    /** See {@link #plannedIterations(StyleOptions)}. */
+    public int plannedIterations() { return planned; }
+    /** Seconds since the first stage started. */
+    public double seconds() { return t0 < 0 ? 0 : (System.nanoTime() - t0) / 1e9; }
 
     public List<Point> points() {
         synchronized (points) { return List.copyOf(points); }
@@ -149,12 +302,13 @@ public final class Inspector {
 
     public Snapshot snapshot(int iteration) { return snapshots.get(iteration); }
 
-    /** Frees memory: keeps only the last snapshot (the loss history stays). */
+    /** Frees memory: keeps only the last snapshot and its stage's pictures (the loss history stays). */
     public void trim() {
         synchronized (snapshots) {
             Snapshot last = latest();
             snapshots.clear();
             if (last != null) snapshots.put(last.iteration(), last);
+            info.keySet().removeIf(k -> last == null || k != last.stage().index());
         }
     }
 

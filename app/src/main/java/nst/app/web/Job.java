@@ -1,6 +1,5 @@
 package nst.app.web;
 
-import nst.engine.Images;
 import nst.engine.LossTerms;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
@@ -14,8 +13,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
 /**
- * One studio job: its options, state, step-through recorder, result, and the event queues of the clients
- * listening to it (each client drains its own queue, so a slow browser never blocks the transfer).
+ * One studio job: its options, state, step-through recorder, result (a PNG carrying the run's options, as
+ * nst stylize writes them), and the event queues of the clients listening to it (each client drains its own
+ * queue, so a slow browser never blocks the transfer).
  * Leaves out persistence: jobs live in memory until the manager evicts them.
  */
 public final class Job {
@@ -33,13 +33,17 @@ public final class Job {
     private static final int CLIENT_QUEUE = 10_000;
 
     final String id;
+    /** What the engine runs (saveEvery 0: the step-through takes the pictures). */
     final StyleOptions options;
+    /** The step-through's interval, and the input arguments (--content NAME …) for the result's metadata. */
+    final int saveEvery;
+    final List<String> inputs;
     final Inspector inspector;
     final StyleTransfer.Cancellation cancellation = new StyleTransfer.Cancellation();
     final long createdMillis = System.currentTimeMillis();
 
     private Status status = Status.QUEUED;
-    private int iteration;
+    private int iteration, stageIteration, stageIterations;
     private LossTerms terms;
     private double elapsed, eta;
     private String error, backend;
@@ -48,10 +52,12 @@ public final class Job {
     private byte[] resultPng;
     private final List<BlockingQueue<Event>> clients = new ArrayList<>();
 
-    Job(String id, StyleOptions options, int maxSnapshots) {
+    Job(String id, JobForm.Request r, int maxSnapshots) {
         this.id = id;
-        this.options = options;
-        this.inspector = new Inspector(options, maxSnapshots);
+        this.options = r.options();
+        this.saveEvery = Math.max(1, r.saveEvery());
+        this.inputs = r.inputs();
+        this.inspector = new Inspector(options, saveEvery, maxSnapshots);
     }
 
     public String id() { return id; }
@@ -65,18 +71,23 @@ public final class Job {
         return true;
     }
 
+    /** A stage of the run starts (once per scale); the backend is the first stage's description. */
     synchronized void started(String backend, int width, int height) {
-        this.backend = backend;
+        if (this.backend == null) this.backend = backend;
         this.width = width;
         this.height = height;
+        inspector.stage(width, height);
         publish(new Event("progress", Json.write(state())));
     }
 
+    /** After {@link Inspector#record}: iterations and seconds count across stages. */
     synchronized void progress(StyleTransfer.Progress p) {
-        iteration = p.iteration();
+        iteration = inspector.steps();
+        stageIteration = p.iteration();
+        stageIterations = p.iterations();
         terms = p.terms();
-        elapsed = p.elapsedSeconds();
-        eta = p.etaSeconds();
+        elapsed = inspector.seconds();
+        eta = iteration == 0 ? 0 : elapsed / iteration * Math.max(0, inspector.plannedIterations() - iteration);
         publish(new Event("progress", Json.write(state())));
     }
 
@@ -96,11 +107,21 @@ public final class Job {
     synchronized void finish(StyleTransfer.Result r) {
         elapsed = r.seconds();
         eta = 0;
-        end(r.cancelled() ? Status.CANCELLED : Status.DONE, null, Images.pngBytes(r.image()));
+        end(r.cancelled() ? Status.CANCELLED : Status.DONE, null, png(r));
     }
 
     synchronized void fail(String message, StyleTransfer.Result lastGood) {
-        end(Status.FAILED, message, lastGood == null ? null : Images.pngBytes(lastGood.image()));
+        end(Status.FAILED, message, lastGood == null ? null : png(lastGood));
+    }
+
+    /** Where the input names in a studio result's nst:options come from. */
+    static final String NOTE = "made by the nst studio: nst:options names uploads as they were uploaded and bundled examples as"
+            + " examples/NAME.jpg (relative to the nst folder); to rerun with nst stylize --like, run it where those files are,"
+            + " or give --content, --style, --mask and --init-image again";
+
+    /** The result as PNG with the run's options in tEXt, as nst stylize writes them (nst stylize --like reruns it). */
+    private byte[] png(StyleTransfer.Result r) {
+        return nst.app.OutputMetadata.png(r.image(), nst.app.OutputMetadata.of(options, inputs, r, NOTE));
     }
 
     private void end(Status s, String message, byte[] png) {
@@ -143,7 +164,7 @@ public final class Job {
         m.put("id", id);
         m.put("status", status.json());
         m.put("iteration", iteration);
-        m.put("iterations", options.iterations());
+        m.put("iterations", inspector.plannedIterations());
         Map<String, Object> loss = new LinkedHashMap<>();
         if (terms != null) {
             loss.put("total", terms.total());
@@ -158,7 +179,13 @@ public final class Job {
         m.put("backend", backend);
         m.put("width", width);
         m.put("height", height);
-        m.put("saveEvery", Math.max(1, options.saveEvery()));
+        Map<String, Object> stage = StudioServer.stage(inspector.currentStage());
+        if (stage != null) {
+            stage.put("iteration", stageIteration);
+            stage.put("iterations", stageIterations);
+        }
+        m.put("stage", stage);
+        m.put("saveEvery", saveEvery);
         m.put("savedIterations", inspector.savedIterations());
         m.put("result", resultPng == null ? null : "/api/jobs/" + id + "/result.png");
         return m;

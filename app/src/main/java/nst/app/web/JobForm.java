@@ -2,6 +2,7 @@ package nst.app.web;
 
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
+import nst.engine.Controls;
 import nst.engine.Image;
 import nst.engine.Images;
 import nst.engine.LayerWeight;
@@ -25,47 +26,84 @@ import java.util.Set;
 /**
  * Turns a POST /api/jobs form (multipart or urlencoded) into checked {@link StyleOptions}: uploads limited
  * in bytes and pixels (413), checked by decoding (415), every option through the builder and validate()
- * (400 naming the option as the CLI spells it). Leaves out weights files: the studio takes random or auto.
+ * (400 naming the option as the CLI spells it), and the inputs' names for the result's metadata.
+ * Leaves out weights files (the studio takes random or auto) and --memory-budget (the server's heap decides).
  */
 final class JobForm {
     /** Fields that map onto StyleOptions, in the order the STUDIO.md table lists them. */
     static final List<String> OPTION_FIELDS = List.of("size", "iterations", "weights", "model", "pooling", "optimizer",
             "learningRate", "history", "contentWeight", "styleWeight", "tvWeight", "contentLayers", "styleLayers", "styleBlend",
-            "init", "seed", "saveEvery");
-    static final Set<String> IMAGE_FIELDS = Set.of("content", "contentExample", "style", "styleExample");
+            "init", "seed", "saveEvery", "preserveColors", "styleScale", "scales", "tile", "tileIterations", "normalizeGradients");
+    /** Image fields: files (content, style, mask, initImage) or bundled examples by name. */
+    static final List<String> IMAGE_FIELDS = List.of("content", "contentExample", "style", "styleExample", "mask", "initImage");
+    static final Set<String> FILE_ONLY = Set.of("mask", "initImage");
     static final int DEFAULT_SAVE_EVERY = 5;
+    /** Most --scales entries a job may have (each scale is a whole optimisation). */
+    static final int MAX_SCALES = 6;
+
+    /**
+     * A parsed job: the options the engine runs (saveEvery 0: the studio takes its own pictures), how often the
+     * step-through saves one, and the input arguments (--content NAME …) recorded in the result's metadata.
+     */
+    record Request(StyleOptions options, int saveEvery, List<String> inputs) {}
 
     private final StudioServer.Config cfg;
 
     JobForm(StudioServer.Config cfg) { this.cfg = cfg; }
 
-    StyleOptions parse(Context ctx) {
+    Request parse(Context ctx) {
         Map<String, List<String>> fields = ctx.formParamMap();
-        for (String k : fields.keySet())
+        for (String k : fields.keySet()) {
             if (!OPTION_FIELDS.contains(k) && !IMAGE_FIELDS.contains(k))
                 throw new ApiError(400, "unknown field '" + k + "'; known: " + String.join(", ", OPTION_FIELDS)
-                        + ", content, contentExample, style, styleExample");
+                        + ", " + String.join(", ", IMAGE_FIELDS));
+            if (FILE_ONLY.contains(k) && !nonBlank(fields.get(k)).isEmpty())
+                throw new ApiError(400, cli(k) + " (field '" + k + "') must be an uploaded image file (multipart/form-data), not text");
+        }
         boolean multipart = ctx.isMultipartFormData();
         List<UploadedFile> contentFiles = multipart ? ctx.uploadedFiles("content") : List.of();
         List<UploadedFile> styleFiles = multipart ? ctx.uploadedFiles("style") : List.of();
+        List<UploadedFile> maskFiles = multipart ? ctx.uploadedFiles("mask") : List.of();
+        List<UploadedFile> initFiles = multipart ? ctx.uploadedFiles("initImage") : List.of();
+        List<String> inputs = new ArrayList<>();
 
         Image content;
         List<String> contentExample = nonBlank(fields.get("contentExample"));
         if (!contentFiles.isEmpty()) {
             if (contentFiles.size() > 1) throw new ApiError(400, "content: give one content image, got " + contentFiles.size());
             content = upload(contentFiles.get(0), "content");
+            inputs.addAll(List.of("--content", uploadName(contentFiles.get(0), "content")));
         } else if (!contentExample.isEmpty()) {
             content = example(contentExample.get(0), "contentExample");
+            inputs.addAll(List.of("--content", examplePath(contentExample.get(0))));
         } else {
             throw new ApiError(400, "--content: a content image is required (field 'content' with a file, or 'contentExample' with a bundled example's name)");
         }
         List<Image> styles = new ArrayList<>();
-        for (UploadedFile f : styleFiles) styles.add(upload(f, "style"));
-        for (String name : nonBlank(fields.get("styleExample"))) styles.add(example(name, "styleExample"));
+        for (UploadedFile f : styleFiles) {
+            styles.add(upload(f, "style"));
+            inputs.addAll(List.of("--style", uploadName(f, "style")));
+        }
+        for (String name : nonBlank(fields.get("styleExample"))) {
+            styles.add(example(name, "styleExample"));
+            inputs.addAll(List.of("--style", examplePath(name)));
+        }
         if (styles.size() > cfg.maxStyles()) throw new ApiError(400, "--style: at most " + cfg.maxStyles() + " style images, got " + styles.size());
+        List<Image> masks = new ArrayList<>();
+        for (UploadedFile f : maskFiles) {
+            masks.add(upload(f, "mask"));
+            inputs.addAll(List.of("--mask", uploadName(f, "mask")));
+        }
+        if (initFiles.size() > 1) throw new ApiError(400, "--init-image (field 'initImage'): give one image, got " + initFiles.size());
 
         StyleOptions.Builder b = StyleOptions.builder().content(content).styles(styles)
-                .backend(cfg.backend()).threads(cfg.threads()).weights("auto").saveEvery(DEFAULT_SAVE_EVERY);
+                .backend(cfg.backend()).threads(cfg.threads()).weights("auto");
+        int saveEvery = DEFAULT_SAVE_EVERY;
+        if (!masks.isEmpty()) b.masks(masks);
+        if (!initFiles.isEmpty()) {
+            b.initImage(upload(initFiles.get(0), "initImage"));
+            inputs.addAll(List.of("--init-image", uploadName(initFiles.get(0), "initImage")));
+        }
         try {
             String v;
             if ((v = field(fields, "size")) != null) b.size(integer("size", v));
@@ -96,19 +134,60 @@ final class JobForm {
             if ((v = field(fields, "saveEvery")) != null) {
                 int n = integer("saveEvery", v);
                 if (n < 1) throw new ApiError(400, "--save-every must be at least 1 in the studio (it sets how often a picture is kept), got " + n);
-                b.saveEvery(n);
+                saveEvery = n;
             }
+            // The artistic controls (nst.engine.Controls); their rules are checked by validate() below.
+            if ((v = field(fields, "preserveColors")) != null) b.preserveColors(Controls.ColorPreservation.of(v));
+            if ((v = field(fields, "styleScale")) != null) b.styleScale(number("styleScale", v));
+            if ((v = field(fields, "scales")) != null) {
+                String[] parts = v.split(",");
+                if (parts.length > MAX_SCALES) throw new ApiError(400, "--scales: this server allows at most " + MAX_SCALES + " scales, got " + parts.length);
+                int[] sc = new int[parts.length];
+                for (int i = 0; i < parts.length; i++) sc[i] = integer("scales", parts[i].trim());
+                b.scales(sc);                                  // after size: the last scale is the output size, as on the command line
+            }
+            if ((v = field(fields, "tile")) != null) b.tile(integer("tile", v));
+            if ((v = field(fields, "tileIterations")) != null) b.tileIterations(integer("tileIterations", v));
+            if ((v = field(fields, "normalizeGradients")) != null) b.normalizeGradients(bool("normalizeGradients", v));
             StyleOptions o = b.build().validate();
             if (o.size() > cfg.maxSize())
-                throw new ApiError(400, "--size: this server allows at most " + cfg.maxSize() + " px, got " + o.size());
+                throw new ApiError(400, o.controls().scales().length > 0
+                        ? "--scales: this server allows at most " + cfg.maxSize() + " px for the last scale, got " + o.size()
+                        : "--size: this server allows at most " + cfg.maxSize() + " px, got " + o.size());
             if (o.iterations() > cfg.maxIterations())
                 throw new ApiError(400, "--iterations: this server allows at most " + cfg.maxIterations() + ", got " + o.iterations());
-            if (o.styleBlend() != null && o.styleBlend().length > 0 && o.styleBlend().length != o.styles().size())
-                throw new ApiError(400, "--style-blend has " + o.styleBlend().length + " weights for " + o.styles().size() + " style images");
-            return o;
+            long styleSide = Math.round(o.size() * o.controls().styleScale());
+            if (!o.styles().isEmpty() && styleSide > cfg.maxSize())
+                throw new ApiError(400, "--style-scale: this server allows style images of at most " + cfg.maxSize() + " px (size × style scale), got "
+                        + styleSide);
+            return new Request(o, saveEvery, List.copyOf(inputs));
         } catch (NstException | IllegalArgumentException e) {
             throw new ApiError(400, e.getMessage());
         }
+    }
+
+    /** An upload's name as the browser gave it, without folders (recorded in the result's metadata); the field when it has none. */
+    static String uploadName(UploadedFile f, String field) {
+        String n = f.filename() == null ? "" : f.filename().trim();
+        n = n.substring(Math.max(n.lastIndexOf('/'), n.lastIndexOf('\\')) + 1);
+        return n.isEmpty() ? field : n;
+    }
+
+    /** Where a bundled example lives in the nst folder (examples/NAME.jpg), for the result's metadata. */
+    static String examplePath(String name) {
+        try {
+            return "examples/" + Examples.normalise(name) + ".jpg";
+        } catch (ApiError e) {
+            return name;                                       // example() has already refused it
+        }
+    }
+
+    private static boolean bool(String name, String v) {
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "on" -> true;
+            case "false", "off" -> false;
+            default -> throw new ApiError(400, cli(name) + " (field '" + name + "') must be true or false, got '" + v + "'");
+        };
     }
 
     private static Image example(String name, String field) {

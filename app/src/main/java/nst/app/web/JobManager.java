@@ -38,7 +38,13 @@ public final class JobManager implements AutoCloseable {
 
     /** Queues a job; throws a 429 when this backend's queue is full. */
     public Job submit(StyleOptions o) {
-        Job job = new Job(UUID.randomUUID().toString().substring(0, 12), o, maxSnapshots);
+        return submit(new JobForm.Request(o.toBuilder().saveEvery(0).build(), o.saveEvery() > 0 ? o.saveEvery() : JobForm.DEFAULT_SAVE_EVERY, List.of()));
+    }
+
+    /** Queues a parsed job (options, step-through interval, input names); throws a 429 when this backend's queue is full. */
+    Job submit(JobForm.Request req) {
+        StyleOptions o = req.options();
+        Job job = new Job(UUID.randomUUID().toString().substring(0, 12), req, maxSnapshots);
         ThreadPoolExecutor w = workers.computeIfAbsent(o.backend(), b -> {
             ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queueCapacity),
                     r -> {

@@ -58,7 +58,8 @@ public final class StudioServer implements AutoCloseable {
                 sf.location = Location.CLASSPATH;
             });
             c.jetty.multipartConfig.maxFileSize(perFileCap, SizeUnit.BYTES);
-            c.jetty.multipartConfig.maxTotalRequestSize(perFileCap * (cfg.maxStyles() + 2), SizeUnit.BYTES);
+            // content, styles, one mask per style, the initial image
+            c.jetty.multipartConfig.maxTotalRequestSize(perFileCap * (2L * cfg.maxStyles() + 2), SizeUnit.BYTES);
             c.jetty.multipartConfig.maxInMemoryFileSize(1, SizeUnit.MB);
             c.requestLogger.http((ctx, ms) -> {
                 if (!ctx.path().endsWith("/events"))
@@ -219,6 +220,7 @@ public final class StudioServer implements AutoCloseable {
         for (Inspector.Point p : job.inspector.points()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("iteration", p.iteration());
+            m.put("stage", p.stage());
             m.put("seconds", p.seconds());
             m.put("total", p.terms().total());
             m.put("content", p.terms().content());
@@ -236,7 +238,8 @@ public final class StudioServer implements AutoCloseable {
         List<Integer> saved = ins.savedIterations();
         m.put("saved", saved);
         Inspector.Snapshot s = iteration == null ? ins.latest() : ins.nearest(iteration);
-        m.put("ready", s != null && ins.prepared());
+        boolean ready = s != null && ins.prepared(s.stage().index());
+        m.put("ready", ready);
         m.put("styleLayers", ins.styleLayers());
         List<Integer> its = new ArrayList<>();
         Map<String, List<Double>> curves = new LinkedHashMap<>();
@@ -247,8 +250,10 @@ public final class StudioServer implements AutoCloseable {
                 curves.get(ins.styleLayers().get(i)).add(p.styleLayerLosses()[i]);
         }
         m.put("styleLossHistory", Map.of("iterations", its, "layers", curves));
-        if (s == null || !ins.prepared()) return m;
+        if (!ready) return m;
         m.put("iteration", s.iteration());
+        m.put("stage", stage(s.stage()));
+        m.put("stageIteration", s.stageIteration());
         Map<String, Object> terms = new LinkedHashMap<>();
         terms.put("total", s.terms().total());
         terms.put("content", s.terms().content());
@@ -259,7 +264,7 @@ public final class StudioServer implements AutoCloseable {
         m.put("gradient", dataUri(s.gradient()));
         List<Map<String, Object>> layers = new ArrayList<>();
         for (String l : ins.layers()) {
-            Inspector.LayerInfo li = ins.info(l);
+            Inspector.LayerInfo li = ins.info(s.stage().index(), l);
             Inspector.LayerShot shot = s.layers().get(l);
             Map<String, Object> lm = new LinkedHashMap<>();
             lm.put("name", l);
@@ -277,6 +282,19 @@ public final class StudioServer implements AutoCloseable {
         }
         m.put("layers", layers);
         if (jobId != null) m.put("imageUrl", "/api/jobs/" + jobId + "/images/" + s.iteration() + ".png");
+        return m;
+    }
+
+    /** A stage as JSON: {"index", "count", "width", "height", "tile", "label"}; null for none. */
+    static Map<String, Object> stage(Inspector.Stage st) {
+        if (st == null) return null;
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("index", st.index());
+        m.put("count", st.count());
+        m.put("width", st.width());
+        m.put("height", st.height());
+        m.put("tile", st.tile());
+        m.put("label", st.label());
         return m;
     }
 

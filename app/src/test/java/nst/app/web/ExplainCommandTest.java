@@ -37,6 +37,40 @@ class ExplainCommandTest {
     }
 
     @Test
+    void coarseToFineWithPreservedColoursIsReportedPerScale() throws Exception {
+        Path content = dir.resolve("c.png"), style = dir.resolve("s.png"), out = dir.resolve("report.html");
+        Files.write(content, StudioApiTest.png(40, 30));
+        Files.write(style, StudioApiTest.png(24, 24));
+        int code = Main.commandLine().execute("explain", "--content", content.toString(), "--style", style.toString(), "--out", out.toString(),
+                "--scales", "24,32", "--preserve-colors", "luminance", "--iterations", "4", "--save-every", "2", "--weights", "random",
+                "--backend", "scalar", "--quiet", "--content-layers", "relu2_2", "--style-layers", "relu1_1,relu2_1");
+        assertEquals(0, code);
+        String html = Files.readString(out);
+        assertTrue(html.contains("Saved iterations: [1, 2, 4, 5, 6, 8]"), "numbered across the two scales");
+        assertTrue(html.contains("iteration 5 (scale 2/2, 32×24, its iteration 1)"), "a snapshot says its scale");
+        assertTrue(html.contains("iteration 4 (scale 1/2, 24×18, its iteration 4)"));
+        assertTrue(html.contains("relu2_2 <small>(content layer, 128 channels, 12×9)"), "scale 1's layer shapes");
+        assertTrue(html.contains("relu2_2 <small>(content layer, 128 channels, 16×12)"), "scale 2's layer shapes");
+        assertTrue(html.contains("--preserve-colors luminance") && html.contains("--scales 24,32"), "the controls are listed");
+        assertTrue(html.contains("<th>scale</th>"), "the iteration table has the scale");
+    }
+
+    @Test
+    void refusesTiledRefinementNamingTheOption() throws Exception {
+        Path content = dir.resolve("c.png");
+        Files.write(content, StudioApiTest.png(40, 30));
+        StringWriter err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("explain", "--content", content.toString(), "--style", content.toString(), "--out", dir.resolve("r.html").toString(),
+                "--size", "64", "--tile", "32", "--weights", "random", "--backend", "scalar", "--quiet");
+        assertEquals(1, code);
+        assertTrue(err.toString().startsWith("nst: error: --tile:"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
+        assertFalse(Files.exists(dir.resolve("r.html")));
+    }
+
+    @Test
     void refusesAnOutputThatIsNotHtml() throws Exception {
         Path content = dir.resolve("c.png");
         Files.write(content, StudioApiTest.png(40, 30));

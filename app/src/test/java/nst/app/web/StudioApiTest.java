@@ -8,9 +8,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -19,8 +22,9 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The studio's JSON API over real HTTP on loopback (ephemeral port, java.net.http): a whole job, the SSE
- * event order, cancel, the 400/413/415/429 answers, two clients at once. Tiny images, random weights,
+ * The studio's JSON API over real HTTP on loopback (ephemeral port, java.net.http): a whole job, one with every
+ * artistic control (its result's metadata rerun with nst stylize --like), a tiled one, the SSE event order, cancel,
+ * the 400/413/415/429 answers, two clients at once. Tiny images, random weights,
  * the scalar backend, shallow layers where the test is not about the result.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
@@ -53,9 +57,11 @@ class StudioApiTest {
     }
 
     /** A quick job: shallow layers so each evaluation is cheap. */
-    static Http.Form quick(int iterations) {
-        return new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("size", 32)
-                .field("iterations", iterations).field("weights", "random").field("saveEvery", 2)
+    static Http.Form quick(int iterations) { return quick(iterations, 32, 2); }
+
+    static Http.Form quick(int iterations, int size, int saveEvery) {
+        return new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("size", size)
+                .field("iterations", iterations).field("weights", "random").field("saveEvery", saveEvery)
                 .field("contentLayers", "relu2_2").field("styleLayers", "relu1_1,relu2_1");
     }
 
@@ -104,6 +110,121 @@ class StudioApiTest {
         assertEquals(4, ins.path("styleLossHistory").path("layers").path("relu1_1").size());
         assertEquals(2, http.get("/api/jobs/" + id + "/inspect?iteration=3").json().path("iteration").asInt() / 2 * 2,
                 "a request between saved iterations gets the nearest one");
+    }
+
+    /**
+     * Every artistic control at once, at 24 then 32 px: the job runs through both scales, and luminance transfer keeps the
+     * photo's colours. Adam, as neural-style pairs it with normalised gradients (L-BFGS's line search may stop early on them).
+     */
+    @Test
+    void aJobWithTheArtisticControlsRunsToCompletion() throws Exception {
+        Http.Form f = quick(2, 32, 1).field("optimizer", "adam").field("preserveColors", "luminance").field("scales", "24,32").field("styleScale", "0.75")
+                .field("normalizeGradients", "true").field("history", 5)
+                .file("mask", "everywhere.png", png(16, 16)).file("initImage", "start.png", png(40, 30));
+        Http.Reply r = http.post("/api/jobs", f);
+        assertEquals(202, r.status(), () -> new String(r.body()));
+        String id = r.json().path("id").asText();
+        JsonNode s = http.await(id, LONG, "done", "failed");
+        assertEquals("done", s.path("status").asText(), s::toString);
+        assertEquals(4, s.path("iterations").asInt(), "2 iterations at each of 2 scales");
+        assertEquals(4, s.path("iteration").asInt(), () -> "iterations count across the scales: " + s);
+        assertEquals(List.of(1, 2, 3, 4), ints(s.path("savedIterations")));
+        assertEquals(2, s.path("stage").path("index").asInt());
+        assertEquals(32, s.path("width").asInt());
+        List<Integer> stages = new ArrayList<>();
+        s.path("history").forEach(p -> stages.add(p.path("stage").asInt()));
+        assertEquals(List.of(1, 1, 2, 2), stages, "the loss history says each iteration's scale");
+        JsonNode first = http.get("/api/jobs/" + id + "/inspect?iteration=2").json(), last = http.get("/api/jobs/" + id + "/inspect?iteration=3").json();
+        assertEquals("scale 1/2, 24×18", first.path("stage").path("label").asText());
+        assertEquals("scale 2/2, 32×24", last.path("stage").path("label").asText());
+        assertEquals(1, last.path("stageIteration").asInt());
+        assertEquals(List.of(128, 12, 16), ints(last.path("layers").get(0).path("shape")), "relu2_2 at 32x24: " + last.path("layers").get(0).path("name"));
+
+        // Luminance transfer: the result minus the photo is grey (the same change on R, G and B), up to 8-bit rounding.
+        byte[] resultPng = http.get("/api/jobs/" + id + "/result.png").body();
+        Image out = Images.decode(resultPng, "result");
+        Image photo = Images.resize(Examples.image("tubingen"), out.width(), out.height());
+        float[] o = out.rgb(), c = photo.rgb();
+        int n = out.pixels();
+        double worst = 0, change = 0;
+        for (int i = 0; i < n; i++) {
+            double dr = o[i] - c[i], dg = o[n + i] - c[n + i], db = o[2 * n + i] - c[2 * n + i];
+            worst = Math.max(worst, Math.max(Math.abs(dr - dg), Math.abs(dg - db)));
+            change = Math.max(change, Math.abs(dr));
+        }
+        assertTrue(worst <= 2.5 / 255, "chroma kept: max |ΔR − ΔG|, |ΔG − ΔB| = " + worst);
+        assertTrue(change > 0.02, "but the luminance changed: " + change);
+
+        // The result carries the run's options as nst stylize writes them, and --like reruns them to the same pixels.
+        Path dir = Files.createTempDirectory("nst-studio-like");
+        Path result = dir.resolve("studio.png"), again = dir.resolve("again.png"), mask = dir.resolve("everywhere.png"), init = dir.resolve("start.png");
+        Files.write(result, resultPng);
+        Files.write(mask, png(16, 16));
+        Files.write(init, png(40, 30));
+        Map<String, String> meta = Images.readPngText(result);
+        String recorded = meta.get("nst:options");
+        System.out.println("nst:options = " + recorded);
+        for (String want : List.of("--content examples/tubingen.jpg", "--style examples/starry_night.jpg", "--mask everywhere.png",
+                "--init-image start.png", "--preserve-colors luminance", "--scales 24,32", "--style-scale 0.75", "--normalize-gradients",
+                "--optimizer adam", "--history 5", "--content-layers relu2_2", "--weights random", "--backend scalar"))
+            assertTrue(recorded.contains(want), want + " in " + recorded);
+        assertEquals("0", meta.get("nst:seed"));
+        assertEquals(s.path("backend").asText(), meta.get("nst:backend"));
+        assertNotNull(meta.get("nst:weights-source"));
+        assertTrue(meta.get("nst:note").contains("studio"), meta.toString());
+        Path examples = Files.isDirectory(Path.of("examples")) ? Path.of(".") : Path.of("..");      // tests run in app/
+        assertTrue(Files.isRegularFile(examples.resolve("examples/tubingen.jpg")), "the recorded example path exists in the nst folder");
+        int code = nst.app.Main.commandLine().execute("stylize", "--like", result.toString(), "--out", again.toString(), "--quiet",
+                "--content", examples.resolve("examples/tubingen.jpg").toString(), "--style", examples.resolve("examples/starry_night.jpg").toString(),
+                "--mask", mask.toString(), "--init-image", init.toString());
+        assertEquals(0, code);
+        assertArrayEquals(out.rgb(), Images.read(again).rgb(), "the rerun from the studio's metadata gives the same image");
+    }
+
+    @Test
+    void aTiledJobCountsEveryTilesIterations() throws Exception {
+        Http.Reply r = http.post("/api/jobs", quick(2, 48, 2).field("tile", 32).field("tileIterations", 1));
+        assertEquals(202, r.status(), () -> new String(r.body()));
+        JsonNode s = http.await(r.json().path("id").asText(), LONG, "done", "failed");
+        assertEquals("done", s.path("status").asText(), s::toString);
+        assertEquals(32, s.path("stage").path("tile").asInt());
+        assertTrue(s.path("iterations").asInt() >= 2 * 4, "two rounds over at least 2 x 2 tiles: " + s.path("iterations"));
+        assertTrue(s.path("iteration").asInt() > 2 && s.path("iteration").asInt() <= s.path("iterations").asInt(), s::toString);
+        assertEquals(List.of(), ints(s.path("savedIterations")), "single tiles are not snapshotted");
+        assertEquals(48, Images.decode(http.get(s.path("result").asText()).body(), "result").width());
+    }
+
+    @Test
+    void badControlsAre400NamingTheField() throws Exception {
+        assertBad(quick(2).field("preserveColors", "sepia"), "--preserve-colors");
+        assertBad(quick(2).field("scales", "24,abc"), "--scales");
+        assertBad(quick(2).field("scales", "48,32"), "--scales must increase");
+        assertBad(quick(2).field("scales", "16,17,18,19,20,21,22"), "--scales");
+        assertBad(quick(2).field("scales", "64,2048"), "--scales");
+        assertBad(quick(2).field("tile", 8), "--tile");
+        assertBad(quick(2).field("tileIterations", 0), "--tile-iterations");
+        assertBad(quick(2).field("styleScale", "-1"), "--style-scale");
+        assertBad(quick(2).field("styleScale", "0.1"), "--style-scale");
+        assertBad(quick(2, 512, 2).field("styleScale", "4"), "--style-scale");
+        assertBad(quick(2).field("normalizeGradients", "maybe"), "--normalize-gradients");
+        assertBad(quick(2).field("history", 0), "--history");
+        assertBad(quick(2).file("mask", "a.png", png(16, 16)).file("mask", "b.png", png(16, 16)), "--mask");
+        assertBad(quick(2).file("mask", "a.png", png(16, 16)).field("tile", 32), "--mask");
+        assertBad(quick(2).field("initImage", "/etc/passwd"), "initImage");
+        assertBad(quick(2).field("mask", "left.png"), "mask");
+    }
+
+    @Test
+    void initImageAndMasksAreCheckedLikeTheOtherUploads() throws Exception {
+        Http.Reply r = http.post("/api/jobs", quick(2).file("initImage", "init.png", "not an image".getBytes()));
+        assertEquals(415, r.status(), () -> new String(r.body()));
+        assertTrue(r.error().contains("initImage") && r.error().contains("init.png"), r.error());
+        Http.Reply m = http.post("/api/jobs", quick(2).file("mask", "mask.jpg", "GIF89a but not really".getBytes()));
+        assertEquals(415, m.status(), () -> new String(m.body()));
+        assertTrue(m.error().contains("mask") && m.error().contains("mask.jpg"), m.error());
+        Http.Reply px = http.post("/api/jobs", quick(2).file("initImage", "wide.png", png(2000, 600)));
+        assertEquals(413, px.status(), () -> new String(px.body()));
+        assertTrue(px.error().contains("initImage") && px.error().contains("1.0 megapixels"), px.error());
     }
 
     @Test

@@ -14,6 +14,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
@@ -99,6 +100,76 @@ class StudioBrowserTest {
         waitFor(Duration.ofSeconds(30), () -> text("scrub-label").startsWith("iteration 1 "));
         Files.copy(driver.findElement(By.id("inspect")).getScreenshotAs(OutputType.FILE).toPath(), SHOTS.resolve("step-through.png"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    @Test
+    void aControlFromMoreOptionsAndASecondStyleUpload() throws Exception {
+        Path paint = tmp.resolve("paint.png");
+        Files.write(paint, StudioApiTest.png(40, 40));
+        driver.findElement(By.id("style-files")).sendKeys(paint.toString());
+        assertEquals("style: paint.png (upload), starry_night", text("style-chosen"), "uploads first, as the server takes them");
+        driver.findElement(By.cssSelector("#options details summary")).click();
+        new Select(driver.findElement(By.name("preserveColors"))).selectByValue("luminance");
+        assertEquals(2L, js("return document.querySelectorAll('#masks .mask-row').length"), "a mask upload per style");
+        options(Map.of("size", "32", "iterations", "3", "weights", "random", "saveEvery", "1", "scales", "24,32",
+                "contentLayers", "relu2_2", "styleLayers", "relu1_1,relu2_1"));
+        shot("studio-more-options");
+        driver.findElement(By.id("start")).click();
+        waitFor(Duration.ofMinutes(4), () -> driver.findElement(By.id("result-image")).isDisplayed() && loaded("result-image"));
+        assertTrue(text("status").startsWith("done · iteration 6/6 · scale 2/2, 32×24"), text("status"));
+        waitFor(Duration.ofSeconds(60), () -> text("scrub-label").startsWith("iteration 6 · scale 2/2, 32×24, its iteration 3"));
+        js("document.getElementById('inspect').scrollIntoView()");
+        shot("studio-controls-done");
+        // The downloaded PNG says what the page sent.
+        Path png = tmp.resolve("download.png");
+        Files.write(png, new Http(server.url()).get(driver.findElement(By.id("download")).getAttribute("href").replace(server.url(), "")).body());
+        String recorded = nst.engine.Images.readPngText(png).get("nst:options");
+        assertTrue(recorded.contains("--preserve-colors luminance") && recorded.contains("--style paint.png --style examples/starry_night.jpg"), recorded);
+    }
+
+    /** Every field of the form starts at the engine's (and CLI's) default, and every API field is on the page. */
+    @Test
+    void pageDefaultsAreTheEngineDefaults() {
+        nst.engine.Image im = new nst.engine.Image(16, 16, new float[3 * 16 * 16]);
+        nst.engine.StyleOptions o = nst.engine.StyleOptions.builder().content(im).style(im).build();
+        nst.engine.Controls k = o.controls();
+        @SuppressWarnings("unchecked")
+        Map<String, Object> page = (Map<String, Object>) js("const m = {}; for (const e of document.getElementById('options').elements)"
+                + " if (e.name) m[e.name] = e.type === 'checkbox' ? e.checked : e.type === 'file' ? e.files.length : e.value; return m;");
+        Map<String, Object> want = new java.util.TreeMap<>();
+        want.put("size", o.size());
+        want.put("iterations", o.iterations());
+        want.put("weights", o.weights());
+        want.put("model", o.model());
+        want.put("pooling", o.pooling().name().toLowerCase(java.util.Locale.ROOT));
+        want.put("optimizer", o.optimizer());
+        want.put("learningRate", "");                     // blank: the optimiser's own default (1 for L-BFGS, 0.02 for Adam)
+        want.put("history", o.history());
+        want.put("contentWeight", o.contentWeight());
+        want.put("styleWeight", o.styleWeight());
+        want.put("tvWeight", o.tvWeight());
+        want.put("contentLayers", nst.engine.LayerWeight.format(o.contentLayers()));
+        want.put("styleLayers", nst.engine.LayerWeight.format(o.styleLayers()));
+        want.put("styleBlend", "");                       // blank: equal weights
+        want.put("init", o.init().name().toLowerCase(java.util.Locale.ROOT));
+        want.put("seed", o.seed());
+        want.put("saveEvery", JobForm.DEFAULT_SAVE_EVERY); // the studio's own (the CLI saves no intermediates by default)
+        want.put("preserveColors", k.preserveColors().id());
+        want.put("styleScale", k.styleScale());
+        want.put("scales", k.scales().length == 0 ? "" : "?");
+        want.put("tile", k.tile());
+        want.put("tileIterations", k.tileIterations());
+        want.put("normalizeGradients", k.normalizeGradients());
+        want.put("initImage", 0);                          // no file: the init option decides
+        assertEquals(want.keySet(), new java.util.TreeSet<>(page.keySet()), "the page's fields");
+        assertTrue(page.keySet().containsAll(JobForm.OPTION_FIELDS), "every API option is on the page");
+        for (Map.Entry<String, Object> e : want.entrySet()) {
+            Object got = page.get(e.getKey());
+            if (e.getValue() instanceof Number n)
+                assertEquals(n.doubleValue(), Double.parseDouble(String.valueOf(got)), e.getKey() + " = " + got);
+            else
+                assertEquals(String.valueOf(e.getValue()), String.valueOf(got), e.getKey());
+        }
     }
 
     @Test
