@@ -38,6 +38,11 @@ final class JobForm {
     static final List<String> IMAGE_FIELDS = List.of("content", "contentExample", "style", "styleExample", "mask", "initImage");
     static final Set<String> FILE_ONLY = Set.of("mask", "initImage");
     static final int DEFAULT_SAVE_EVERY = 5;
+    /**
+     * The page's starting size and iterations: those of {@code nst demo}, so a first run takes minutes, not the half
+     * hour of the CLI's 512 px × 500. The API's defaults stay the engine's.
+     */
+    static final int PAGE_SIZE = 384, PAGE_ITERATIONS = 150;
     /** Most --scales entries a job may have (each scale is a whole optimisation). */
     static final int MAX_SCALES = 6;
 

@@ -137,8 +137,8 @@ class StudioBrowserTest {
         Map<String, Object> page = (Map<String, Object>) js("const m = {}; for (const e of document.getElementById('options').elements)"
                 + " if (e.name) m[e.name] = e.type === 'checkbox' ? e.checked : e.type === 'file' ? e.files.length : e.value; return m;");
         Map<String, Object> want = new java.util.TreeMap<>();
-        want.put("size", o.size());
-        want.put("iterations", o.iterations());
+        want.put("size", JobForm.PAGE_SIZE);               // the studio's own (nst demo's), not the engine's 512 × 500
+        want.put("iterations", JobForm.PAGE_ITERATIONS);
         want.put("weights", o.weights());
         want.put("model", o.model());
         want.put("pooling", o.pooling().name().toLowerCase(java.util.Locale.ROOT));
