@@ -35,7 +35,10 @@ public final class StyleTransfer {
         default double secondsPerIteration() { return iteration() == 0 ? 0 : elapsedSeconds() / iteration(); }
         /** Estimated seconds to the last iteration. */
         default double etaSeconds() { return secondsPerIteration() * Math.max(0, iterations() - iteration()); }
-        /** The current image (unclamped copy). */
+        /**
+         * The image whose loss {@link #terms()} reports (unclamped copy). For L-BFGS, the iterate the line search
+         * accepted; for Adam, the image evaluated in this iteration (Adam's update after it is not evaluated yet).
+         */
         Image image();
         /** The objective, for inspection (per-layer losses, activations); valid during the callback only. */
         Objective objective();
@@ -258,12 +261,19 @@ public final class StyleTransfer {
     /**
      * Runs the optimiser on x (3, h, w) in place for up to {@code iterations}; on cancellation or a
      * non-finite loss x holds the last good image (and the run is marked cancelled, or the exception rethrown).
+     * The last good image is the image of the last iteration reported to the listener, whose loss was finite.
      */
     private void optimise(StyleOptions o, Objective objective, float[] x, int w, int h, int iterations, Run run) {
         Listener l = run.listener;
         Cancellation cancel = run.cancel;
         List<Evaluation> history = run.history;
-        float[] lastGood = x.clone();                 // (3, H, W) the image after the last finite iteration
+        boolean adam = o.optimizer().equals("adam");
+        float[] lastGood = x.clone();                 // (3, H, W) the image of the last iteration reported, its loss finite
+        // Adam updates x right after evaluating it, so when an iteration ends x is the next image, not yet
+        // evaluated; the image whose (finite) loss the iteration reports is the evaluated one, kept here.
+        float[] evaluated = adam ? new float[x.length] : null;     // (3, H, W)
+        float[] shown = adam ? evaluated : x;         // the image an iteration reports
+        int firstEvaluation = history.size();
         int[] iteration = {0};
         nst.engine.optim.DifferentiableFunction f = (xx, grad) -> {
             if (cancel.isCancelled()) throw new Cancelled();
@@ -274,11 +284,12 @@ public final class StyleTransfer {
             if (!t.finite())
                 throw new NonFiniteLossException(String.format("loss became %s at iteration %d (content %s, style %s, tv %s);"
                         + " try smaller weights or learning rate", t.total(), iteration[0], t.content(), t.style(), t.tv()), null);
+            if (evaluated != null) System.arraycopy(xx, 0, evaluated, 0, xx.length);
             return t.total();
         };
         // torch stops L-BFGS after 1.25 × max_iter evaluations; a user who asks for N iterations expects N,
         // so the budget here is 2 × N evaluations (line searches rarely need more than one).
-        Optimizer opt = o.optimizer().equals("adam") ? new Adam(o.learningRate())
+        Optimizer opt = adam ? new Adam(o.learningRate())
                 : new Lbfgs(o.learningRate(), o.history(), 1e-7, 1e-9, 2 * Math.max(1, iterations));
         long stageStart = System.nanoTime();
         try {
@@ -287,22 +298,22 @@ public final class StyleTransfer {
             } else {
                 opt.minimize(x, f, iterations, (it, loss) -> {
                     iteration[0] = it;
-                    System.arraycopy(x, 0, lastGood, 0, x.length);
+                    System.arraycopy(shown, 0, lastGood, 0, x.length);
                     double elapsed = (System.nanoTime() - stageStart) / 1e9;
-                    LossTerms terms = history.get(history.size() - 1).terms();
+                    LossTerms terms = termsOf(history, firstEvaluation, loss);
                     l.iteration(new Progress() {
                         public int iteration() { return it; }
                         public int iterations() { return iterations; }
                         public LossTerms terms() { return terms; }
                         public double elapsedSeconds() { return elapsed; }
-                        public Image image() { return new Image(w, h, x.clone()); }
+                        public Image image() { return new Image(w, h, shown.clone()); }
                         public Objective objective() { return objective; }
                     });
                     if (o.saveEvery() > 0 && it % o.saveEvery() == 0 && it < iterations)
-                        l.intermediate(it, run.finisher.apply(new Image(w, h, x.clone())));
+                        l.intermediate(it, run.finisher.apply(new Image(w, h, shown.clone())));
                     return !cancel.isCancelled();
                 });
-                if (!(opt instanceof Adam)) System.arraycopy(x, 0, lastGood, 0, x.length);
+                if (!adam) System.arraycopy(x, 0, lastGood, 0, x.length);
             }
         } catch (Cancelled e) {
             run.cancelled = true;
@@ -314,6 +325,16 @@ public final class StyleTransfer {
         run.cancelled |= cancel.isCancelled();
         if (run.cancelled) System.arraycopy(lastGood, 0, x, 0, x.length);
         run.iterations += iteration[0];
+    }
+
+    /**
+     * The terms of the evaluation whose total the optimiser reports for an iteration: the latest one with that
+     * total (an L-BFGS line search may accept a step other than its last trial; Adam reports its last evaluation).
+     */
+    private static LossTerms termsOf(List<Evaluation> history, int from, double loss) {
+        for (int i = history.size() - 1; i >= from; i--)
+            if (Double.compare(history.get(i).terms().total(), loss) == 0) return history.get(i).terms();
+        return history.get(history.size() - 1).terms();
     }
 
     // ------------------------------------------------------------------------------------ tiled refinement

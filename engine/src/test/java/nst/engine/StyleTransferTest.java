@@ -2,6 +2,8 @@ package nst.engine;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,6 +103,37 @@ class StyleTransferTest {
         assertNotNull(e.lastGood());
         Image start = Images.resizeLongest(o.content(), o.size());
         assertArrayEquals(start.rgb(), e.lastGood().image().rgb(), "the last good image is the starting image");
+    }
+
+    /**
+     * The loss turns NaN after iteration 3 (the backend is poisoned from the listener): the kept image is the
+     * one iteration 3 reported, not the start image and not the image that produced the NaN, and its own loss
+     * (evaluated again from it) is the finite loss reported with it.
+     */
+    @ParameterizedTest @ValueSource(strings = {"lbfgs", "adam"})
+    void nonFiniteLossMidRunKeepsTheImageOfTheLastFiniteIteration(String optimizer) {
+        StyleOptions o = small().optimizer(optimizer).iterations(20).build();
+        FaultyBackend backend = new FaultyBackend();
+        float[][] reportedImage = {null};
+        double[] reportedLoss = {0};
+        int[] last = {0};
+        StyleTransfer.NonFiniteLossException e = assertThrows(StyleTransfer.NonFiniteLossException.class,
+                () -> new StyleTransfer().run(o, NARROW, backend, new StyleTransfer.Listener() {
+                    @Override public void iteration(StyleTransfer.Progress p) {
+                        last[0] = p.iteration();
+                        reportedImage[0] = p.image().rgb();
+                        reportedLoss[0] = p.terms().total();
+                        if (p.iteration() == 3) backend.poison = true;
+                    }
+                }, null));
+        assertEquals(3, last[0], "the NaN comes in iteration 4");
+        Image kept = e.lastGood().image();
+        Image start = Images.resizeLongest(o.content(), o.size());
+        assertFalse(java.util.Arrays.equals(start.rgb(), kept.rgb()), "the optimisation moved before the NaN");
+        assertArrayEquals(reportedImage[0], kept.rgb(), "the kept image is the one iteration 3 reported");
+        double again = new StyleTransfer().run(o.toBuilder().initImage(kept).iterations(0).build(), null, null).finalTerms().total();
+        System.out.printf("%s: loss reported at iteration 3 %.9g, loss of the kept image %.9g%n", optimizer, reportedLoss[0], again);
+        assertEquals(reportedLoss[0], again, 1e-9 * Math.abs(again), "the kept image's loss is the finite loss reported with it");
     }
 
     @Test void adamAlsoLowersTheLoss() {
