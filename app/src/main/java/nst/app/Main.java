@@ -53,6 +53,10 @@ public final class Main implements Runnable {
                 cl.getErr().println("nst: error: " + ex.getMessage());
                 return ex instanceof nst.engine.StyleTransfer.NonFiniteLossException ? 3 : 1;
             }
+            if (ex instanceof nst.kernels.DeviceException) {
+                cl.getErr().println("nst: error: the compute device failed: " + ex.getMessage());
+                return 1;
+            }
             ex.printStackTrace(cl.getErr());
             return 1;
         }

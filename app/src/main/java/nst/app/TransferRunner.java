@@ -24,7 +24,7 @@ import java.util.Map;
 /**
  * Runs one transfer for the command line: reads the images, checks the outputs can be written before
  * any work, shows progress on stderr, writes the loss log, intermediates and the result (each through a
- * temporary file and a rename). On Ctrl-C or a non-finite loss, the last good image is still written.
+ * temporary file and a rename). On Ctrl-C, a non-finite loss or a device failure, the last good image is still written.
  */
 final class TransferRunner {
     private final PrintStream err = System.err;
@@ -77,10 +77,13 @@ final class TransferRunner {
                     }
                 }
             }, cancel);
-        } catch (StyleTransfer.NonFiniteLossException e) {
+        } catch (StyleTransfer.TransferFailedException e) {     // NaN loss (exit 3) or device failure (exit 1)
             progress.finish();
             if (e.lastGood() != null) {
-                Images.writePng(e.lastGood().image(), out, metadata(o, opts, inputs));
+                Map<String, String> meta = metadata(o, opts, inputs);
+                meta.put("nst:backend", e.lastGood().backend());
+                meta.put("nst:weights-source", e.lastGood().weightsSource());
+                Images.writePng(e.lastGood().image(), out, meta);
                 err.println("nst: the last good image (iteration " + e.lastGood().iterations() + ") was written to " + out);
             }
             throw e;

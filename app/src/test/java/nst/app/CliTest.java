@@ -158,6 +158,24 @@ class CliTest {
         assertTrue(Files.exists(out));
     }
 
+    /** An accelerator failure mid-run: one error line, exit 1, and the last good image is written. */
+    @Test void deviceFailureKeepsTheLastGoodImage() throws Exception {
+        Path out = dir.resolve("device.png");
+        List<String> args = base(out);
+        args.set(args.indexOf("--iterations") + 1, "10");
+        args.set(args.indexOf("--backend") + 1, "faulty:device-at=80");   // 13 convolutions a pass: in evaluation 5
+        Run r = nst(args.toArray(String[]::new));
+        assertEquals(1, r.code, r.err);
+        List<String> errors = r.err.lines().filter(l -> l.startsWith("nst: error: ")).toList();
+        assertEquals(1, errors.size(), r.err);
+        assertTrue(errors.get(0).contains("the compute device failed at iteration") && errors.get(0).contains("CL_OUT_OF_RESOURCES"), r.err);
+        assertFalse(r.err.contains("\tat ") || r.err.contains("Exception"), "no stack trace: " + r.err);
+        int kept = Integer.parseInt(r.err.replaceAll("(?s).*last good image \\(iteration (\\d+)\\).*", "$1"));
+        assertTrue(kept >= 1, r.err);
+        assertEquals(48, Images.read(out).width());
+        assertEquals("faulty (scalar with injected faults)", Images.readPngText(out).get("nst:backend"));
+    }
+
     @Test void outputMustBePng() throws Exception {
         Run r = nst(base(dir.resolve("o.jpg")).toArray(String[]::new));
         assertEquals(1, r.code);

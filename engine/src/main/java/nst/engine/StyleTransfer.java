@@ -5,6 +5,7 @@ import nst.engine.optim.Lbfgs;
 import nst.engine.optim.Optimizer;
 import nst.kernels.Backend;
 import nst.kernels.Backends;
+import nst.kernels.DeviceException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,14 +67,40 @@ public final class StyleTransfer {
         public LossTerms finalTerms() { return history.isEmpty() ? null : history.get(history.size() - 1).terms(); }
     }
 
-    /** The loss became NaN or infinite: the transfer stopped; {@link #lastGood()} holds the last finite image. */
-    public static final class NonFiniteLossException extends NstException {
+    /**
+     * The transfer stopped before its end on a failure; {@link #lastGood()} holds the result so far, with the
+     * last good image (null when the failure came before there was an image). The message is one line for the
+     * user. Kinds: {@link NonFiniteLossException}, {@link DeviceFailureException}.
+     */
+    public abstract static class TransferFailedException extends NstException {
         private final transient Result lastGood;
-        public NonFiniteLossException(String message, Result lastGood) {
-            super(message);
+        TransferFailedException(String message, Throwable cause, Result lastGood) {
+            super(message, cause);
             this.lastGood = lastGood;
         }
         public Result lastGood() { return lastGood; }
+        /** The same failure with the run's result so far (the engine adds it where the run's state is known). */
+        abstract TransferFailedException withLastGood(Result lastGood);
+    }
+
+    /** The loss became NaN or infinite: the transfer stopped; {@link #lastGood()} holds the last finite image. */
+    public static final class NonFiniteLossException extends TransferFailedException {
+        public NonFiniteLossException(String message, Result lastGood) { super(message, null, lastGood); }
+        @Override NonFiniteLossException withLastGood(Result r) { return new NonFiniteLossException(getMessage(), r); }
+    }
+
+    /**
+     * The compute device failed (accelerator out of memory or resources, device lost): the transfer stopped;
+     * the cause is the backend's {@link DeviceException}, {@link #lastGood()} holds the last good image.
+     */
+    public static final class DeviceFailureException extends TransferFailedException {
+        public DeviceFailureException(String message, DeviceException cause, Result lastGood) { super(message, cause, lastGood); }
+        @Override DeviceFailureException withLastGood(Result r) { return new DeviceFailureException(getMessage(), (DeviceException) getCause(), r); }
+
+        static DeviceFailureException of(DeviceException e, String when) {
+            return new DeviceFailureException("the compute device failed " + when + ": " + e.getMessage()
+                    + "; try a smaller --size, --tile, or a CPU backend (--backend simd)", e, null);
+        }
     }
 
     private static final class Cancelled extends RuntimeException {
@@ -139,6 +166,8 @@ public final class StyleTransfer {
             backend = Backends.create(o.backend(), o.threads(), notices);
         } catch (IllegalArgumentException e) {
             throw new NstException("--backend: " + e.getMessage(), e);
+        } catch (DeviceException e) {
+            throw DeviceFailureException.of(e, "while starting backend " + o.backend());
         }
         try (backend) {
             return run(o, owned, ours, backend, listener, cancel);
@@ -197,8 +226,11 @@ public final class StyleTransfer {
                 }
                 if (run.cancelled) break;
             }
-        } catch (NonFiniteLossException e) {
-            throw new NonFiniteLossException(e.getMessage(), run.result(true));
+        } catch (TransferFailedException e) {
+            throw e.withLastGood(run.x == null ? null : run.result(true));
+        } catch (DeviceException e) {             // outside an optimisation: weights upload, target passes
+            throw DeviceFailureException.of(e, "while preparing the network or the loss targets").withLastGood(
+                    run.x == null ? null : run.result(true));
         }
         return run.result(false);
     }
@@ -259,8 +291,9 @@ public final class StyleTransfer {
     }
 
     /**
-     * Runs the optimiser on x (3, h, w) in place for up to {@code iterations}; on cancellation or a
-     * non-finite loss x holds the last good image (and the run is marked cancelled, or the exception rethrown).
+     * Runs the optimiser on x (3, h, w) in place for up to {@code iterations}; on cancellation, a non-finite
+     * loss or a device failure x holds the last good image (and the run is marked cancelled, or a
+     * {@link TransferFailedException} thrown).
      * The last good image is the image of the last iteration reported to the listener, whose loss was finite.
      */
     private void optimise(StyleOptions o, Objective objective, float[] x, int w, int h, int iterations, Run run) {
@@ -321,6 +354,10 @@ public final class StyleTransfer {
             System.arraycopy(lastGood, 0, x, 0, x.length);
             run.iterations += iteration[0];
             throw e;
+        } catch (DeviceException e) {
+            System.arraycopy(lastGood, 0, x, 0, x.length);
+            run.iterations += iteration[0];
+            throw DeviceFailureException.of(e, "at iteration " + (iteration[0] + 1));
         }
         run.cancelled |= cancel.isCancelled();
         if (run.cancelled) System.arraycopy(lastGood, 0, x, 0, x.length);

@@ -12,13 +12,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A test backend: the scalar reference with faults switched on from a test (an accelerator's
- * DeviceException on the Nth conv2dForward, a NaN loss from the moment {@link #poison} is set, a delay on
+ * DeviceException from the Nth conv2dForward on, a NaN loss from the moment {@link #poison} is set, a delay on
  * the first upload) and a record of the image sizes fed to conv1_1. Leaves out real devices.
  */
 public final class FaultyBackend implements Backend {
     private final Backend inner = new ScalarBackend();
 
-    /** Throw a DeviceException on this conv2dForward call (1-based); 0: never. */
+    /** Throw a DeviceException from this conv2dForward call on (1-based; a lost device stays lost); 0: never. */
     public volatile int deviceFailureAtConv;
     /** While set, every squared-difference reduction (every loss term but TV) returns NaN. */
     public volatile boolean poison;
@@ -71,7 +71,7 @@ public final class FaultyBackend implements Backend {
 
     @Override public void conv2dForward(Buffer out, Buffer in, Buffer weight, Buffer bias, ConvShape s) {
         int n = ++convCalls;
-        if (n == deviceFailureAtConv)
+        if (deviceFailureAtConv > 0 && n >= deviceFailureAtConv)
             throw new DeviceException("conv2dForward", "faulty: conv2dForward failed: CL_OUT_OF_RESOURCES (-5) (injected at call " + n + ")", null);
         if (s.inC() == 3) imageInputs.add(new int[] {s.inH(), s.inW()});
         inner.conv2dForward(out, in, weight, bias, s);

@@ -136,6 +136,34 @@ class StyleTransferTest {
         assertEquals(reportedLoss[0], again, 1e-9 * Math.abs(again), "the kept image's loss is the finite loss reported with it");
     }
 
+    /** An accelerator failure in iteration 4 ends the run with a one-line error and keeps iteration 3's image. */
+    @Test void deviceFailureMidRunKeepsTheLastGoodImage() {
+        StyleOptions o = small().iterations(20).build();
+        FaultyBackend backend = new FaultyBackend();
+        float[][] reportedImage = {null};
+        StyleTransfer.DeviceFailureException e = assertThrows(StyleTransfer.DeviceFailureException.class,
+                () -> new StyleTransfer().run(o, NARROW, backend, new StyleTransfer.Listener() {
+                    @Override public void iteration(StyleTransfer.Progress p) {
+                        reportedImage[0] = p.image().rgb();
+                        if (p.iteration() == 3) backend.deviceFailureAtConv = backend.convCalls + 5;
+                    }
+                }, null));
+        System.out.println(e.getMessage());
+        assertTrue(e.getMessage().contains("compute device failed at iteration 4") && e.getMessage().contains("CL_OUT_OF_RESOURCES")
+                && !e.getMessage().contains("\n"), e.getMessage());
+        assertInstanceOf(nst.kernels.DeviceException.class, e.getCause());
+        assertNotNull(e.lastGood());
+        assertEquals(3, e.lastGood().iterations());
+        assertArrayEquals(reportedImage[0], e.lastGood().image().rgb(), "the kept image is the one iteration 3 reported");
+        // a failure while the targets are computed: the start image is all there is
+        FaultyBackend early = new FaultyBackend();
+        early.deviceFailureAtConv = 3;
+        StyleTransfer.DeviceFailureException e2 = assertThrows(StyleTransfer.DeviceFailureException.class,
+                () -> new StyleTransfer().run(o, NARROW, early, null, null));
+        assertTrue(e2.getMessage().contains("while preparing"), e2.getMessage());
+        assertArrayEquals(Images.resizeLongest(o.content(), o.size()).rgb(), e2.lastGood().image().rgb());
+    }
+
     @Test void adamAlsoLowersTheLoss() {
         StyleTransfer.Result r = new StyleTransfer().run(small().optimizer("adam").iterations(8).build(), null, null);
         assertEquals(8, r.history().size());
