@@ -57,7 +57,7 @@ final class ExplainCommand implements Callable<Integer> {
         if (o.saveEvery() <= 0) o = o.toBuilder().saveEvery(Math.max(1, (int) Math.ceil(o.iterations() / 10.0))).build();
         AtomicFiles.checkWritable(out);
         Inspector ins = new Inspector(o, snapshots);
-        TransferRunner.Progress progress = new TransferRunner.Progress(System.err, options.quiet, o.iterations());
+        TransferRunner.Progress progress = new TransferRunner.Progress(System.err, options.quiet);
         StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
         Thread hook = new Thread(cancel::cancel, "nst-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);

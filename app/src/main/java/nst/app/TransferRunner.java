@@ -58,7 +58,7 @@ final class TransferRunner {
         StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
         Thread hook = new Thread(cancel::cancel, "nst-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
-        Progress progress = new Progress(err, opts.quiet, o.iterations());
+        Progress progress = new Progress(err, opts.quiet);
         LossLog log = opts.lossLog == null ? null : new LossLog(opts.lossLog);
         StyleTransfer.Result result;
         try {
@@ -207,20 +207,19 @@ final class TransferRunner {
     static final class Progress {
         private final PrintStream err;
         private final boolean quiet, terminal;
-        private final int total;
         private long lastLine;
         private boolean drawn;
 
-        Progress(PrintStream err, boolean quiet, int total) {
+        Progress(PrintStream err, boolean quiet) {
             this.err = err;
             this.quiet = quiet;
-            this.total = total;
             java.io.Console c = System.console();
             this.terminal = c != null && c.isTerminal() && System.getenv("NST_PLAIN_PROGRESS") == null;
         }
 
         void update(StyleTransfer.Progress p) {
             if (quiet) return;
+            int total = p.iterations();              // the stage's (tiled refinement: tile iterations of all rounds)
             String stats = String.format(Locale.ROOT, "iteration %d/%d  loss %.4g  %.2f s/it  ETA %s", p.iteration(), total,
                     p.terms().total(), p.secondsPerIteration(), clock(p.etaSeconds()));
             if (terminal) {

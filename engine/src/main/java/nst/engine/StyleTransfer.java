@@ -26,7 +26,11 @@ public final class StyleTransfer {
     /** One loss evaluation, as the loss log records it (terms already weighted). */
     public record Evaluation(int iteration, int evaluation, double seconds, LossTerms terms) {}
 
-    /** Progress after an iteration. {@link #image()} copies the current image only when called. */
+    /**
+     * Progress after an iteration. {@link #image()} copies the current image only when called. Iterations
+     * count within a stage (each scale of coarse-to-fine); during tiled refinement they count tile iterations
+     * over all rounds and tiles of the stage, and {@link #image()} is the tile being optimised.
+     */
     public interface Progress {
         int iteration();
         int iterations();
@@ -221,7 +225,7 @@ public final class StyleTransfer {
                     if (heapBackend) MemoryEstimate.check(o, spec, w, h, styleLongest);
                     try (Objective objective = new Objective(net, cfg, content, styles, o.normalisedBlend(), k.masks())) {
                         run.listener.started(run.backendName, w, h);
-                        optimise(o, objective, run.x, w, h, o.iterations(), run);
+                        optimise(o, objective, run.x, w, h, o.iterations(), run, Stage.whole(o.iterations()));
                     }
                 }
                 if (run.cancelled) break;
@@ -296,7 +300,7 @@ public final class StyleTransfer {
      * {@link TransferFailedException} thrown).
      * The last good image is the image of the last iteration reported to the listener, whose loss was finite.
      */
-    private void optimise(StyleOptions o, Objective objective, float[] x, int w, int h, int iterations, Run run) {
+    private void optimise(StyleOptions o, Objective objective, float[] x, int w, int h, int iterations, Run run, Stage stage) {
         Listener l = run.listener;
         Cancellation cancel = run.cancel;
         List<Evaluation> history = run.history;
@@ -311,12 +315,12 @@ public final class StyleTransfer {
         nst.engine.optim.DifferentiableFunction f = (xx, grad) -> {
             if (cancel.isCancelled()) throw new Cancelled();
             LossTerms t = objective.evaluate(xx, grad);
-            Evaluation e = new Evaluation(iteration[0], history.size(), run.seconds(), t);
+            Evaluation e = new Evaluation(stage.offset + iteration[0], history.size(), run.seconds(), t);
             history.add(e);
             l.evaluation(e);
             if (!t.finite())
                 throw new NonFiniteLossException(String.format("loss became %s at iteration %d (content %s, style %s, tv %s);"
-                        + " try smaller weights or learning rate", t.total(), iteration[0], t.content(), t.style(), t.tv()), null);
+                        + " try smaller weights or learning rate", t.total(), stage.offset + iteration[0], t.content(), t.style(), t.tv()), null);
             if (evaluated != null) System.arraycopy(xx, 0, evaluated, 0, xx.length);
             return t.total();
         };
@@ -324,7 +328,6 @@ public final class StyleTransfer {
         // so the budget here is 2 × N evaluations (line searches rarely need more than one).
         Optimizer opt = adam ? new Adam(o.learningRate())
                 : new Lbfgs(o.learningRate(), o.history(), 1e-7, 1e-9, 2 * Math.max(1, iterations));
-        long stageStart = System.nanoTime();
         try {
             if (iterations == 0) {
                 f.evaluate(x, new float[x.length]);
@@ -332,17 +335,17 @@ public final class StyleTransfer {
                 opt.minimize(x, f, iterations, (it, loss) -> {
                     iteration[0] = it;
                     System.arraycopy(shown, 0, lastGood, 0, x.length);
-                    double elapsed = (System.nanoTime() - stageStart) / 1e9;
+                    double elapsed = (System.nanoTime() - stage.startNanos) / 1e9;
                     LossTerms terms = termsOf(history, firstEvaluation, loss);
                     l.iteration(new Progress() {
-                        public int iteration() { return it; }
-                        public int iterations() { return iterations; }
+                        public int iteration() { return stage.offset + it; }
+                        public int iterations() { return stage.total; }
                         public LossTerms terms() { return terms; }
                         public double elapsedSeconds() { return elapsed; }
                         public Image image() { return new Image(w, h, shown.clone()); }
                         public Objective objective() { return objective; }
                     });
-                    if (o.saveEvery() > 0 && it % o.saveEvery() == 0 && it < iterations)
+                    if (stage.intermediates && o.saveEvery() > 0 && it % o.saveEvery() == 0 && it < iterations)
                         l.intermediate(it, run.finisher.apply(new Image(w, h, shown.clone())));
                     return !cancel.isCancelled();
                 });
@@ -357,11 +360,20 @@ public final class StyleTransfer {
         } catch (DeviceException e) {
             System.arraycopy(lastGood, 0, x, 0, x.length);
             run.iterations += iteration[0];
-            throw DeviceFailureException.of(e, "at iteration " + (iteration[0] + 1));
+            throw DeviceFailureException.of(e, "at iteration " + (stage.offset + iteration[0] + 1));
         }
         run.cancelled |= cancel.isCancelled();
         if (run.cancelled) System.arraycopy(lastGood, 0, x, 0, x.length);
         run.iterations += iteration[0];
+    }
+
+    /**
+     * How one optimisation counts in its stage: iterations before it, the stage's total, when the stage
+     * started (for seconds per iteration and ETA), and whether it saves intermediates itself (a tile does
+     * not: the tiled stage saves the blended whole image at the end of a round).
+     */
+    private record Stage(int offset, int total, long startNanos, boolean intermediates) {
+        static Stage whole(int iterations) { return new Stage(0, iterations, System.nanoTime(), true); }
     }
 
     /**
@@ -442,6 +454,12 @@ public final class StyleTransfer {
      * content; style targets: the whole style images, computed once), then blends the tiles with
      * raised-cosine weights. Tile offsets shift between rounds (by the golden ratio of the stride), so
      * no tile border stays in one place.
+     *
+     * <p>Progress counts tile iterations over the whole stage (rounds × tiles × iterations per round), so
+     * the iteration and ETA never restart per tile. Intermediates ({@code saveEvery}) are the blended whole
+     * image at the end of a round in which the count passed a multiple of {@code saveEvery}. run.x changes
+     * only when a round ends, so a stop inside a round (NaN, device failure) leaves the previous round's
+     * whole image there: that is the last good image; a cancellation blends the tiles done so far.
      */
     private void tiledStage(StyleOptions o, VggNetwork net, Objective.Config cfg, Image content, List<Image> styles, Run run) {
         Controls k = o.controls();
@@ -451,23 +469,34 @@ public final class StyleTransfer {
         List<Double> tb = new ArrayList<>();
         List<Image> styleTiles = styleTiles(styles, o.styles().isEmpty() ? new double[0] : o.normalisedBlend(), t, tb);
         double[] blend = tb.stream().mapToDouble(Double::doubleValue).toArray();
-        int rounds = (o.iterations() + k.tileIterations() - 1) / k.tileIterations();
+        int rounds = Math.max(1, (o.iterations() + k.tileIterations() - 1) / k.tileIterations());
+        int[] roundIterations = new int[rounds];
+        int[][] xsOf = new int[rounds][], ysOf = new int[rounds][];
+        int total = 0;                                  // tile iterations in the whole stage
+        for (int r = 0; r < rounds; r++) {
+            roundIterations[r] = o.iterations() == 0 ? 0 : Math.min(k.tileIterations(), o.iterations() - r * k.tileIterations());
+            int shift = (int) Math.floor(((r * 0.6180339887498949) % 1.0) * stride);
+            xsOf[r] = tileStarts(w, tw, stride, shift);
+            ysOf[r] = tileStarts(h, th, stride, (shift * 7 / 5) % stride);
+            total += roundIterations[r] * xsOf[r].length * ysOf[r].length;
+        }
         try (Objective objective = new Objective(net, cfg, crop(content.rgb(), w, h, 0, 0, tw, th), styleTiles, blend)) {
             run.listener.started(run.backendName + ", " + tw + "x" + th + " tiles", w, h);
             float[] acc = new float[3 * w * h];             // (3, H, W) Σ weight · tile result
             float[] wsum = new float[w * h];                // (H, W) Σ weight
-            for (int r = 0; r < Math.max(1, rounds) && !run.cancelled; r++) {
-                int iters = o.iterations() == 0 ? 0 : Math.min(k.tileIterations(), o.iterations() - r * k.tileIterations());
-                int shift = (int) Math.floor(((r * 0.6180339887498949) % 1.0) * stride);
-                int[] xs = tileStarts(w, tw, stride, shift), ys = tileStarts(h, th, stride, (shift * 7 / 5) % stride);
+            long start = System.nanoTime();
+            int done = 0;                                   // tile iterations of the stage so far
+            for (int r = 0; r < rounds && !run.cancelled; r++) {
+                int iters = roundIterations[r], doneBefore = done;
                 java.util.Arrays.fill(acc, 0f);
                 java.util.Arrays.fill(wsum, 0f);
                 float[] before = run.x.clone();
-                for (int y0 : ys) {
-                    for (int x0 : xs) {
+                for (int y0 : ysOf[r]) {
+                    for (int x0 : xsOf[r]) {
                         objective.setContent(crop(content.rgb(), w, h, x0, y0, tw, th));
                         float[] xt = crop(before, w, h, x0, y0, tw, th).rgb();
-                        if (!run.cancelled) optimise(o, objective, xt, tw, th, iters, run);
+                        if (!run.cancelled) optimise(o, objective, xt, tw, th, iters, run, new Stage(done, total, start, false));
+                        done += iters;
                         for (int yy = 0; yy < th; yy++) {
                             float wy = blendWeight(yy, th, overlap, y0 > 0, y0 + th < h);
                             for (int xx = 0; xx < tw; xx++) {
@@ -481,6 +510,9 @@ public final class StyleTransfer {
                 }
                 for (int c = 0; c < 3; c++)
                     for (int p = 0; p < w * h; p++) run.x[c * w * h + p] = acc[c * w * h + p] / wsum[p];
+                int every = o.saveEvery();
+                if (every > 0 && r < rounds - 1 && !run.cancelled && done / every > doneBefore / every)
+                    run.listener.intermediate(done, run.finisher.apply(new Image(w, h, run.x.clone())));
             }
         }
     }
