@@ -23,7 +23,10 @@ import java.util.function.Consumer;
  */
 public final class StyleTransfer {
 
-    /** One loss evaluation, as the loss log records it (terms already weighted). */
+    /**
+     * One loss evaluation, as the loss log records it (terms already weighted). {@code seconds}: since the first
+     * optimisation stage started, so the weights upload and the loss-target passes before it do not count.
+     */
     public record Evaluation(int iteration, int evaluation, double seconds, LossTerms terms) {}
 
     /**
@@ -65,7 +68,7 @@ public final class StyleTransfer {
         public boolean isCancelled() { return cancelled; }
     }
 
-    /** The outcome: the image (unclamped), every evaluation, and why it stopped. */
+    /** The outcome: the image (unclamped), every evaluation, and why it stopped; {@code seconds}: the whole run, setup included. */
     public record Result(Image image, List<Evaluation> history, int iterations, int evaluations,
                          double seconds, boolean cancelled, String backend, String weightsSource) {
         public LossTerms finalTerms() { return history.isEmpty() ? null : history.get(history.size() - 1).terms(); }
@@ -272,6 +275,7 @@ public final class StyleTransfer {
         final String backendName, weightsSource;
         final List<Evaluation> history = new ArrayList<>();
         final long t0 = System.nanoTime();
+        long optimisationStart = -1;            // nanoTime when the first optimisation stage started; -1 before
         float[] x;                              // (3, H, W) the image being optimised, at the current scale
         int width, height, iterations;
         boolean cancelled;
@@ -285,7 +289,11 @@ public final class StyleTransfer {
             this.weightsSource = weightsSource;
         }
 
+        /** Wall time of the whole run so far, setup (weights upload, loss targets) included. */
         double seconds() { return (System.nanoTime() - t0) / 1e9; }
+
+        /** Seconds since the first optimisation stage started: what each {@link Evaluation} records. */
+        double optimisationSeconds() { return (System.nanoTime() - optimisationStart) / 1e9; }
 
         Result result(boolean partial) {
             Image im = finisher.apply(new Image(width, height, x.clone()));
@@ -312,10 +320,11 @@ public final class StyleTransfer {
         float[] shown = adam ? evaluated : x;         // the image an iteration reports
         int firstEvaluation = history.size();
         int[] iteration = {0};
+        if (run.optimisationStart < 0) run.optimisationStart = System.nanoTime();
         nst.engine.optim.DifferentiableFunction f = (xx, grad) -> {
             if (cancel.isCancelled()) throw new Cancelled();
             LossTerms t = objective.evaluate(xx, grad);
-            Evaluation e = new Evaluation(stage.offset + iteration[0], history.size(), run.seconds(), t);
+            Evaluation e = new Evaluation(stage.offset + iteration[0], history.size(), run.optimisationSeconds(), t);
             history.add(e);
             l.evaluation(e);
             if (!t.finite())

@@ -64,6 +64,25 @@ class StyleTransferTest {
         assertEquals(t.total(), t.content() + t.style() + t.tv(), 1e-9 * t.total());
     }
 
+    /**
+     * Evaluation seconds count from the start of the optimisation: a slow weights upload (300 ms, before the
+     * listener hears started()) is not in them, and row 0, the starting image, is no later than its own evaluation.
+     */
+    @Test void evaluationSecondsStartWithTheOptimisation() {
+        FaultyBackend backend = new FaultyBackend();
+        backend.firstUploadDelayMillis = 300;
+        long[] started = {0}, firstHeard = {0};
+        StyleTransfer.Result r = new StyleTransfer().run(small().build(), NARROW, backend, new StyleTransfer.Listener() {
+            @Override public void started(String b, int w, int h) { started[0] = System.nanoTime(); }
+            @Override public void evaluation(StyleTransfer.Evaluation e) { if (e.evaluation() == 0) firstHeard[0] = System.nanoTime(); }
+        }, null);
+        double window = (firstHeard[0] - started[0]) / 1e9, row0 = r.history().get(0).seconds();
+        System.out.printf("row 0 at %.4f s; started() to its evaluation: %.4f s; whole run %.3f s%n", row0, window, r.seconds());
+        assertTrue(row0 >= 0 && row0 <= window, "row 0's seconds " + row0 + " include time before the optimisation (" + window + " s since started)");
+        for (int i = 1; i < r.history().size(); i++) assertTrue(r.history().get(i).seconds() >= r.history().get(i - 1).seconds());
+        assertTrue(r.seconds() >= 0.3, "the run's own seconds include the setup");
+    }
+
     @Test void sameOptionsGiveTheSameImageBitForBit() {
         StyleTransfer.Result a = new StyleTransfer().run(small().init(StyleOptions.Init.NOISE).seed(9).build(), null, null);
         StyleTransfer.Result b = new StyleTransfer().run(small().init(StyleOptions.Init.NOISE).seed(9).build(), null, null);
