@@ -20,6 +20,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one transfer for the command line: reads the images, checks the outputs can be written before
@@ -27,6 +29,9 @@ import java.util.Map;
  * temporary file and a rename). On Ctrl-C, a non-finite loss or a device failure, the last good image is still written.
  */
 final class TransferRunner {
+    /** How long Ctrl-C waits for the last good image and the loss log to be written before the JVM halts. */
+    static final int INTERRUPT_GRACE_SECONDS = 30;
+
     private final PrintStream err = System.err;
 
     int run(Path contentPath, List<Path> stylePaths, Path out, TransferOptions opts) throws IOException {
@@ -54,10 +59,36 @@ final class TransferRunner {
         AtomicFiles.checkWritable(out);
         if (opts.lossLog != null) AtomicFiles.checkWritable(opts.lossLog);
 
-        StyleTransfer st = new StyleTransfer(msg -> err.println("nst: " + msg));
+        // Ctrl-C (SIGINT) starts the JVM's shutdown: the hook cancels the run, then holds the shutdown until the
+        // run has written the last good image and the loss log (the JVM halts when its hooks return).
         StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
-        Thread hook = new Thread(cancel::cancel, "nst-interrupt");
+        CountDownLatch written = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            cancel.cancel();
+            try {
+                if (!written.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS))
+                    err.println("nst: interrupted; the outputs were not written within " + INTERRUPT_GRACE_SECONDS + " s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "nst-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return transfer(o, opts, out, what, inputs, cancel);
+        } finally {
+            written.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down: the hook is running and now returns
+            }
+        }
+    }
+
+    /** Runs the transfer and writes its outputs (also the last good image after a cancellation or failure). */
+    private int transfer(StyleOptions o, TransferOptions opts, Path out, String what, List<String> inputs,
+                         StyleTransfer.Cancellation cancel) throws IOException {
+        StyleTransfer st = new StyleTransfer(msg -> err.println("nst: " + msg));
         Progress progress = new Progress(err, opts.quiet);
         LossLog log = opts.lossLog == null ? null : new LossLog(opts.lossLog);
         StyleTransfer.Result result;
@@ -89,11 +120,6 @@ final class TransferRunner {
             throw e;
         } finally {
             if (log != null) log.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // already shutting down: the hook has run
-            }
         }
         progress.finish();
         Map<String, String> meta = metadata(o, opts, inputs);
