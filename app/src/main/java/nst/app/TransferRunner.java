@@ -229,7 +229,10 @@ final class TransferRunner {
         }
     }
 
-    /** A progress bar on a terminal; plain lines (every 10 iterations and at least every 10 s) otherwise. */
+    /**
+     * A progress bar when stderr (where progress goes) is a terminal; plain lines otherwise: iteration 1, every
+     * 10th, the last, and at least one every 10 s. NST_PLAIN_PROGRESS (any value) forces plain lines.
+     */
     static final class Progress {
         private final PrintStream err;
         private final boolean quiet, terminal;
@@ -237,10 +240,32 @@ final class TransferRunner {
         private boolean drawn;
 
         Progress(PrintStream err, boolean quiet) {
+            this(err, quiet, System.getenv("NST_PLAIN_PROGRESS") == null && stderrIsTerminal());
+        }
+
+        Progress(PrintStream err, boolean quiet, boolean terminal) {
             this.err = err;
             this.quiet = quiet;
-            java.io.Console c = System.console();
-            this.terminal = c != null && c.isTerminal() && System.getenv("NST_PLAIN_PROGRESS") == null;
+            this.terminal = terminal;
+        }
+
+        /**
+         * Whether file descriptor 2 is a terminal. On Linux /proc/self/fd/2 links to the device (/dev/pts/N,
+         * /dev/ttyN, /dev/console for a terminal; a pipe, a file or /dev/null otherwise). Where there is no
+         * /proc, System.console() is the best guess left (it looks at stdin and stdout, not stderr).
+         */
+        static boolean stderrIsTerminal() {
+            Path fd2 = Path.of("/proc/self/fd/2");
+            try {
+                return isTerminalDevice(Files.readSymbolicLink(fd2).toString());
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                java.io.Console c = System.console();
+                return c != null && c.isTerminal();
+            }
+        }
+
+        static boolean isTerminalDevice(String path) {
+            return path.startsWith("/dev/pts/") || path.startsWith("/dev/tty") || path.equals("/dev/console");
         }
 
         void update(StyleTransfer.Progress p) {

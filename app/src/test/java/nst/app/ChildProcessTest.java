@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The {@code nst} command as a real child JVM, for what needs a process of its own: Ctrl-C (SIGINT) and the
- * JVM's shutdown. Linux only (signals sent with kill). Tiny images, a narrow network, the scalar backend.
+ * JVM's shutdown, and progress on a terminal (a pseudo-terminal from util-linux's script). Linux only.
+ * Tiny images, a narrow network, the scalar backend.
  */
 class ChildProcessTest {
     @TempDir Path dir;
@@ -101,5 +102,37 @@ class ChildProcessTest {
         try (var s = Files.list(dir)) {
             assertTrue(s.noneMatch(q -> q.getFileName().toString().endsWith(".tmp")), "temporary files left");
         }
+    }
+
+    /**
+     * The bar or plain lines follow stderr, where progress goes: stdin and stdout on a terminal with stderr in a
+     * file give plain lines; stderr on the terminal with stdout in a file gives the bar.
+     */
+    @Test void progressFollowsStderrNotStdout() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux");
+        assumeTrue(new ProcessBuilder("script", "--version").redirectErrorStream(true).start().waitFor() == 0, "needs util-linux script");
+        List<String> cmd = javaCommand();
+        cmd.addAll(List.of("stylize", "--content", example("tubingen.jpg").toString(), "--style", example("starry_night.jpg").toString(),
+                "--out", dir.resolve("out.png").toString(), "--size", "32", "--iterations", "3", "--weights", narrowWeights().toString(),
+                "--backend", "scalar", "--threads", "1"));
+        String line = ShellWords.join(cmd);
+        Path errFile = dir.resolve("err.txt");
+        String plain = underPty(line + " 2>" + ShellWords.join(List.of(errFile.toString())));
+        String inFile = Files.readString(errFile);
+        System.out.println("stderr to a file, stdout on a terminal:\n" + inFile);
+        assertTrue(inFile.contains("nst: iteration 3/3") && !inFile.contains("\r"), "plain lines expected: " + inFile + plain);
+        String bar = underPty(line + " >/dev/null");
+        System.out.println("stderr on a terminal: " + bar.replace("\r", "\\r"));
+        assertTrue(bar.contains("\r[") && bar.contains("] iteration 3/3"), "a bar expected: " + bar);
+    }
+
+    /** Runs a shell command line with a pseudo-terminal as its stdin, stdout and stderr; returns what the terminal showed. */
+    static String underPty(String commandLine) throws Exception {
+        Process p = new ProcessBuilder("script", "-qec", commandLine, "/dev/null").redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String shown = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), shown);
+        return shown;
     }
 }
