@@ -101,15 +101,18 @@ final class TransferRunner {
                 @Override public void evaluation(StyleTransfer.Evaluation e) { if (log != null) log.row(e); }
                 @Override public void iteration(StyleTransfer.Progress p) { progress.update(p); }
                 @Override public void intermediate(int iteration, Image image) {
+                    Path p = intermediatePath(out, iteration);
                     try {
-                        Images.writePng(image, intermediatePath(out, iteration), null);
+                        Images.writePng(image, p, null);
                     } catch (IOException ex) {
-                        throw new NstException("cannot write intermediate image: " + ex.getMessage(), ex);
+                        throw new NstException("cannot write intermediate image " + p + ": " + Main.Errors.describe(ex), ex);
                     }
                 }
             }, cancel);
         } catch (StyleTransfer.TransferFailedException e) {     // NaN loss (exit 3) or device failure (exit 1)
             progress.finish();
+            NstException logError = close(log);
+            if (logError != null) err.println("nst: " + logError.getMessage());
             if (e.lastGood() != null) {
                 Map<String, String> meta = metadata(o, opts, inputs);
                 meta.put("nst:backend", e.lastGood().backend());
@@ -118,10 +121,12 @@ final class TransferRunner {
                 err.println("nst: the last good image (iteration " + e.lastGood().iterations() + ") was written to " + out);
             }
             throw e;
-        } finally {
-            if (log != null) log.close();
+        } catch (RuntimeException | Error e) {
+            close(log);
+            throw e;
         }
         progress.finish();
+        NstException logError = close(log);                   // reported after the image is safe
         Map<String, String> meta = metadata(o, opts, inputs);
         meta.put("nst:backend", result.backend());
         meta.put("nst:weights-source", result.weightsSource());
@@ -132,7 +137,19 @@ final class TransferRunner {
                     result.cancelled() ? "cancelled; wrote the last good image" : "wrote " + out, result.cancelled() ? "to " + out : "",
                     result.iterations(), result.evaluations(), result.seconds(), t.total(), t.content(), t.style(), t.tv());
         }
+        if (logError != null) throw logError;
         return result.cancelled() ? 130 : 0;
+    }
+
+    /** Closes (and renames into place) the loss log; its failure, or null. */
+    private static NstException close(LossLog log) {
+        if (log == null) return null;
+        try {
+            log.close();
+            return null;
+        } catch (NstException e) {
+            return e;
+        }
     }
 
     static Path intermediatePath(Path out, int iteration) {
@@ -223,9 +240,13 @@ final class TransferRunner {
         }
 
         @Override
-        public void close() throws IOException {
-            w.close();
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        public void close() {
+            try {
+                w.close();
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException ex) {
+                throw new NstException("cannot write loss log " + target + ": " + Main.Errors.describe(ex), ex);
+            }
         }
     }
 

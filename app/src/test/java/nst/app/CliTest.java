@@ -176,6 +176,65 @@ class CliTest {
         assertEquals("faulty (scalar with injected faults)", Images.readPngText(out).get("nst:backend"));
     }
 
+    /** File system failures (checked or unchecked) are one line naming the file, exit 1, no stack trace. */
+    @Test void ioFailuresAreOneLineNamingTheFile() throws Exception {
+        Path absent = dir.resolve("absent/x.png"), target = dir.resolve("out.csv");
+        Exception moved = assertThrows(java.io.IOException.class, () -> Files.move(absent, target));
+        Exception opened = assertThrows(java.io.IOException.class, () -> Files.newInputStream(absent));
+        Exception[] failures = {moved, opened, new java.nio.file.AccessDeniedException(dir.resolve("locked.png").toString()),
+                new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException(absent.toString())),
+                new java.nio.file.FileSystemException(target.toString(), null, "No space left on device"),
+                new java.io.IOException("No space left on device")};
+        for (Exception ex : failures) {
+            java.io.StringWriter text = new java.io.StringWriter();
+            CommandLine cl = Main.commandLine();
+            cl.setErr(new java.io.PrintWriter(text, true));
+            int code = new Main.Errors().handleExecutionException(ex, cl, null);
+            String out = text.toString();
+            System.out.print(ex.getClass().getSimpleName() + " -> " + out);
+            assertEquals(1, code, out);
+            assertTrue(out.startsWith("nst: error: ") && out.indexOf('\n') == out.length() - 1, "one line: " + out);
+            assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
+            if (!ex.getClass().equals(java.io.IOException.class))
+                assertTrue(out.contains(dir.toString()), "names the file: " + out);
+        }
+        String m = Main.Errors.describe((java.io.IOException) opened);
+        assertEquals("cannot access " + absent + ": no such file or directory", m);
+    }
+
+    /** The loss log cannot be put in place (its directory vanished mid-run): the image is still written, one line names the log. */
+    @Test void lossLogThatCannotBeWrittenIsOneLineAndTheImageIsKept() throws Exception {
+        Path res = dir.resolve("vanishing"), out = res.resolve("out.png"), log = res.resolve("loss.csv");
+        List<String> args = base(out);
+        args.set(args.indexOf("--backend") + 1, "faulty:delay-ms=1500");     // a slow weights upload: time to delete
+        args.addAll(List.of("--loss-log", log.toString()));
+        Run[] r = {null};
+        Thread t = Thread.ofPlatform().start(() -> r[0] = nst(args.toArray(String[]::new)));
+        long until = System.nanoTime() + 30_000_000_000L;
+        boolean deleted = false;
+        while (!deleted && t.isAlive() && System.nanoTime() < until) {
+            try (var files = Files.list(res)) {
+                if (files.anyMatch(p -> p.getFileName().toString().startsWith(".loss.csv."))) {
+                    try (var all = Files.walk(res)) {
+                        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+                    }
+                    deleted = true;
+                }
+            } catch (java.nio.file.NoSuchFileException notYet) {
+                // the run has not made the directory yet
+            }
+            Thread.sleep(5);
+        }
+        t.join();
+        assertTrue(deleted, "the loss log's temporary file never appeared");
+        assertEquals(1, r[0].code, r[0].err);
+        List<String> errors = r[0].err.lines().filter(l -> l.startsWith("nst: error: ")).toList();
+        assertEquals(1, errors.size(), r[0].err);
+        assertTrue(errors.get(0).contains("cannot write loss log " + log), r[0].err);
+        assertFalse(r[0].err.contains("\tat "), r[0].err);
+        assertEquals(48, Images.read(out).width(), "the image is written although the log is not");
+    }
+
     @Test void outputMustBePng() throws Exception {
         Run r = nst(base(dir.resolve("o.jpg")).toArray(String[]::new));
         assertEquals(1, r.code);
