@@ -235,6 +235,90 @@ class CliTest {
         assertEquals(48, Images.read(out).width(), "the image is written although the log is not");
     }
 
+    /** --original-colors is --preserve-colors luminance: the same PNG byte for byte, and not the plain transfer's. */
+    @Test void originalColorsIsTheLuminanceAlias() throws Exception {
+        Path alias = dir.resolve("alias.png"), named = dir.resolve("named.png"), plain = dir.resolve("plain.png");
+        List<String> a = base(alias), n = base(named), p = base(plain);
+        a.add("--original-colors");
+        n.addAll(List.of("--preserve-colors", "luminance"));
+        for (List<String> args : List.of(a, n, p)) assertEquals(0, nst(args.toArray(String[]::new)).code);
+        assertArrayEquals(Files.readAllBytes(named), Files.readAllBytes(alias));
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(plain), Files.readAllBytes(alias)), "colour preservation changed nothing");
+        assertTrue(Images.readPngText(alias).get("nst:options").contains("--preserve-colors luminance"));
+    }
+
+    /** Two styles, each with a mask (left half, right half): it runs, and the masks are recorded. */
+    @Test void masksSmoke() throws Exception {
+        Path out = dir.resolve("masked.png");
+        Path left = dir.resolve("left.png"), right = dir.resolve("right.png");
+        float[] l = new float[3 * 16 * 12], r = new float[l.length];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 12; y++)
+                for (int x = 0; x < 16; x++) (x < 8 ? l : r)[(c * 12 + y) * 16 + x] = 1f;
+        Images.writePng(new nst.engine.Image(16, 12, l), left, null);
+        Images.writePng(new nst.engine.Image(16, 12, r), right, null);
+        List<String> args = base(out);
+        args.addAll(List.of("--style", example("the_scream.jpg").toString(), "--mask", left.toString(), "--mask", right.toString()));
+        Run run = nst(args.toArray(String[]::new));
+        assertEquals(0, run.code, run.err);
+        assertEquals(48, Images.read(out).width());
+        String options = Images.readPngText(out).get("nst:options");
+        assertTrue(options.contains("--mask " + left) && options.contains("--mask " + right), options);
+    }
+
+    /** Coarse-to-fine: one stage per scale, the last one the output's size. */
+    @Test void scalesSmoke() throws Exception {
+        Path out = dir.resolve("c2f.png");
+        List<String> args = base(out);
+        args.addAll(List.of("--scales", "32,48"));
+        Run run = nst(args.toArray(String[]::new));
+        assertEquals(0, run.code, run.err);
+        assertTrue(run.err.contains(", 32x24, ") && run.err.contains(", 48x36, "), run.err);
+        assertEquals(48, Images.read(out).width());
+    }
+
+    /** Tiles with luminance transfer and intermediates (this used to throw): full-size intermediates and output. */
+    @Test void tileSmoke() throws Exception {
+        Path out = dir.resolve("tiled.png");
+        List<String> args = base(out);
+        args.set(args.indexOf("--iterations") + 1, "2");
+        args.addAll(List.of("--tile", "32", "--tile-iterations", "1", "--save-every", "1", "--preserve-colors", "luminance"));
+        Run run = nst(args.toArray(String[]::new));
+        assertEquals(0, run.code, run.err);
+        assertTrue(run.err.contains("32x32 tiles"), run.err);
+        try (var files = Files.list(dir)) {
+            List<Path> saved = files.filter(f -> f.getFileName().toString().matches("tiled_\\d{4}\\.png")).toList();
+            assertEquals(1, saved.size(), "one intermediate, after the first of two rounds: " + saved);
+            assertEquals(48, Images.read(saved.get(0)).width());
+        }
+        assertEquals(48, Images.read(out).width());
+    }
+
+    /** --init-image with 0 iterations writes that image, resized to the content. */
+    @Test void initImageSmoke() throws Exception {
+        Path out = dir.resolve("init.png"), init = example("the_scream.jpg");
+        List<String> args = base(out);
+        args.set(args.indexOf("--iterations") + 1, "0");
+        args.addAll(List.of("--init-image", init.toString()));
+        Run run = nst(args.toArray(String[]::new));
+        assertEquals(0, run.code, run.err);
+        nst.engine.Image got = Images.read(out), want = Images.resize(Images.read(init), 48, 36).clamped();
+        assertEquals(48, got.width());
+        double worst = 0;
+        for (int i = 0; i < want.rgb().length; i++) worst = Math.max(worst, Math.abs(got.rgb()[i] - want.rgb()[i]));
+        assertTrue(worst <= 0.5 / 255 + 1e-6, "the output is not the init image: max difference " + worst);
+    }
+
+    /** nst demo at a tiny size: the bundled images, the output written. */
+    @Test void demoSmoke() throws Exception {
+        Path out = dir.resolve("demo/demo.png");
+        Run run = nst("demo", "--out", out.toString(), "--size", "32", "--iterations", "1", "--weights", narrowWeights().toString(),
+                "--backend", "scalar");
+        assertEquals(0, run.code, run.err);
+        assertTrue(run.err.contains("tubingen.jpg in the style of starry_night.jpg"), run.err);
+        assertEquals(32, Images.read(out).width());
+    }
+
     @Test void outputMustBePng() throws Exception {
         Run r = nst(base(dir.resolve("o.jpg")).toArray(String[]::new));
         assertEquals(1, r.code);

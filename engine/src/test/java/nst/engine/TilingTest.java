@@ -78,16 +78,52 @@ class TilingTest {
         int shift = (int) Math.floor(((lastRound * 0.6180339887498949) % 1.0) * stride);
         int[] xs = StyleTransfer.tileStarts(out.width(), tile, stride, shift);
         int[] ys = StyleTransfer.tileStarts(out.height(), tile, stride, (shift * 7 / 5) % stride);
+        // the tiled image really changed from the content
+        Image content = Images.resizeLongest(tiled.content(), size);
+        assertTrue(maxAbsDiff(content.rgb(), out.rgb()) > 0.05);
+        // a hard paste of unblended tiles shows (seamNegativeControl); the blend must not
+        assertEquals(List.of(), seams(out, xs, ys, tile), "seams of the blended tiles");
+    }
+
+    /**
+     * The negative control of the seam criterion: the same grid of 64-pixel tiles, each optimised on its own
+     * and pasted hard (no overlap blend, later tiles over earlier ones), must fail it.
+     */
+    @Test void seamNegativeControl() {
+        int size = 144, tile = 64, overlap = tile / 4, stride = tile - overlap;
+        Image content = Images.resizeLongest(small(size, 1).build().content(), size);
+        int w = content.width(), h = content.height();
+        int shift = (int) Math.floor(((3 * 0.6180339887498949) % 1.0) * stride);
+        int[] xs = StyleTransfer.tileStarts(w, tile, stride, shift), ys = StyleTransfer.tileStarts(h, tile, stride, (shift * 7 / 5) % stride);
+        float[] pasted = content.rgb().clone();                 // (3, H, W)
+        for (int y0 : ys) {
+            for (int x0 : xs) {
+                Image crop = StyleTransfer.crop(content.rgb(), w, h, x0, y0, tile, tile);
+                Image t = new StyleTransfer().run(small(tile, 10).content(crop).build(), null, null).image();
+                for (int c = 0; c < 3; c++)
+                    for (int y = 0; y < tile; y++)
+                        System.arraycopy(t.rgb(), (c * tile + y) * tile, pasted, (c * h + y0 + y) * w + x0, tile);
+            }
+        }
+        List<String> found = seams(new Image(w, h, pasted), xs, ys, tile);
+        System.out.println("hard paste of " + xs.length * ys.length + " tiles: seams at " + found);
+        assertFalse(found.isEmpty(), "the seam criterion passes a hard paste of unblended tiles: it cannot fail");
+    }
+
+    /**
+     * The seam criterion: at every tile border (of the grid given by xs, ys), the mean |Δ| across it must not
+     * exceed the 98th percentile of all other rows' or columns' mean |Δ|. Returns the borders that fail.
+     */
+    static List<String> seams(Image out, int[] xs, int[] ys, int tile) {
         Set<Integer> borderCols = borders(xs, tile, out.width()), borderRows = borders(ys, tile, out.height());
         double[] col = columnJumps(out), row = rowJumps(out);
         report("columns", col, borderCols);
         report("rows", row, borderRows);
-        // the tiled image really changed from the content
-        Image content = Images.resizeLongest(tiled.content(), size);
-        assertTrue(maxAbsDiff(content.rgb(), out.rgb()) > 0.05);
-        // a hard paste of unblended tiles would show; the blend must not
-        for (int b : borderCols) assertTrue(col[b] <= percentile(without(col, borderCols), 0.98), "seam at column " + b);
-        for (int b : borderRows) assertTrue(row[b] <= percentile(without(row, borderRows), 0.98), "seam at row " + b);
+        List<String> failed = new ArrayList<>();
+        double colLimit = percentile(without(col, borderCols), 0.98), rowLimit = percentile(without(row, borderRows), 0.98);
+        for (int b : borderCols) if (col[b] > colLimit) failed.add("column " + b);
+        for (int b : borderRows) if (row[b] > rowLimit) failed.add("row " + b);
+        return failed;
     }
 
     /** Tile iterations of a tiled stage: Σ over rounds of iterations per round × tiles in that round's grid. */
