@@ -64,7 +64,7 @@ final class ExplainCommand implements Callable<Integer> {
         o = o.toBuilder().saveEvery(0).build();
         AtomicFiles.checkWritable(out);
         Inspector ins = new Inspector(o, every, snapshots);
-        TransferRunner.Progress progress = new TransferRunner.Progress(System.err, options.quiet, o.iterations());
+        TransferRunner.Progress progress = new TransferRunner.Progress(System.err, options.quiet);
         StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
         Thread hook = new Thread(cancel::cancel, "nst-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);

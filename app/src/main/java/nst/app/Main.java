@@ -45,16 +45,49 @@ public final class Main implements Runnable {
         }
     }
 
-    /** User errors print one line and exit 1; anything else prints the stack trace. */
+    /**
+     * User errors print one line and exit 1: bad input and options (NstException, IllegalArgumentException),
+     * file system failures (IOException, UncheckedIOException: the file and the reason), device failures. A
+     * non-finite loss exits 3. Anything else is a bug and prints the stack trace.
+     */
     static final class Errors implements CommandLine.IExecutionExceptionHandler {
         @Override
         public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parseResult) {
+            if (ex instanceof java.io.UncheckedIOException u && u.getCause() != null) {
+                cl.getErr().println("nst: error: " + describe(u.getCause()));
+                return 1;
+            }
+            if (ex instanceof java.io.IOException io) {
+                cl.getErr().println("nst: error: " + describe(io));
+                return 1;
+            }
             if (ex instanceof nst.engine.NstException || ex instanceof IllegalArgumentException) {
                 cl.getErr().println("nst: error: " + ex.getMessage());
                 return ex instanceof nst.engine.StyleTransfer.NonFiniteLossException ? 3 : 1;
             }
+            if (ex instanceof nst.kernels.DeviceException) {
+                cl.getErr().println("nst: error: the compute device failed: " + ex.getMessage());
+                return 1;
+            }
             ex.printStackTrace(cl.getErr());
             return 1;
+        }
+
+        /** One line for a file system failure: the file (and the other file of a move) and what went wrong. */
+        static String describe(java.io.IOException e) {
+            if (e instanceof java.nio.file.FileSystemException f && f.getFile() != null) {
+                String reason = f.getReason() != null ? f.getReason()
+                        : switch (f) {
+                            case java.nio.file.NoSuchFileException x -> "no such file or directory";
+                            case java.nio.file.AccessDeniedException x -> "permission denied";
+                            case java.nio.file.FileAlreadyExistsException x -> "already exists";
+                            case java.nio.file.NotDirectoryException x -> "not a directory";
+                            case java.nio.file.DirectoryNotEmptyException x -> "directory not empty";
+                            default -> f.getClass().getSimpleName();
+                        };
+                return "cannot access " + f.getFile() + (f.getOtherFile() != null ? " (moving to " + f.getOtherFile() + ")" : "") + ": " + reason;
+            }
+            return "input/output error: " + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName());
         }
     }
 }

@@ -20,13 +20,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one transfer for the command line: reads the images, checks the outputs can be written before
  * any work, shows progress on stderr, writes the loss log, intermediates and the result (each through a
- * temporary file and a rename). On Ctrl-C or a non-finite loss, the last good image is still written.
+ * temporary file and a rename). On Ctrl-C, a non-finite loss or a device failure, the last good image is still written.
  */
 final class TransferRunner {
+    /** How long Ctrl-C waits for the last good image and the loss log to be written before the JVM halts. */
+    static final int INTERRUPT_GRACE_SECONDS = 30;
+
     private final PrintStream err = System.err;
 
     int run(Path contentPath, List<Path> stylePaths, Path out, TransferOptions opts) throws IOException {
@@ -54,11 +59,37 @@ final class TransferRunner {
         AtomicFiles.checkWritable(out);
         if (opts.lossLog != null) AtomicFiles.checkWritable(opts.lossLog);
 
-        StyleTransfer st = new StyleTransfer(msg -> err.println("nst: " + msg));
+        // Ctrl-C (SIGINT) starts the JVM's shutdown: the hook cancels the run, then holds the shutdown until the
+        // run has written the last good image and the loss log (the JVM halts when its hooks return).
         StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
-        Thread hook = new Thread(cancel::cancel, "nst-interrupt");
+        CountDownLatch written = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            cancel.cancel();
+            try {
+                if (!written.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS))
+                    err.println("nst: interrupted; the outputs were not written within " + INTERRUPT_GRACE_SECONDS + " s");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "nst-interrupt");
         Runtime.getRuntime().addShutdownHook(hook);
-        Progress progress = new Progress(err, opts.quiet, o.iterations());
+        try {
+            return transfer(o, opts, out, what, inputs, cancel);
+        } finally {
+            written.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException ignored) {
+                // already shutting down: the hook is running and now returns
+            }
+        }
+    }
+
+    /** Runs the transfer and writes its outputs (also the last good image after a cancellation or failure). */
+    private int transfer(StyleOptions o, TransferOptions opts, Path out, String what, List<String> inputs,
+                         StyleTransfer.Cancellation cancel) throws IOException {
+        StyleTransfer st = new StyleTransfer(msg -> err.println("nst: " + msg));
+        Progress progress = new Progress(err, opts.quiet);
         LossLog log = opts.lossLog == null ? null : new LossLog(opts.lossLog);
         StyleTransfer.Result result;
         try {
@@ -70,29 +101,32 @@ final class TransferRunner {
                 @Override public void evaluation(StyleTransfer.Evaluation e) { if (log != null) log.row(e); }
                 @Override public void iteration(StyleTransfer.Progress p) { progress.update(p); }
                 @Override public void intermediate(int iteration, Image image) {
+                    Path p = intermediatePath(out, iteration);
                     try {
-                        Images.writePng(image, intermediatePath(out, iteration), null);
+                        Images.writePng(image, p, null);
                     } catch (IOException ex) {
-                        throw new NstException("cannot write intermediate image: " + ex.getMessage(), ex);
+                        throw new NstException("cannot write intermediate image " + p + ": " + Main.Errors.describe(ex), ex);
                     }
                 }
             }, cancel);
-        } catch (StyleTransfer.NonFiniteLossException e) {
+        } catch (StyleTransfer.TransferFailedException e) {     // NaN loss (exit 3) or device failure (exit 1)
             progress.finish();
+            NstException logError = close(log);
+            if (logError != null) err.println("nst: " + logError.getMessage());
             if (e.lastGood() != null) {
-                Images.writePng(e.lastGood().image(), out, metadata(o, opts, inputs));
+                Map<String, String> meta = metadata(o, opts, inputs);
+                meta.put("nst:backend", e.lastGood().backend());
+                meta.put("nst:weights-source", e.lastGood().weightsSource());
+                Images.writePng(e.lastGood().image(), out, meta);
                 err.println("nst: the last good image (iteration " + e.lastGood().iterations() + ") was written to " + out);
             }
             throw e;
-        } finally {
-            if (log != null) log.close();
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // already shutting down: the hook has run
-            }
+        } catch (RuntimeException | Error e) {
+            close(log);
+            throw e;
         }
         progress.finish();
+        NstException logError = close(log);                   // reported after the image is safe
         Map<String, String> meta = metadata(o, opts, inputs);
         meta.put("nst:backend", result.backend());
         meta.put("nst:weights-source", result.weightsSource());
@@ -103,7 +137,19 @@ final class TransferRunner {
                     result.cancelled() ? "cancelled; wrote the last good image" : "wrote " + out, result.cancelled() ? "to " + out : "",
                     result.iterations(), result.evaluations(), result.seconds(), t.total(), t.content(), t.style(), t.tv());
         }
+        if (logError != null) throw logError;
         return result.cancelled() ? 130 : 0;
+    }
+
+    /** Closes (and renames into place) the loss log; its failure, or null. */
+    private static NstException close(LossLog log) {
+        if (log == null) return null;
+        try {
+            log.close();
+            return null;
+        } catch (NstException e) {
+            return e;
+        }
     }
 
     static Path intermediatePath(Path out, int iteration) {
@@ -194,30 +240,58 @@ final class TransferRunner {
         }
 
         @Override
-        public void close() throws IOException {
-            w.close();
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        public void close() {
+            try {
+                w.close();
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (IOException ex) {
+                throw new NstException("cannot write loss log " + target + ": " + Main.Errors.describe(ex), ex);
+            }
         }
     }
 
-    /** A progress bar on a terminal; plain lines (every 10 iterations and at least every 10 s) otherwise. */
+    /**
+     * A progress bar when stderr (where progress goes) is a terminal; plain lines otherwise: iteration 1, every
+     * 10th, the last, and at least one every 10 s. NST_PLAIN_PROGRESS (any value) forces plain lines.
+     */
     static final class Progress {
         private final PrintStream err;
         private final boolean quiet, terminal;
-        private final int total;
         private long lastLine;
         private boolean drawn;
 
-        Progress(PrintStream err, boolean quiet, int total) {
+        Progress(PrintStream err, boolean quiet) {
+            this(err, quiet, System.getenv("NST_PLAIN_PROGRESS") == null && stderrIsTerminal());
+        }
+
+        Progress(PrintStream err, boolean quiet, boolean terminal) {
             this.err = err;
             this.quiet = quiet;
-            this.total = total;
-            java.io.Console c = System.console();
-            this.terminal = c != null && c.isTerminal() && System.getenv("NST_PLAIN_PROGRESS") == null;
+            this.terminal = terminal;
+        }
+
+        /**
+         * Whether file descriptor 2 is a terminal. On Linux /proc/self/fd/2 links to the device (/dev/pts/N,
+         * /dev/ttyN, /dev/console for a terminal; a pipe, a file or /dev/null otherwise). Where there is no
+         * /proc, System.console() is the best guess left (it looks at stdin and stdout, not stderr).
+         */
+        static boolean stderrIsTerminal() {
+            Path fd2 = Path.of("/proc/self/fd/2");
+            try {
+                return isTerminalDevice(Files.readSymbolicLink(fd2).toString());
+            } catch (IOException | UnsupportedOperationException | SecurityException e) {
+                java.io.Console c = System.console();
+                return c != null && c.isTerminal();
+            }
+        }
+
+        static boolean isTerminalDevice(String path) {
+            return path.startsWith("/dev/pts/") || path.startsWith("/dev/tty") || path.equals("/dev/console");
         }
 
         void update(StyleTransfer.Progress p) {
             if (quiet) return;
+            int total = p.iterations();              // the stage's (tiled refinement: tile iterations of all rounds)
             String stats = String.format(Locale.ROOT, "iteration %d/%d  loss %.4g  %.2f s/it  ETA %s", p.iteration(), total,
                     p.terms().total(), p.secondsPerIteration(), clock(p.etaSeconds()));
             if (terminal) {

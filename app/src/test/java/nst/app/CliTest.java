@@ -158,6 +158,167 @@ class CliTest {
         assertTrue(Files.exists(out));
     }
 
+    /** An accelerator failure mid-run: one error line, exit 1, and the last good image is written. */
+    @Test void deviceFailureKeepsTheLastGoodImage() throws Exception {
+        Path out = dir.resolve("device.png");
+        List<String> args = base(out);
+        args.set(args.indexOf("--iterations") + 1, "10");
+        args.set(args.indexOf("--backend") + 1, "faulty:device-at=80");   // 13 convolutions a pass: in evaluation 5
+        Run r = nst(args.toArray(String[]::new));
+        assertEquals(1, r.code, r.err);
+        List<String> errors = r.err.lines().filter(l -> l.startsWith("nst: error: ")).toList();
+        assertEquals(1, errors.size(), r.err);
+        assertTrue(errors.get(0).contains("the compute device failed at iteration") && errors.get(0).contains("CL_OUT_OF_RESOURCES"), r.err);
+        assertFalse(r.err.contains("\tat ") || r.err.contains("Exception"), "no stack trace: " + r.err);
+        int kept = Integer.parseInt(r.err.replaceAll("(?s).*last good image \\(iteration (\\d+)\\).*", "$1"));
+        assertTrue(kept >= 1, r.err);
+        assertEquals(48, Images.read(out).width());
+        assertEquals("faulty (scalar with injected faults)", Images.readPngText(out).get("nst:backend"));
+    }
+
+    /** File system failures (checked or unchecked) are one line naming the file, exit 1, no stack trace. */
+    @Test void ioFailuresAreOneLineNamingTheFile() throws Exception {
+        Path absent = dir.resolve("absent/x.png"), target = dir.resolve("out.csv");
+        Exception moved = assertThrows(java.io.IOException.class, () -> Files.move(absent, target));
+        Exception opened = assertThrows(java.io.IOException.class, () -> Files.newInputStream(absent));
+        Exception[] failures = {moved, opened, new java.nio.file.AccessDeniedException(dir.resolve("locked.png").toString()),
+                new java.io.UncheckedIOException(new java.nio.file.NoSuchFileException(absent.toString())),
+                new java.nio.file.FileSystemException(target.toString(), null, "No space left on device"),
+                new java.io.IOException("No space left on device")};
+        for (Exception ex : failures) {
+            java.io.StringWriter text = new java.io.StringWriter();
+            CommandLine cl = Main.commandLine();
+            cl.setErr(new java.io.PrintWriter(text, true));
+            int code = new Main.Errors().handleExecutionException(ex, cl, null);
+            String out = text.toString();
+            System.out.print(ex.getClass().getSimpleName() + " -> " + out);
+            assertEquals(1, code, out);
+            assertTrue(out.startsWith("nst: error: ") && out.indexOf('\n') == out.length() - 1, "one line: " + out);
+            assertFalse(out.contains("\tat ") || out.contains("Exception"), out);
+            if (!ex.getClass().equals(java.io.IOException.class))
+                assertTrue(out.contains(dir.toString()), "names the file: " + out);
+        }
+        String m = Main.Errors.describe((java.io.IOException) opened);
+        assertEquals("cannot access " + absent + ": no such file or directory", m);
+    }
+
+    /** The loss log cannot be put in place (its directory vanished mid-run): the image is still written, one line names the log. */
+    @Test void lossLogThatCannotBeWrittenIsOneLineAndTheImageIsKept() throws Exception {
+        Path res = dir.resolve("vanishing"), out = res.resolve("out.png"), log = res.resolve("loss.csv");
+        List<String> args = base(out);
+        args.set(args.indexOf("--backend") + 1, "faulty:delay-ms=1500");     // a slow weights upload: time to delete
+        args.addAll(List.of("--loss-log", log.toString()));
+        Run[] r = {null};
+        Thread t = Thread.ofPlatform().start(() -> r[0] = nst(args.toArray(String[]::new)));
+        long until = System.nanoTime() + 30_000_000_000L;
+        boolean deleted = false;
+        while (!deleted && t.isAlive() && System.nanoTime() < until) {
+            try (var files = Files.list(res)) {
+                if (files.anyMatch(p -> p.getFileName().toString().startsWith(".loss.csv."))) {
+                    try (var all = Files.walk(res)) {
+                        for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+                    }
+                    deleted = true;
+                }
+            } catch (java.nio.file.NoSuchFileException notYet) {
+                // the run has not made the directory yet
+            }
+            Thread.sleep(5);
+        }
+        t.join();
+        assertTrue(deleted, "the loss log's temporary file never appeared");
+        assertEquals(1, r[0].code, r[0].err);
+        List<String> errors = r[0].err.lines().filter(l -> l.startsWith("nst: error: ")).toList();
+        assertEquals(1, errors.size(), r[0].err);
+        assertTrue(errors.get(0).contains("cannot write loss log " + log), r[0].err);
+        assertFalse(r[0].err.contains("\tat "), r[0].err);
+        assertEquals(48, Images.read(out).width(), "the image is written although the log is not");
+    }
+
+    /** --original-colors is --preserve-colors luminance: the same PNG byte for byte, and not the plain transfer's. */
+    @Test void originalColorsIsTheLuminanceAlias() throws Exception {
+        Path alias = dir.resolve("alias.png"), named = dir.resolve("named.png"), plain = dir.resolve("plain.png");
+        List<String> a = base(alias), n = base(named), p = base(plain);
+        a.add("--original-colors");
+        n.addAll(List.of("--preserve-colors", "luminance"));
+        for (List<String> args : List.of(a, n, p)) assertEquals(0, nst(args.toArray(String[]::new)).code);
+        assertArrayEquals(Files.readAllBytes(named), Files.readAllBytes(alias));
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(plain), Files.readAllBytes(alias)), "colour preservation changed nothing");
+        assertTrue(Images.readPngText(alias).get("nst:options").contains("--preserve-colors luminance"));
+    }
+
+    /** Two styles, each with a mask (left half, right half): it runs, and the masks are recorded. */
+    @Test void masksSmoke() throws Exception {
+        Path out = dir.resolve("masked.png");
+        Path left = dir.resolve("left.png"), right = dir.resolve("right.png");
+        float[] l = new float[3 * 16 * 12], r = new float[l.length];
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < 12; y++)
+                for (int x = 0; x < 16; x++) (x < 8 ? l : r)[(c * 12 + y) * 16 + x] = 1f;
+        Images.writePng(new nst.engine.Image(16, 12, l), left, null);
+        Images.writePng(new nst.engine.Image(16, 12, r), right, null);
+        List<String> args = base(out);
+        args.addAll(List.of("--style", example("the_scream.jpg").toString(), "--mask", left.toString(), "--mask", right.toString()));
+        Run run = nst(args.toArray(String[]::new));
+        assertEquals(0, run.code, run.err);
+        assertEquals(48, Images.read(out).width());
+        String options = Images.readPngText(out).get("nst:options");
+        assertTrue(options.contains("--mask " + left) && options.contains("--mask " + right), options);
+    }
+
+    /** Coarse-to-fine: one stage per scale, the last one the output's size. */
+    @Test void scalesSmoke() throws Exception {
+        Path out = dir.resolve("c2f.png");
+        List<String> args = base(out);
+        args.addAll(List.of("--scales", "32,48"));
+        Run run = nst(args.toArray(String[]::new));
+        assertEquals(0, run.code, run.err);
+        assertTrue(run.err.contains(", 32x24, ") && run.err.contains(", 48x36, "), run.err);
+        assertEquals(48, Images.read(out).width());
+    }
+
+    /** Tiles with luminance transfer and intermediates (this used to throw): full-size intermediates and output. */
+    @Test void tileSmoke() throws Exception {
+        Path out = dir.resolve("tiled.png");
+        List<String> args = base(out);
+        args.set(args.indexOf("--iterations") + 1, "2");
+        args.addAll(List.of("--tile", "32", "--tile-iterations", "1", "--save-every", "1", "--preserve-colors", "luminance"));
+        Run run = nst(args.toArray(String[]::new));
+        assertEquals(0, run.code, run.err);
+        assertTrue(run.err.contains("32x32 tiles"), run.err);
+        try (var files = Files.list(dir)) {
+            List<Path> saved = files.filter(f -> f.getFileName().toString().matches("tiled_\\d{4}\\.png")).toList();
+            assertEquals(1, saved.size(), "one intermediate, after the first of two rounds: " + saved);
+            assertEquals(48, Images.read(saved.get(0)).width());
+        }
+        assertEquals(48, Images.read(out).width());
+    }
+
+    /** --init-image with 0 iterations writes that image, resized to the content. */
+    @Test void initImageSmoke() throws Exception {
+        Path out = dir.resolve("init.png"), init = example("the_scream.jpg");
+        List<String> args = base(out);
+        args.set(args.indexOf("--iterations") + 1, "0");
+        args.addAll(List.of("--init-image", init.toString()));
+        Run run = nst(args.toArray(String[]::new));
+        assertEquals(0, run.code, run.err);
+        nst.engine.Image got = Images.read(out), want = Images.resize(Images.read(init), 48, 36).clamped();
+        assertEquals(48, got.width());
+        double worst = 0;
+        for (int i = 0; i < want.rgb().length; i++) worst = Math.max(worst, Math.abs(got.rgb()[i] - want.rgb()[i]));
+        assertTrue(worst <= 0.5 / 255 + 1e-6, "the output is not the init image: max difference " + worst);
+    }
+
+    /** nst demo at a tiny size: the bundled images, the output written. */
+    @Test void demoSmoke() throws Exception {
+        Path out = dir.resolve("demo/demo.png");
+        Run run = nst("demo", "--out", out.toString(), "--size", "32", "--iterations", "1", "--weights", narrowWeights().toString(),
+                "--backend", "scalar");
+        assertEquals(0, run.code, run.err);
+        assertTrue(run.err.contains("tubingen.jpg in the style of starry_night.jpg"), run.err);
+        assertEquals(32, Images.read(out).width());
+    }
+
     @Test void outputMustBePng() throws Exception {
         Run r = nst(base(dir.resolve("o.jpg")).toArray(String[]::new));
         assertEquals(1, r.code);

@@ -5,6 +5,7 @@ import nst.engine.optim.Lbfgs;
 import nst.engine.optim.Optimizer;
 import nst.kernels.Backend;
 import nst.kernels.Backends;
+import nst.kernels.DeviceException;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,10 +23,17 @@ import java.util.function.Consumer;
  */
 public final class StyleTransfer {
 
-    /** One loss evaluation, as the loss log records it (terms already weighted). */
+    /**
+     * One loss evaluation, as the loss log records it (terms already weighted). {@code seconds}: since the first
+     * optimisation stage started, so the weights upload and the loss-target passes before it do not count.
+     */
     public record Evaluation(int iteration, int evaluation, double seconds, LossTerms terms) {}
 
-    /** Progress after an iteration. {@link #image()} copies the current image only when called. */
+    /**
+     * Progress after an iteration. {@link #image()} copies the current image only when called. Iterations
+     * count within a stage (each scale of coarse-to-fine); during tiled refinement they count tile iterations
+     * over all rounds and tiles of the stage, and {@link #image()} is the tile being optimised.
+     */
     public interface Progress {
         int iteration();
         int iterations();
@@ -35,7 +43,10 @@ public final class StyleTransfer {
         default double secondsPerIteration() { return iteration() == 0 ? 0 : elapsedSeconds() / iteration(); }
         /** Estimated seconds to the last iteration. */
         default double etaSeconds() { return secondsPerIteration() * Math.max(0, iterations() - iteration()); }
-        /** The current image (unclamped copy). */
+        /**
+         * The image whose loss {@link #terms()} reports (unclamped copy). For L-BFGS, the iterate the line search
+         * accepted; for Adam, the image evaluated in this iteration (Adam's update after it is not evaluated yet).
+         */
         Image image();
         /** The objective, for inspection (per-layer losses, activations); valid during the callback only. */
         Objective objective();
@@ -57,20 +68,46 @@ public final class StyleTransfer {
         public boolean isCancelled() { return cancelled; }
     }
 
-    /** The outcome: the image (unclamped), every evaluation, and why it stopped. */
+    /** The outcome: the image (unclamped), every evaluation, and why it stopped; {@code seconds}: the whole run, setup included. */
     public record Result(Image image, List<Evaluation> history, int iterations, int evaluations,
                          double seconds, boolean cancelled, String backend, String weightsSource) {
         public LossTerms finalTerms() { return history.isEmpty() ? null : history.get(history.size() - 1).terms(); }
     }
 
-    /** The loss became NaN or infinite: the transfer stopped; {@link #lastGood()} holds the last finite image. */
-    public static final class NonFiniteLossException extends NstException {
+    /**
+     * The transfer stopped before its end on a failure; {@link #lastGood()} holds the result so far, with the
+     * last good image (null when the failure came before there was an image). The message is one line for the
+     * user. Kinds: {@link NonFiniteLossException}, {@link DeviceFailureException}.
+     */
+    public abstract static class TransferFailedException extends NstException {
         private final transient Result lastGood;
-        public NonFiniteLossException(String message, Result lastGood) {
-            super(message);
+        TransferFailedException(String message, Throwable cause, Result lastGood) {
+            super(message, cause);
             this.lastGood = lastGood;
         }
         public Result lastGood() { return lastGood; }
+        /** The same failure with the run's result so far (the engine adds it where the run's state is known). */
+        abstract TransferFailedException withLastGood(Result lastGood);
+    }
+
+    /** The loss became NaN or infinite: the transfer stopped; {@link #lastGood()} holds the last finite image. */
+    public static final class NonFiniteLossException extends TransferFailedException {
+        public NonFiniteLossException(String message, Result lastGood) { super(message, null, lastGood); }
+        @Override NonFiniteLossException withLastGood(Result r) { return new NonFiniteLossException(getMessage(), r); }
+    }
+
+    /**
+     * The compute device failed (accelerator out of memory or resources, device lost): the transfer stopped;
+     * the cause is the backend's {@link DeviceException}, {@link #lastGood()} holds the last good image.
+     */
+    public static final class DeviceFailureException extends TransferFailedException {
+        public DeviceFailureException(String message, DeviceException cause, Result lastGood) { super(message, cause, lastGood); }
+        @Override DeviceFailureException withLastGood(Result r) { return new DeviceFailureException(getMessage(), (DeviceException) getCause(), r); }
+
+        static DeviceFailureException of(DeviceException e, String when) {
+            return new DeviceFailureException("the compute device failed " + when + ": " + e.getMessage()
+                    + "; try a smaller --size, --tile, or a CPU backend (--backend simd)", e, null);
+        }
     }
 
     private static final class Cancelled extends RuntimeException {
@@ -136,6 +173,8 @@ public final class StyleTransfer {
             backend = Backends.create(o.backend(), o.threads(), notices);
         } catch (IllegalArgumentException e) {
             throw new NstException("--backend: " + e.getMessage(), e);
+        } catch (DeviceException e) {
+            throw DeviceFailureException.of(e, "while starting backend " + o.backend());
         }
         try (backend) {
             return run(o, owned, ours, backend, listener, cancel);
@@ -189,13 +228,16 @@ public final class StyleTransfer {
                     if (heapBackend) MemoryEstimate.check(o, spec, w, h, styleLongest);
                     try (Objective objective = new Objective(net, cfg, content, styles, o.normalisedBlend(), k.masks())) {
                         run.listener.started(run.backendName, w, h);
-                        optimise(o, objective, run.x, w, h, o.iterations(), run);
+                        optimise(o, objective, run.x, w, h, o.iterations(), run, Stage.whole(o.iterations()));
                     }
                 }
                 if (run.cancelled) break;
             }
-        } catch (NonFiniteLossException e) {
-            throw new NonFiniteLossException(e.getMessage(), run.result(true));
+        } catch (TransferFailedException e) {
+            throw e.withLastGood(run.x == null ? null : run.result(true));
+        } catch (DeviceException e) {             // outside an optimisation: weights upload, target passes
+            throw DeviceFailureException.of(e, "while preparing the network or the loss targets").withLastGood(
+                    run.x == null ? null : run.result(true));
         }
         return run.result(false);
     }
@@ -233,6 +275,7 @@ public final class StyleTransfer {
         final String backendName, weightsSource;
         final List<Evaluation> history = new ArrayList<>();
         final long t0 = System.nanoTime();
+        long optimisationStart = -1;            // nanoTime when the first optimisation stage started; -1 before
         float[] x;                              // (3, H, W) the image being optimised, at the current scale
         int width, height, iterations;
         boolean cancelled;
@@ -246,7 +289,11 @@ public final class StyleTransfer {
             this.weightsSource = weightsSource;
         }
 
+        /** Wall time of the whole run so far, setup (weights upload, loss targets) included. */
         double seconds() { return (System.nanoTime() - t0) / 1e9; }
+
+        /** Seconds since the first optimisation stage started: what each {@link Evaluation} records. */
+        double optimisationSeconds() { return (System.nanoTime() - optimisationStart) / 1e9; }
 
         Result result(boolean partial) {
             Image im = finisher.apply(new Image(width, height, x.clone()));
@@ -256,53 +303,62 @@ public final class StyleTransfer {
     }
 
     /**
-     * Runs the optimiser on x (3, h, w) in place for up to {@code iterations}; on cancellation or a
-     * non-finite loss x holds the last good image (and the run is marked cancelled, or the exception rethrown).
+     * Runs the optimiser on x (3, h, w) in place for up to {@code iterations}; on cancellation, a non-finite
+     * loss or a device failure x holds the last good image (and the run is marked cancelled, or a
+     * {@link TransferFailedException} thrown).
+     * The last good image is the image of the last iteration reported to the listener, whose loss was finite.
      */
-    private void optimise(StyleOptions o, Objective objective, float[] x, int w, int h, int iterations, Run run) {
+    private void optimise(StyleOptions o, Objective objective, float[] x, int w, int h, int iterations, Run run, Stage stage) {
         Listener l = run.listener;
         Cancellation cancel = run.cancel;
         List<Evaluation> history = run.history;
-        float[] lastGood = x.clone();                 // (3, H, W) the image after the last finite iteration
+        boolean adam = o.optimizer().equals("adam");
+        float[] lastGood = x.clone();                 // (3, H, W) the image of the last iteration reported, its loss finite
+        // Adam updates x right after evaluating it, so when an iteration ends x is the next image, not yet
+        // evaluated; the image whose (finite) loss the iteration reports is the evaluated one, kept here.
+        float[] evaluated = adam ? new float[x.length] : null;     // (3, H, W)
+        float[] shown = adam ? evaluated : x;         // the image an iteration reports
+        int firstEvaluation = history.size();
         int[] iteration = {0};
+        if (run.optimisationStart < 0) run.optimisationStart = System.nanoTime();
         nst.engine.optim.DifferentiableFunction f = (xx, grad) -> {
             if (cancel.isCancelled()) throw new Cancelled();
             LossTerms t = objective.evaluate(xx, grad);
-            Evaluation e = new Evaluation(iteration[0], history.size(), run.seconds(), t);
+            Evaluation e = new Evaluation(stage.offset + iteration[0], history.size(), run.optimisationSeconds(), t);
             history.add(e);
             l.evaluation(e);
             if (!t.finite())
                 throw new NonFiniteLossException(String.format("loss became %s at iteration %d (content %s, style %s, tv %s);"
-                        + " try smaller weights or learning rate", t.total(), iteration[0], t.content(), t.style(), t.tv()), null);
+                        + " try smaller weights or learning rate", t.total(), stage.offset + iteration[0], t.content(), t.style(), t.tv()), null);
+            if (evaluated != null) System.arraycopy(xx, 0, evaluated, 0, xx.length);
             return t.total();
         };
         // torch stops L-BFGS after 1.25 × max_iter evaluations; a user who asks for N iterations expects N,
         // so the budget here is 2 × N evaluations (line searches rarely need more than one).
-        Optimizer opt = o.optimizer().equals("adam") ? new Adam(o.learningRate())
+        Optimizer opt = adam ? new Adam(o.learningRate())
                 : new Lbfgs(o.learningRate(), o.history(), 1e-7, 1e-9, 2 * Math.max(1, iterations));
-        long stageStart = System.nanoTime();
         try {
             if (iterations == 0) {
                 f.evaluate(x, new float[x.length]);
             } else {
                 opt.minimize(x, f, iterations, (it, loss) -> {
                     iteration[0] = it;
-                    System.arraycopy(x, 0, lastGood, 0, x.length);
-                    double elapsed = (System.nanoTime() - stageStart) / 1e9;
-                    LossTerms terms = history.get(history.size() - 1).terms();
+                    System.arraycopy(shown, 0, lastGood, 0, x.length);
+                    double elapsed = (System.nanoTime() - stage.startNanos) / 1e9;
+                    LossTerms terms = termsOf(history, firstEvaluation, loss);
                     l.iteration(new Progress() {
-                        public int iteration() { return it; }
-                        public int iterations() { return iterations; }
+                        public int iteration() { return stage.offset + it; }
+                        public int iterations() { return stage.total; }
                         public LossTerms terms() { return terms; }
                         public double elapsedSeconds() { return elapsed; }
-                        public Image image() { return new Image(w, h, x.clone()); }
+                        public Image image() { return new Image(w, h, shown.clone()); }
                         public Objective objective() { return objective; }
                     });
-                    if (o.saveEvery() > 0 && it % o.saveEvery() == 0 && it < iterations)
-                        l.intermediate(it, run.finisher.apply(new Image(w, h, x.clone())));
+                    if (stage.intermediates && o.saveEvery() > 0 && it % o.saveEvery() == 0 && it < iterations)
+                        l.intermediate(it, run.finisher.apply(new Image(w, h, shown.clone())));
                     return !cancel.isCancelled();
                 });
-                if (!(opt instanceof Adam)) System.arraycopy(x, 0, lastGood, 0, x.length);
+                if (!adam) System.arraycopy(x, 0, lastGood, 0, x.length);
             }
         } catch (Cancelled e) {
             run.cancelled = true;
@@ -310,10 +366,33 @@ public final class StyleTransfer {
             System.arraycopy(lastGood, 0, x, 0, x.length);
             run.iterations += iteration[0];
             throw e;
+        } catch (DeviceException e) {
+            System.arraycopy(lastGood, 0, x, 0, x.length);
+            run.iterations += iteration[0];
+            throw DeviceFailureException.of(e, "at iteration " + (stage.offset + iteration[0] + 1));
         }
         run.cancelled |= cancel.isCancelled();
         if (run.cancelled) System.arraycopy(lastGood, 0, x, 0, x.length);
         run.iterations += iteration[0];
+    }
+
+    /**
+     * How one optimisation counts in its stage: iterations before it, the stage's total, when the stage
+     * started (for seconds per iteration and ETA), and whether it saves intermediates itself (a tile does
+     * not: the tiled stage saves the blended whole image at the end of a round).
+     */
+    private record Stage(int offset, int total, long startNanos, boolean intermediates) {
+        static Stage whole(int iterations) { return new Stage(0, iterations, System.nanoTime(), true); }
+    }
+
+    /**
+     * The terms of the evaluation whose total the optimiser reports for an iteration: the latest one with that
+     * total (an L-BFGS line search may accept a step other than its last trial; Adam reports its last evaluation).
+     */
+    private static LossTerms termsOf(List<Evaluation> history, int from, double loss) {
+        for (int i = history.size() - 1; i >= from; i--)
+            if (Double.compare(history.get(i).terms().total(), loss) == 0) return history.get(i).terms();
+        return history.get(history.size() - 1).terms();
     }
 
     // ------------------------------------------------------------------------------------ tiled refinement
@@ -384,6 +463,12 @@ public final class StyleTransfer {
      * content; style targets: the whole style images, computed once), then blends the tiles with
      * raised-cosine weights. Tile offsets shift between rounds (by the golden ratio of the stride), so
      * no tile border stays in one place.
+     *
+     * <p>Progress counts tile iterations over the whole stage (rounds × tiles × iterations per round), so
+     * the iteration and ETA never restart per tile. Intermediates ({@code saveEvery}) are the blended whole
+     * image at the end of a round in which the count passed a multiple of {@code saveEvery}. run.x changes
+     * only when a round ends, so a stop inside a round (NaN, device failure) leaves the previous round's
+     * whole image there: that is the last good image; a cancellation blends the tiles done so far.
      */
     private void tiledStage(StyleOptions o, VggNetwork net, Objective.Config cfg, Image content, List<Image> styles, Run run) {
         Controls k = o.controls();
@@ -393,23 +478,34 @@ public final class StyleTransfer {
         List<Double> tb = new ArrayList<>();
         List<Image> styleTiles = styleTiles(styles, o.styles().isEmpty() ? new double[0] : o.normalisedBlend(), t, tb);
         double[] blend = tb.stream().mapToDouble(Double::doubleValue).toArray();
-        int rounds = (o.iterations() + k.tileIterations() - 1) / k.tileIterations();
+        int rounds = Math.max(1, (o.iterations() + k.tileIterations() - 1) / k.tileIterations());
+        int[] roundIterations = new int[rounds];
+        int[][] xsOf = new int[rounds][], ysOf = new int[rounds][];
+        int total = 0;                                  // tile iterations in the whole stage
+        for (int r = 0; r < rounds; r++) {
+            roundIterations[r] = o.iterations() == 0 ? 0 : Math.min(k.tileIterations(), o.iterations() - r * k.tileIterations());
+            int shift = (int) Math.floor(((r * 0.6180339887498949) % 1.0) * stride);
+            xsOf[r] = tileStarts(w, tw, stride, shift);
+            ysOf[r] = tileStarts(h, th, stride, (shift * 7 / 5) % stride);
+            total += roundIterations[r] * xsOf[r].length * ysOf[r].length;
+        }
         try (Objective objective = new Objective(net, cfg, crop(content.rgb(), w, h, 0, 0, tw, th), styleTiles, blend)) {
             run.listener.started(run.backendName + ", " + tw + "x" + th + " tiles", w, h);
             float[] acc = new float[3 * w * h];             // (3, H, W) Σ weight · tile result
             float[] wsum = new float[w * h];                // (H, W) Σ weight
-            for (int r = 0; r < Math.max(1, rounds) && !run.cancelled; r++) {
-                int iters = o.iterations() == 0 ? 0 : Math.min(k.tileIterations(), o.iterations() - r * k.tileIterations());
-                int shift = (int) Math.floor(((r * 0.6180339887498949) % 1.0) * stride);
-                int[] xs = tileStarts(w, tw, stride, shift), ys = tileStarts(h, th, stride, (shift * 7 / 5) % stride);
+            long start = System.nanoTime();
+            int done = 0;                                   // tile iterations of the stage so far
+            for (int r = 0; r < rounds && !run.cancelled; r++) {
+                int iters = roundIterations[r], doneBefore = done;
                 java.util.Arrays.fill(acc, 0f);
                 java.util.Arrays.fill(wsum, 0f);
                 float[] before = run.x.clone();
-                for (int y0 : ys) {
-                    for (int x0 : xs) {
+                for (int y0 : ysOf[r]) {
+                    for (int x0 : xsOf[r]) {
                         objective.setContent(crop(content.rgb(), w, h, x0, y0, tw, th));
                         float[] xt = crop(before, w, h, x0, y0, tw, th).rgb();
-                        if (!run.cancelled) optimise(o, objective, xt, tw, th, iters, run);
+                        if (!run.cancelled) optimise(o, objective, xt, tw, th, iters, run, new Stage(done, total, start, false));
+                        done += iters;
                         for (int yy = 0; yy < th; yy++) {
                             float wy = blendWeight(yy, th, overlap, y0 > 0, y0 + th < h);
                             for (int xx = 0; xx < tw; xx++) {
@@ -423,6 +519,9 @@ public final class StyleTransfer {
                 }
                 for (int c = 0; c < 3; c++)
                     for (int p = 0; p < w * h; p++) run.x[c * w * h + p] = acc[c * w * h + p] / wsum[p];
+                int every = o.saveEvery();
+                if (every > 0 && r < rounds - 1 && !run.cancelled && done / every > doneBefore / every)
+                    run.listener.intermediate(done, run.finisher.apply(new Image(w, h, run.x.clone())));
             }
         }
     }

@@ -40,6 +40,21 @@ class ControlsTest {
         assertTrue(e.getMessage().contains("--style-scale"), e.getMessage());
     }
 
+    /** The style image the network sees has longest side round(scale × output): conv1_1's inputs, recorded by the backend. */
+    @Test void styleScaleIsTheSizeOfTheStyleImageTheNetworkSees() {
+        StyleOptions o = small(48, 0).build();
+        Image content = Images.resizeLongest(o.content(), 48);
+        for (double scale : new double[] {0.5, 1, 2}) {
+            FaultyBackend backend = new FaultyBackend();
+            new StyleTransfer().run(o.toBuilder().styleScale(scale).build(), WEIGHTS, backend, null, null);
+            Image style = Images.resizeLongest(o.styles().get(0), (int) Math.round(48 * scale));
+            java.util.Set<List<Integer>> seen = new java.util.HashSet<>();
+            for (int[] hw : backend.imageInputs) seen.add(List.of(hw[0], hw[1]));
+            System.out.println("style scale " + scale + ": images into conv1_1 " + seen);
+            assertEquals(java.util.Set.of(List.of(content.height(), content.width()), List.of(style.height(), style.width())), seen);
+        }
+    }
+
     /** With one content layer, normalisation divides the whole gradient by that layer's ‖dL/dF‖₁ (per unit weight). */
     @Test void normalisedGradientsDivideEachLayersGradientByItsL1Norm() {
         Image content = image("tubingen.jpg", 24), style = image("starry_night.jpg", 24);

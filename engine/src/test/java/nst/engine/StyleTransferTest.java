@@ -2,6 +2,8 @@ package nst.engine;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +64,25 @@ class StyleTransferTest {
         assertEquals(t.total(), t.content() + t.style() + t.tv(), 1e-9 * t.total());
     }
 
+    /**
+     * Evaluation seconds count from the start of the optimisation: a slow weights upload (300 ms, before the
+     * listener hears started()) is not in them, and row 0, the starting image, is no later than its own evaluation.
+     */
+    @Test void evaluationSecondsStartWithTheOptimisation() {
+        FaultyBackend backend = new FaultyBackend();
+        backend.firstUploadDelayMillis = 300;
+        long[] started = {0}, firstHeard = {0};
+        StyleTransfer.Result r = new StyleTransfer().run(small().build(), NARROW, backend, new StyleTransfer.Listener() {
+            @Override public void started(String b, int w, int h) { started[0] = System.nanoTime(); }
+            @Override public void evaluation(StyleTransfer.Evaluation e) { if (e.evaluation() == 0) firstHeard[0] = System.nanoTime(); }
+        }, null);
+        double window = (firstHeard[0] - started[0]) / 1e9, row0 = r.history().get(0).seconds();
+        System.out.printf("row 0 at %.4f s; started() to its evaluation: %.4f s; whole run %.3f s%n", row0, window, r.seconds());
+        assertTrue(row0 >= 0 && row0 <= window, "row 0's seconds " + row0 + " include time before the optimisation (" + window + " s since started)");
+        for (int i = 1; i < r.history().size(); i++) assertTrue(r.history().get(i).seconds() >= r.history().get(i - 1).seconds());
+        assertTrue(r.seconds() >= 0.3, "the run's own seconds include the setup");
+    }
+
     @Test void sameOptionsGiveTheSameImageBitForBit() {
         StyleTransfer.Result a = new StyleTransfer().run(small().init(StyleOptions.Init.NOISE).seed(9).build(), null, null);
         StyleTransfer.Result b = new StyleTransfer().run(small().init(StyleOptions.Init.NOISE).seed(9).build(), null, null);
@@ -101,6 +122,65 @@ class StyleTransferTest {
         assertNotNull(e.lastGood());
         Image start = Images.resizeLongest(o.content(), o.size());
         assertArrayEquals(start.rgb(), e.lastGood().image().rgb(), "the last good image is the starting image");
+    }
+
+    /**
+     * The loss turns NaN after iteration 3 (the backend is poisoned from the listener): the kept image is the
+     * one iteration 3 reported, not the start image and not the image that produced the NaN, and its own loss
+     * (evaluated again from it) is the finite loss reported with it.
+     */
+    @ParameterizedTest @ValueSource(strings = {"lbfgs", "adam"})
+    void nonFiniteLossMidRunKeepsTheImageOfTheLastFiniteIteration(String optimizer) {
+        StyleOptions o = small().optimizer(optimizer).iterations(20).build();
+        FaultyBackend backend = new FaultyBackend();
+        float[][] reportedImage = {null};
+        double[] reportedLoss = {0};
+        int[] last = {0};
+        StyleTransfer.NonFiniteLossException e = assertThrows(StyleTransfer.NonFiniteLossException.class,
+                () -> new StyleTransfer().run(o, NARROW, backend, new StyleTransfer.Listener() {
+                    @Override public void iteration(StyleTransfer.Progress p) {
+                        last[0] = p.iteration();
+                        reportedImage[0] = p.image().rgb();
+                        reportedLoss[0] = p.terms().total();
+                        if (p.iteration() == 3) backend.poison = true;
+                    }
+                }, null));
+        assertEquals(3, last[0], "the NaN comes in iteration 4");
+        Image kept = e.lastGood().image();
+        Image start = Images.resizeLongest(o.content(), o.size());
+        assertFalse(java.util.Arrays.equals(start.rgb(), kept.rgb()), "the optimisation moved before the NaN");
+        assertArrayEquals(reportedImage[0], kept.rgb(), "the kept image is the one iteration 3 reported");
+        double again = new StyleTransfer().run(o.toBuilder().initImage(kept).iterations(0).build(), null, null).finalTerms().total();
+        System.out.printf("%s: loss reported at iteration 3 %.9g, loss of the kept image %.9g%n", optimizer, reportedLoss[0], again);
+        assertEquals(reportedLoss[0], again, 1e-9 * Math.abs(again), "the kept image's loss is the finite loss reported with it");
+    }
+
+    /** An accelerator failure in iteration 4 ends the run with a one-line error and keeps iteration 3's image. */
+    @Test void deviceFailureMidRunKeepsTheLastGoodImage() {
+        StyleOptions o = small().iterations(20).build();
+        FaultyBackend backend = new FaultyBackend();
+        float[][] reportedImage = {null};
+        StyleTransfer.DeviceFailureException e = assertThrows(StyleTransfer.DeviceFailureException.class,
+                () -> new StyleTransfer().run(o, NARROW, backend, new StyleTransfer.Listener() {
+                    @Override public void iteration(StyleTransfer.Progress p) {
+                        reportedImage[0] = p.image().rgb();
+                        if (p.iteration() == 3) backend.deviceFailureAtConv = backend.convCalls + 5;
+                    }
+                }, null));
+        System.out.println(e.getMessage());
+        assertTrue(e.getMessage().contains("compute device failed at iteration 4") && e.getMessage().contains("CL_OUT_OF_RESOURCES")
+                && !e.getMessage().contains("\n"), e.getMessage());
+        assertInstanceOf(nst.kernels.DeviceException.class, e.getCause());
+        assertNotNull(e.lastGood());
+        assertEquals(3, e.lastGood().iterations());
+        assertArrayEquals(reportedImage[0], e.lastGood().image().rgb(), "the kept image is the one iteration 3 reported");
+        // a failure while the targets are computed: the start image is all there is
+        FaultyBackend early = new FaultyBackend();
+        early.deviceFailureAtConv = 3;
+        StyleTransfer.DeviceFailureException e2 = assertThrows(StyleTransfer.DeviceFailureException.class,
+                () -> new StyleTransfer().run(o, NARROW, early, null, null));
+        assertTrue(e2.getMessage().contains("while preparing"), e2.getMessage());
+        assertArrayEquals(Images.resizeLongest(o.content(), o.size()).rgb(), e2.lastGood().image().rgb());
     }
 
     @Test void adamAlsoLowersTheLoss() {

@@ -3,7 +3,9 @@ package nst.engine;
 import nst.kernels.ScalarBackend;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -76,16 +78,115 @@ class TilingTest {
         int shift = (int) Math.floor(((lastRound * 0.6180339887498949) % 1.0) * stride);
         int[] xs = StyleTransfer.tileStarts(out.width(), tile, stride, shift);
         int[] ys = StyleTransfer.tileStarts(out.height(), tile, stride, (shift * 7 / 5) % stride);
+        // the tiled image really changed from the content
+        Image content = Images.resizeLongest(tiled.content(), size);
+        assertTrue(maxAbsDiff(content.rgb(), out.rgb()) > 0.05);
+        // a hard paste of unblended tiles shows (seamNegativeControl); the blend must not
+        assertEquals(List.of(), seams(out, xs, ys, tile), "seams of the blended tiles");
+    }
+
+    /**
+     * The negative control of the seam criterion: the same grid of 64-pixel tiles, each optimised on its own
+     * and pasted hard (no overlap blend, later tiles over earlier ones), must fail it.
+     */
+    @Test void seamNegativeControl() {
+        int size = 144, tile = 64, overlap = tile / 4, stride = tile - overlap;
+        Image content = Images.resizeLongest(small(size, 1).build().content(), size);
+        int w = content.width(), h = content.height();
+        int shift = (int) Math.floor(((3 * 0.6180339887498949) % 1.0) * stride);
+        int[] xs = StyleTransfer.tileStarts(w, tile, stride, shift), ys = StyleTransfer.tileStarts(h, tile, stride, (shift * 7 / 5) % stride);
+        float[] pasted = content.rgb().clone();                 // (3, H, W)
+        for (int y0 : ys) {
+            for (int x0 : xs) {
+                Image crop = StyleTransfer.crop(content.rgb(), w, h, x0, y0, tile, tile);
+                Image t = new StyleTransfer().run(small(tile, 10).content(crop).build(), null, null).image();
+                for (int c = 0; c < 3; c++)
+                    for (int y = 0; y < tile; y++)
+                        System.arraycopy(t.rgb(), (c * tile + y) * tile, pasted, (c * h + y0 + y) * w + x0, tile);
+            }
+        }
+        List<String> found = seams(new Image(w, h, pasted), xs, ys, tile);
+        System.out.println("hard paste of " + xs.length * ys.length + " tiles: seams at " + found);
+        assertFalse(found.isEmpty(), "the seam criterion passes a hard paste of unblended tiles: it cannot fail");
+    }
+
+    /**
+     * The seam criterion: at every tile border (of the grid given by xs, ys), the mean |Δ| across it must not
+     * exceed the 98th percentile of all other rows' or columns' mean |Δ|. Returns the borders that fail.
+     */
+    static List<String> seams(Image out, int[] xs, int[] ys, int tile) {
         Set<Integer> borderCols = borders(xs, tile, out.width()), borderRows = borders(ys, tile, out.height());
         double[] col = columnJumps(out), row = rowJumps(out);
         report("columns", col, borderCols);
         report("rows", row, borderRows);
-        // the tiled image really changed from the content
-        Image content = Images.resizeLongest(tiled.content(), size);
-        assertTrue(maxAbsDiff(content.rgb(), out.rgb()) > 0.05);
-        // a hard paste of unblended tiles would show; the blend must not
-        for (int b : borderCols) assertTrue(col[b] <= percentile(without(col, borderCols), 0.98), "seam at column " + b);
-        for (int b : borderRows) assertTrue(row[b] <= percentile(without(row, borderRows), 0.98), "seam at row " + b);
+        List<String> failed = new ArrayList<>();
+        double colLimit = percentile(without(col, borderCols), 0.98), rowLimit = percentile(without(row, borderRows), 0.98);
+        for (int b : borderCols) if (col[b] > colLimit) failed.add("column " + b);
+        for (int b : borderRows) if (row[b] > rowLimit) failed.add("row " + b);
+        return failed;
+    }
+
+    /** Tile iterations of a tiled stage: Σ over rounds of iterations per round × tiles in that round's grid. */
+    static int stageIterations(int w, int h, int tile, int iterations, int tileIterations) {
+        int overlap = Math.max(4, tile / 4), stride = tile - overlap, total = 0;
+        for (int r = 0; r * tileIterations < iterations; r++) {
+            int shift = (int) Math.floor(((r * 0.6180339887498949) % 1.0) * stride);
+            int tiles = StyleTransfer.tileStarts(w, tile, stride, shift).length * StyleTransfer.tileStarts(h, tile, stride, (shift * 7 / 5) % stride).length;
+            total += Math.min(tileIterations, iterations - r * tileIterations) * tiles;
+        }
+        return total;
+    }
+
+    /**
+     * Luminance transfer with tiles and intermediates (the full-size colour finisher used to meet tile-sized
+     * images and throw): intermediates are the whole blended image once per round, and progress counts tile
+     * iterations monotonically over the whole stage instead of restarting per tile.
+     */
+    @Test void tiledIntermediatesAreTheWholeImageAndProgressCountsOverTheStage() {
+        StyleOptions o = small(48, 4).tile(32).tileIterations(2).saveEvery(1).preserveColors(Controls.ColorPreservation.LUMINANCE).build();
+        Image content = Images.resizeLongest(o.content(), 48);
+        int total = stageIterations(content.width(), content.height(), 32, 4, 2);
+        List<Integer> seen = new ArrayList<>(), totals = new ArrayList<>(), savedAt = new ArrayList<>();
+        List<Image> saved = new ArrayList<>();
+        StyleTransfer.Result r = new StyleTransfer().run(o, new StyleTransfer.Listener() {
+            @Override public void iteration(StyleTransfer.Progress p) {
+                seen.add(p.iteration());
+                totals.add(p.iterations());
+            }
+            @Override public void intermediate(int iteration, Image image) {
+                savedAt.add(iteration);
+                saved.add(image);
+            }
+        }, null);
+        System.out.println("tiled progress " + seen + " of " + totals.get(0) + "; intermediates at " + savedAt);
+        assertEquals(content.width(), r.image().width());
+        for (int i = 1; i < seen.size(); i++) assertTrue(seen.get(i) > seen.get(i - 1), "progress went back: " + seen);
+        assertEquals(Set.of(total), Set.copyOf(totals));
+        assertEquals(total, seen.get(seen.size() - 1));
+        assertEquals(List.of(stageIterations(content.width(), content.height(), 32, 2, 2)), savedAt,
+                "one intermediate, after the first round (its tiles × 2 iterations); the last round's image is the result");
+        for (Image im : saved) {
+            assertEquals(content.width(), im.width());
+            assertEquals(content.height(), im.height());
+        }
+    }
+
+    /** A NaN in the second round of tiles keeps the whole image blended at the end of the first round. */
+    @Test void aNonFiniteLossDuringTilingKeepsTheLastWholeImage() {
+        StyleOptions o = small(48, 6).tile(32).tileIterations(2).saveEvery(1).build();
+        FaultyBackend backend = new FaultyBackend();
+        List<Image> saved = new ArrayList<>();
+        int firstRound = stageIterations(48, 36, 32, 2, 2);
+        StyleTransfer.NonFiniteLossException e = assertThrows(StyleTransfer.NonFiniteLossException.class,
+                () -> new StyleTransfer().run(o, WEIGHTS, backend, new StyleTransfer.Listener() {
+                    @Override public void iteration(StyleTransfer.Progress p) { if (p.iteration() == firstRound + 2) backend.poison = true; }
+                    @Override public void intermediate(int iteration, Image image) { saved.add(image); }
+                }, null));
+        Image kept = e.lastGood().image();
+        assertEquals(48, kept.width());
+        assertEquals(36, kept.height());
+        assertEquals(1, saved.size(), "the first round's blend");
+        assertArrayEquals(saved.get(0).rgb(), kept.rgb(), "the kept image is the whole image after the first round");
     }
 
     /** Positions p where a tile edge lies between pixel p−1 and p (inside the image). */

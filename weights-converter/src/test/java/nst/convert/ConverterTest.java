@@ -115,7 +115,14 @@ class ConverterTest {
         assertEquals(13, r.convLayers());
     }
 
-    /** The engine's Gatys loss on the converted weights equals PyTorch's on the same narrow VGG19. */
+    /**
+     * Relative error allowed between the engine's loss terms and PyTorch's (float32 on both sides). Measured over
+     * the six files and four terms: at most 8.3e-7 on the scalar backend (content, caffe) and 1.09e-6 on the SIMD
+     * backend (style, torchvision).
+     */
+    static final double LOSS_RTOL = 2e-6;
+
+    /** The engine's Gatys loss on the converted weights equals PyTorch's on the same narrow VGG19, on every backend. */
     @ParameterizedTest(name = "{0}")
     @CsvSource({"vgg19_torchvision_legacy.pth", "vgg19_torchvision_zip.pth", "vgg19_gatys_legacy.pth", "vgg19_keras.h5",
             "vgg19_caffe_v1.caffemodel", "vgg19_matconvnet.mat"})
@@ -124,24 +131,28 @@ class ConverterTest {
         Converter.convert(fixture(file), out, Converter.Options.defaults());
         VggWeights w = VggWeights.load(out);
         String mode = w.preprocess().id();
-        try (SafeTensors.Reader g = SafeTensors.open(fixture("loss_vgg19.safetensors"));
-             Backend backend = TestBackends.create(TestBackends.names().getFirst());
-             VggNetwork net = new VggNetwork(backend, w, Pooling.of(g.metadata().get("pooling")))) {
-            Map<String, String> m = g.metadata();
-            double a = Double.parseDouble(m.get("content_weight")), b = Double.parseDouble(m.get("style_weight")),
-                    c = Double.parseDouble(m.get("tv_weight"));
-            Objective.Config cfg = new Objective.Config(LayerWeight.parseList(m.get("content_layers"), "content"),
-                    LayerWeight.parseList(m.get("style_layers"), "style"), a, b, c);
-            try (Objective obj = new Objective(net, cfg, image(g, "input.content"), List.of(image(g, "input.style")), new double[] {1})) {
-                float[] x = g.floats("input.x");
-                LossTerms t = obj.evaluate(x, new float[x.length]);
-                double[][] pairs = {{t.total(), g.scalar("loss.total." + mode)}, {t.content() / a, g.scalar("loss.content." + mode)},
-                        {t.style() / b, g.scalar("loss.style." + mode)}, {t.tv() / c, g.scalar("loss.tv." + mode)}};
-                String[] names = {"total", "content", "style", "tv"};
-                for (int k = 0; k < pairs.length; k++) {
-                    double rel = Math.abs(pairs[k][0] - pairs[k][1]) / Math.abs(pairs[k][1]);
-                    System.out.printf("%-30s %-11s loss.%-7s engine %.9g  PyTorch %.9g  rel %.2e%n", file, mode, names[k], pairs[k][0], pairs[k][1], rel);
-                    assertTrue(rel < 1e-4, file + " loss." + names[k] + ": engine " + pairs[k][0] + " vs PyTorch " + pairs[k][1] + "; " + Fixtures.REGENERATE);
+        for (String backendName : TestBackends.names()) {
+            try (SafeTensors.Reader g = SafeTensors.open(fixture("loss_vgg19.safetensors"));
+                 Backend backend = TestBackends.create(backendName);
+                 VggNetwork net = new VggNetwork(backend, w, Pooling.of(g.metadata().get("pooling")))) {
+                Map<String, String> m = g.metadata();
+                double a = Double.parseDouble(m.get("content_weight")), b = Double.parseDouble(m.get("style_weight")),
+                        c = Double.parseDouble(m.get("tv_weight"));
+                Objective.Config cfg = new Objective.Config(LayerWeight.parseList(m.get("content_layers"), "content"),
+                        LayerWeight.parseList(m.get("style_layers"), "style"), a, b, c);
+                try (Objective obj = new Objective(net, cfg, image(g, "input.content"), List.of(image(g, "input.style")), new double[] {1})) {
+                    float[] x = g.floats("input.x");
+                    LossTerms t = obj.evaluate(x, new float[x.length]);
+                    double[][] pairs = {{t.total(), g.scalar("loss.total." + mode)}, {t.content() / a, g.scalar("loss.content." + mode)},
+                            {t.style() / b, g.scalar("loss.style." + mode)}, {t.tv() / c, g.scalar("loss.tv." + mode)}};
+                    String[] names = {"total", "content", "style", "tv"};
+                    for (int k = 0; k < pairs.length; k++) {
+                        double rel = Math.abs(pairs[k][0] - pairs[k][1]) / Math.abs(pairs[k][1]);
+                        System.out.printf("%-30s %-7s %-11s loss.%-7s engine %.9g  PyTorch %.9g  rel %.2e%n", file, backendName, mode, names[k],
+                                pairs[k][0], pairs[k][1], rel);
+                        assertTrue(rel < LOSS_RTOL, file + " on " + backendName + " loss." + names[k] + ": engine " + pairs[k][0] + " vs PyTorch "
+                                + pairs[k][1] + " (relative " + rel + ", allowed " + LOSS_RTOL + "); " + Fixtures.REGENERATE);
+                    }
                 }
             }
         }

@@ -132,8 +132,10 @@ public final class JobManager implements AutoCloseable {
                 }
             }, job.cancellation);
             job.finish(r);
-        } catch (StyleTransfer.NonFiniteLossException e) {
+        } catch (StyleTransfer.TransferFailedException e) {     // NaN loss or device failure: keep the last good image
             job.fail(e.getMessage(), e.lastGood());
+        } catch (nst.kernels.DeviceException e) {
+            job.fail("the compute device failed: " + e.getMessage(), null);
         } catch (NstException | IllegalArgumentException e) {
             job.fail(e.getMessage(), null);
         } catch (OutOfMemoryError e) {
