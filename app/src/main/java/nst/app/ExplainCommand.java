@@ -65,29 +65,23 @@ final class ExplainCommand implements Callable<Integer> {
         AtomicFiles.checkWritable(out);
         Inspector ins = new Inspector(o, every, snapshots);
         TransferRunner.Progress progress = new TransferRunner.Progress(System.err, options.quiet);
-        StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
-        Thread hook = new Thread(cancel::cancel, "nst-interrupt");
-        Runtime.getRuntime().addShutdownHook(hook);
-        StyleTransfer.Result r;
-        try {
-            r = new StyleTransfer(msg -> System.err.println("nst: " + msg)).run(o, new StyleTransfer.Listener() {
-                @Override public void started(String backend, int width, int height) { ins.stage(width, height); }
-                @Override public void iteration(StyleTransfer.Progress p) {
-                    ins.record(p);
-                    progress.update(p);
-                }
-            }, cancel);
-        } finally {
-            progress.finish();
+        try (TransferRunner.Interrupts interrupts = new TransferRunner.Interrupts(System.err)) {
+            StyleTransfer.Result r;
             try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException ignored) {
-                // already shutting down
+                r = new StyleTransfer(msg -> System.err.println("nst: " + msg)).run(o, new StyleTransfer.Listener() {
+                    @Override public void started(String backend, int width, int height) { ins.stage(width, height); }
+                    @Override public void iteration(StyleTransfer.Progress p) {
+                        ins.record(p);
+                        progress.update(p);
+                    }
+                }, interrupts.cancellation);
+            } finally {
+                progress.finish();
             }
+            String what = content.getFileName() + " in the style of " + String.join(", ", styles.stream().map(p -> p.getFileName().toString()).toList());
+            ExplainReport.write(out, what, o, every, r, ins);          // after Ctrl-C too: the report of what ran
+            if (!options.quiet) System.err.println("nst: wrote " + out + " (" + ins.savedIterations().size() + " saved iterations)");
+            return r.cancelled() ? 130 : 0;
         }
-        String what = content.getFileName() + " in the style of " + String.join(", ", styles.stream().map(p -> p.getFileName().toString()).toList());
-        ExplainReport.write(out, what, o, every, r, ins);
-        if (!options.quiet) System.err.println("nst: wrote " + out + " (" + ins.savedIterations().size() + " saved iterations)");
-        return r.cancelled() ? 130 : 0;
     }
 }

@@ -59,23 +59,36 @@ final class TransferRunner {
         AtomicFiles.checkWritable(out);
         if (opts.lossLog != null) AtomicFiles.checkWritable(opts.lossLog);
 
-        // Ctrl-C (SIGINT) starts the JVM's shutdown: the hook cancels the run, then holds the shutdown until the
-        // run has written the last good image and the loss log (the JVM halts when its hooks return).
-        StyleTransfer.Cancellation cancel = new StyleTransfer.Cancellation();
-        CountDownLatch written = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            cancel.cancel();
-            try {
-                if (!written.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS))
-                    err.println("nst: interrupted; the outputs were not written within " + INTERRUPT_GRACE_SECONDS + " s");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, "nst-interrupt");
-        Runtime.getRuntime().addShutdownHook(hook);
-        try {
-            return transfer(o, opts, out, what, inputs, cancel);
-        } finally {
+        try (Interrupts interrupts = new Interrupts(err)) {
+            return transfer(o, opts, out, what, inputs, interrupts.cancellation);
+        }
+    }
+
+    /**
+     * Ctrl-C (SIGINT) starts the JVM's shutdown: the hook this installs cancels the run, then holds the shutdown
+     * until {@link #close()} says the outputs (the last good image, the loss log or report) are written, at most
+     * {@link #INTERRUPT_GRACE_SECONDS}; the JVM halts when its hooks return. Used by stylize, demo and explain.
+     */
+    static final class Interrupts implements AutoCloseable {
+        final StyleTransfer.Cancellation cancellation = new StyleTransfer.Cancellation();
+        private final CountDownLatch written = new CountDownLatch(1);
+        private final Thread hook;
+
+        Interrupts(PrintStream err) {
+            hook = new Thread(() -> {
+                cancellation.cancel();
+                try {
+                    if (!written.await(INTERRUPT_GRACE_SECONDS, TimeUnit.SECONDS))
+                        err.println("nst: interrupted; the outputs were not written within " + INTERRUPT_GRACE_SECONDS + " s");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "nst-interrupt");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        /** The outputs are written (or failed): the shutdown may go on. */
+        @Override public void close() {
             written.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -133,8 +146,8 @@ final class TransferRunner {
         Images.writePng(result.image(), out, meta);
         LossTerms t = result.finalTerms();
         if (!opts.quiet) {
-            err.printf(Locale.ROOT, "nst: %s %s after %d iterations (%d evaluations) in %.1f s: loss %.4g (content %.4g, style %.4g, tv %.4g)%n",
-                    result.cancelled() ? "cancelled; wrote the last good image" : "wrote " + out, result.cancelled() ? "to " + out : "",
+            err.printf(Locale.ROOT, "nst: %s after %d iterations (%d evaluations) in %.1f s: loss %.4g (content %.4g, style %.4g, tv %.4g)%n",
+                    (result.cancelled() ? "cancelled; wrote the last good image to " : "wrote ") + out,
                     result.iterations(), result.evaluations(), result.seconds(), t.total(), t.content(), t.style(), t.tv());
         }
         if (logError != null) throw logError;

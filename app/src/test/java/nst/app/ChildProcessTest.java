@@ -65,6 +65,26 @@ class ChildProcessTest {
         cmd.addAll(List.of("stylize", "--content", example("tubingen.jpg").toString(), "--style", example("starry_night.jpg").toString(),
                 "--out", out.toString(), "--loss-log", log.toString(), "--size", "40", "--iterations", "1000000", "--optimizer", "adam",
                 "--weights", narrowWeights().toString(), "--backend", "scalar", "--threads", "1"));
+        List<String> err = interruptAfterIteration20(cmd);
+        assertTrue(err.stream().anyMatch(l -> l.contains("cancelled; wrote the last good image")), String.join("\n", err));
+        assertEquals(40, Images.read(out).width());
+        List<String> rows = Files.readAllLines(log);
+        assertEquals(TransferRunner.LossLog.HEADER, rows.get(0));
+        assertTrue(rows.size() > 20, "rows " + rows.size());
+        for (int i = 1; i < rows.size(); i++) {
+            String[] f = rows.get(i).split(",", -1);
+            assertEquals(7, f.length, "row " + i + ": " + rows.get(i));
+            assertEquals(i - 1, Integer.parseInt(f[1]), "evaluations numbered without gaps");
+            for (int k = 2; k < 7; k++) assertTrue(Double.isFinite(Double.parseDouble(f[k])), rows.get(i));
+        }
+        assertTrue(Files.readString(log).endsWith("\n"), "the last row is complete");
+        try (var s = Files.list(dir)) {
+            assertTrue(s.noneMatch(q -> q.getFileName().toString().endsWith(".tmp")), "temporary files left");
+        }
+    }
+
+    /** Runs cmd, sends SIGINT once stderr shows iteration 20, and returns stderr after asserting exit code 130. */
+    static List<String> interruptAfterIteration20(List<String> cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         List<String> err = new CopyOnWriteArrayList<>();
         Thread reader = Thread.ofPlatform().daemon().start(() -> {
@@ -87,21 +107,22 @@ class ChildProcessTest {
         } finally {
             p.destroyForcibly();
         }
-        assertTrue(err.stream().anyMatch(l -> l.contains("cancelled; wrote the last good image")), String.join("\n", err));
-        assertEquals(40, Images.read(out).width());
-        List<String> rows = Files.readAllLines(log);
-        assertEquals(TransferRunner.LossLog.HEADER, rows.get(0));
-        assertTrue(rows.size() > 20, "rows " + rows.size());
-        for (int i = 1; i < rows.size(); i++) {
-            String[] f = rows.get(i).split(",", -1);
-            assertEquals(7, f.length, "row " + i + ": " + rows.get(i));
-            assertEquals(i - 1, Integer.parseInt(f[1]), "evaluations numbered without gaps");
-            for (int k = 2; k < 7; k++) assertTrue(Double.isFinite(Double.parseDouble(f[k])), rows.get(i));
-        }
-        assertTrue(Files.readString(log).endsWith("\n"), "the last row is complete");
-        try (var s = Files.list(dir)) {
-            assertTrue(s.noneMatch(q -> q.getFileName().toString().endsWith(".tmp")), "temporary files left");
-        }
+        return err;
+    }
+
+    /** Ctrl-C during nst explain: exit 130 and the report of the iterations that ran is still written. */
+    @Test void ctrlCDuringExplainWritesTheReport() throws Exception {
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux signals");
+        Path out = dir.resolve("report.html");
+        List<String> cmd = javaCommand();
+        cmd.addAll(List.of("explain", "--content", example("tubingen.jpg").toString(), "--style", example("starry_night.jpg").toString(),
+                "--out", out.toString(), "--size", "40", "--iterations", "1000000", "--optimizer", "adam", "--save-every", "5",
+                "--weights", narrowWeights().toString(), "--backend", "scalar", "--threads", "1"));
+        List<String> err = interruptAfterIteration20(cmd);
+        assertTrue(err.stream().anyMatch(l -> l.contains("nst: wrote " + out)), String.join("\n", err));
+        String html = Files.readString(out);
+        assertTrue(html.startsWith("<!DOCTYPE html>") || html.startsWith("<!doctype html>"), html.substring(0, Math.min(80, html.length())));
+        assertTrue(html.contains("iteration 20"), "the report shows the iterations that ran");
     }
 
     /**
