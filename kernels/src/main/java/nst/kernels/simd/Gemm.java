@@ -18,9 +18,11 @@ final class Gemm {
 
     /** Depth of one packed slice: an A panel (MR × KC) and a B panel (KC × NR) stay in L1/L2 while used. */
     static final int KC = 256;
-    /** Rows of C per task (a multiple of MR). */
-    static final int MC = MR * 8;
-    /** Columns of C per task (a multiple of NR). */
+    /** Rows of A packed at a time (a multiple of MR): MC × KC floats, 64 KiB with MR = 4. */
+    static final int MC = MR * 16;
+    /** Columns of C per task at most (a multiple of NR): the packed B block KC × NB is 256 KiB at 256 bits. */
+    static final int NB = NR * 16;
+    /** Columns per task of {@link #gemmSharedA}'s narrowest blocks (a multiple of NR). */
     static final int NC = NR * 8;
 
     // ---------------------------------------------------------------- packing
@@ -196,7 +198,7 @@ final class Gemm {
     /**
      * C := alpha · A · B + beta · C on the pool, C (m, n) at c[co + i·ldc + j], A (m, k) with strides (ars, acs),
      * B (k, n) with strides (brs, bcs). With {@code lower}, only tiles touching the lower triangle (j ≤ i) are
-     * computed (a symmetric result; the caller mirrors it). Each task owns one MC × NC block of C.
+     * computed (a symmetric result; the caller mirrors it). Each task owns one block of C (see the body).
      */
     static void gemm(WorkerPool pool, Scratch[] scratch, int m, int n, int k, float alpha,
                      float[] a, int ao, int ars, int acs, float[] b, int bo, int brs, int bcs,
@@ -206,15 +208,17 @@ final class Gemm {
             gemmSharedA(pool, scratch, m, n, k, alpha, a, ao, ars, acs, b, bo, brs, bcs, beta, c, co, ldc);
             return;
         }
-        int mc = MC, nc = NC;
+        // Tasks own (MB × NB) blocks of C; inside, per KC slice, the B block (KC × NB, L2) is packed once and the A
+        // rows are packed MC at a time for it. MB starts at all of m and halves (never below MC) until every thread
+        // has about three tasks, then NB shrinks: A is packed n/NB times, B m/MB times.
         int threads = pool.size();
-        // Enough tasks to keep every thread busy: shrink the column block (never below one panel).
-        while (nc > NR && ceil(m, mc) * ceil(n, nc) < 3 * threads) nc -= NR;
-        int rowBlocks = ceil(m, mc), colBlocks = ceil(n, nc);
-        final int fnc = nc;
+        int mb0 = ceil(m, MC) * MC, nb0 = NB;
+        while (mb0 > MC && ceil(m, mb0) * ceil(n, nb0) < 3 * threads) mb0 = ceil(ceil(mb0, 2), MC) * MC;
+        while (nb0 > NR && ceil(m, mb0) * ceil(n, nb0) < 3 * threads) nb0 -= NR;
+        final int fmb = mb0, fnb = nb0, rowBlocks = ceil(m, mb0), colBlocks = ceil(n, nb0);
         pool.run(rowBlocks * colBlocks, (worker, task) -> {
-            int i0 = (task / colBlocks) * mc, j0 = (task % colBlocks) * fnc;
-            int mb = Math.min(mc, m - i0), nb = Math.min(fnc, n - j0);
+            int i0 = (task / colBlocks) * fmb, j0 = (task % colBlocks) * fnb;
+            int mb = Math.min(fmb, m - i0), nb = Math.min(fnb, n - j0);
             if (lower && j0 > i0 + mb - 1) return;
             Scratch s = scratch[worker];
             // beta first: C block := beta · C block (beta = 0 ignores old contents, NaN included)
@@ -224,18 +228,22 @@ final class Gemm {
                 else if (beta != 1f) for (int j = 0; j < nb; j++) c[row + j] *= beta;
             }
             if (k <= 0) return;
-            float[] pa = s.packA(ceil(mb, MR) * MR * Math.min(KC, k));       // (mb/MR panels, kc, MR)
+            float[] pa = s.packA(MC * Math.min(KC, k));                        // (MC/MR panels, kc, MR)
             float[] pb = s.packB(ceil(nb, NR) * NR * Math.min(KC, k));       // (nb/NR panels, kc, NR)
             for (int p0 = 0; p0 < k; p0 += KC) {
                 int kc = Math.min(KC, k - p0);
-                packA(pa, a, ao, ars, acs, i0, mb, p0, kc, alpha);
                 packB(pb, b, bo, brs, bcs, p0, kc, j0, nb);
-                for (int jr = 0; jr < nb; jr += NR) {
-                    for (int ir = 0; ir < mb; ir += MR) {
-                        if (lower && j0 + jr > i0 + ir + MR - 1) continue;   // tile wholly above the diagonal
-                        kernel(kc, pa, (ir / MR) * kc * MR, pb, (jr / NR) * kc * NR,
-                                c, co + (i0 + ir) * ldc + j0 + jr, ldc,
-                                Math.min(MR, mb - ir), Math.min(NR, nb - jr), s.tile);
+                for (int ic = 0; ic < mb; ic += MC) {
+                    int mcb = Math.min(MC, mb - ic), r0 = i0 + ic;
+                    if (lower && j0 > r0 + mcb - 1) continue;                  // this row block is above the diagonal
+                    packA(pa, a, ao, ars, acs, r0, mcb, p0, kc, alpha);
+                    for (int jr = 0; jr < nb; jr += NR) {                      // one B panel (L1) against MC/MR A panels
+                        for (int ir = 0; ir < mcb; ir += MR) {
+                            if (lower && j0 + jr > r0 + ir + MR - 1) continue;   // tile wholly above the diagonal
+                            kernel(kc, pa, (ir / MR) * kc * MR, pb, (jr / NR) * kc * NR,
+                                    c, co + (r0 + ir) * ldc + j0 + jr, ldc,
+                                    Math.min(MR, mcb - ir), Math.min(NR, nb - jr), s.tile);
+                        }
                     }
                 }
             }
