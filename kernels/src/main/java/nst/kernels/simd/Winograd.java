@@ -35,13 +35,13 @@ final class Winograd {
     }
 
     /**
-     * The automatic choice (measured at 256 px on 2 threads, KERNELS.md): Winograd when both channel counts are
-     * at least 64 (the transforms are cheap against the 16 GEMMs) and the image has at least 32×32 pixels
-     * (256 tiles; below that the tiles are too few to fill the threads and implicit GEMM wins, e.g. 16×16:
-     * 341 vs 317 GFLOP/s). Implicit GEMM for the RGB input layer and small channel counts.
+     * The automatic choice (JMH ConvBench, 2 threads, Zen 3 / AVX2, KERNELS.md): Winograd when both channel counts
+     * are at least 64 (the transforms are cheap against the 16 GEMMs) and the image has at least 16×16 pixels
+     * (64 tiles; conv5 at 256 px: 252 vs 112 GFLOP/s forward, 135 vs 96 backward against implicit GEMM).
+     * Implicit GEMM for the RGB input layer (3 channels: 56 vs 27 forward) and small channel counts.
      */
     static boolean preferred(ConvShape s) {
-        return s.inC() >= 64 && s.outC() >= 64 && s.inH() * s.inW() >= 32 * 32;
+        return s.inC() >= 64 && s.outC() >= 64 && s.inH() * s.inW() >= 16 * 16;
     }
 
     /**
