@@ -74,7 +74,9 @@ class SimdBackendTest extends BackendConformanceTest {
                 Buffer dIn = put(b, start), rDIn = put(ref, start);
                 b.conv2dBackwardData(dIn, put(b, dOut), put(b, w), s);
                 ref.conv2dBackwardData(rDIn, put(ref, dOut), put(ref, w), s);
-                Tolerance.KERNEL_F32.assertClose("direct backward-data " + s, get(b, dIn), get(ref, rDIn));
+                float[] fd = get(b, dIn), rd = get(ref, rDIn);
+                System.out.printf("error DIRECT    %-55s backward-data max abs %.2e max rel %.2e%n", s, Tolerance.maxAbsDiff(fd, rd), maxRel(fd, rd));
+                Tolerance.KERNEL_F32.assertClose("direct backward-data " + s, fd, rd);
             }
         }
     }
