@@ -193,6 +193,9 @@ public final class StyleTransfer {
         Listener l = listener == null ? new Listener() {} : listener;
         Cancellation c = cancel == null ? new Cancellation() : cancel;
         Controls k = o.controls();
+        if (k.normalizeGradients() && o.optimizer().equals("lbfgs"))
+            notices.accept("--normalize-gradients with L-BFGS: the line search sees a gradient that is not the loss's and may"
+                    + " stop after a few iterations; --optimizer adam is the pairing that keeps going");
         Inputs in = Inputs.of(o);
         int[] schedule = k.schedule(o.size());
         Objective.Config cfg = new Objective.Config(o.contentLayers(), o.styleLayers(), o.contentWeight(), o.styleWeight(),

@@ -83,8 +83,13 @@ class ControlsTest {
             assertTrue(worst <= 1e-4 * max, "normalised gradient differs by " + worst);
         }
         // with style and content layers the transfer runs and lowers the loss
-        StyleTransfer.Result r = new StyleTransfer().run(small(40, 4).normalizeGradients(true).build(), null, null);
+        java.util.List<String> notices = new java.util.ArrayList<>();
+        StyleTransfer.Result r = new StyleTransfer(notices::add).run(small(40, 4).normalizeGradients(true).build(), null, null);
         assertTrue(r.history().get(r.history().size() - 1).terms().total() < r.history().get(0).terms().total());
+        assertTrue(notices.stream().anyMatch(n -> n.startsWith("--normalize-gradients with L-BFGS")), "L-BFGS pairing notice: " + notices);
+        notices.clear();
+        new StyleTransfer(notices::add).run(small(40, 4).normalizeGradients(true).optimizer("adam").build(), null, null);
+        assertTrue(notices.stream().noneMatch(n -> n.contains("--normalize-gradients")), "no notice with Adam: " + notices);
     }
 
     @Test void coarseToFineEndsNoWorseThanADirectRun() {
