@@ -74,18 +74,31 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
 
     /** {activation floats (input and every layer output, in-place ReLUs shared), gradient floats (two ping-pong + d input)}. */
     static long[] planFloats(VggSpec spec, int height, int width, int last, Set<Integer> taps) {
+        long[] size = layerSizes(spec, height, width, last);
         long acts = 3L * height * width, max = 3L * height * width;
+        for (int i = 0; i <= last; i++) {
+            max = Math.max(max, size[i]);
+            if (!inPlace(spec, i, taps)) acts += size[i];
+        }
+        return new long[] {acts, 2 * max + 3L * height * width};
+    }
+
+    /** C·H·W of each layer's output, layers 0..last, as the plan lays them out (pooling floors). */
+    private static long[] layerSizes(VggSpec spec, int height, int width, int last) {
+        long[] size = new long[last + 1];
         int ch = 3, hh = height, ww = width;
         for (int i = 0; i <= last; i++) {
             VggSpec.Layer l = spec.layers().get(i);
             if (l.kind() == VggSpec.Kind.CONV) ch = l.outChannels();
             if (l.kind() == VggSpec.Kind.POOL) { hh /= 2; ww /= 2; }
-            long size = (long) ch * hh * ww;
-            max = Math.max(max, size);
-            boolean inPlace = l.kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
-            if (!inPlace) acts += size;
+            size[i] = (long) ch * hh * ww;
         }
-        return new long[] {acts, 2 * max + 3L * height * width};
+        return size;
+    }
+
+    /** A ReLU after an untapped layer runs in place on that layer's buffer (VggNetwork.Plan). */
+    private static boolean inPlace(VggSpec spec, int i, Set<Integer> taps) {
+        return spec.layers().get(i).kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
     }
 
     /**
@@ -94,20 +107,15 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
      * buffers ({@code donorMax} floats each) are large enough.
      */
     static long forwardPlanFloats(VggSpec spec, int height, int width, int last, Set<Integer> taps, long donorMax) {
+        long[] size = layerSizes(spec, height, width, last);
         long owned = 3L * height * width, max = 3L * height * width;
         boolean scratch = false;
-        int ch = 3, hh = height, ww = width;
         for (int i = 0; i <= last; i++) {
-            VggSpec.Layer l = spec.layers().get(i);
-            if (l.kind() == VggSpec.Kind.CONV) ch = l.outChannels();
-            if (l.kind() == VggSpec.Kind.POOL) { hh /= 2; ww /= 2; }
-            long size = (long) ch * hh * ww;
-            max = Math.max(max, size);
-            boolean inPlace = l.kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
+            max = Math.max(max, size[i]);
+            if (inPlace(spec, i, taps)) continue;
             boolean kept = taps.contains(i)
                     || (i < last && taps.contains(i + 1) && spec.layers().get(i + 1).kind() == VggSpec.Kind.RELU);
-            if (inPlace) continue;
-            if (kept) owned += size;
+            if (kept) owned += size[i];
             else scratch = true;
         }
         return owned + (scratch && donorMax < max ? 2 * max : 0);
