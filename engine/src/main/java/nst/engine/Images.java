@@ -137,9 +137,14 @@ public final class Images {
     /** Scales so the longer side is {@code size} (aspect ratio kept, each side at least 1 px). */
     public static Image resizeLongest(Image im, int size) {
         if (size <= 0) throw new NstException("size must be positive, got " + size);
-        double s = (double) size / Math.max(im.width(), im.height());
-        int w = Math.max(1, (int) Math.round(im.width() * s)), h = Math.max(1, (int) Math.round(im.height() * s));
-        return resize(im, w, h);
+        int[] wh = longestSize(im.width(), im.height(), size);
+        return resize(im, wh[0], wh[1]);
+    }
+
+    /** {width, height} of a width × height image resized so that its longest side is {@code size} (as {@link #resizeLongest}). */
+    public static int[] longestSize(int width, int height, int size) {
+        double s = (double) size / Math.max(width, height);
+        return new int[] {Math.max(1, (int) Math.round(width * s)), Math.max(1, (int) Math.round(height * s))};
     }
 
     /**
@@ -228,28 +233,41 @@ public final class Images {
     /** Writes a PNG (values clamped to [0,1]) through a temporary file and a rename; tEXt entries optional. */
     public static void writePng(Image im, Path out, Map<String, String> text) throws IOException {
         BufferedImage img = toBuffered(im);
-        AtomicFiles.write(out, ch -> {
-            ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
-            try (ImageOutputStream ios = ImageIO.createImageOutputStream(Channels.newOutputStream(ch))) {
-                writer.setOutput(ios);
-                IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(img), null);
-                if (text != null && !text.isEmpty()) {
-                    IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
-                    IIOMetadataNode tEXt = new IIOMetadataNode("tEXt");
-                    for (Map.Entry<String, String> e : text.entrySet()) {
-                        IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
-                        entry.setAttribute("keyword", e.getKey());
-                        entry.setAttribute("value", e.getValue());
-                        tEXt.appendChild(entry);
-                    }
-                    root.appendChild(tEXt);
-                    meta.mergeTree("javax_imageio_png_1.0", root);
+        AtomicFiles.write(out, ch -> encodePng(img, text, Channels.newOutputStream(ch)));
+    }
+
+    /** The PNG of {@code im} with tEXt entries {@code text} (may be null), in memory: the bytes {@link #writePng} writes. */
+    public static byte[] pngBytes(Image im, Map<String, String> text) {
+        try {
+            var bos = new java.io.ByteArrayOutputStream();
+            encodePng(toBuffered(im), text, bos);
+            return bos.toByteArray();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void encodePng(BufferedImage img, Map<String, String> text, java.io.OutputStream os) throws IOException {
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
+        try (ImageOutputStream ios = ImageIO.createImageOutputStream(os)) {
+            writer.setOutput(ios);
+            IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(img), null);
+            if (text != null && !text.isEmpty()) {
+                IIOMetadataNode root = new IIOMetadataNode("javax_imageio_png_1.0");
+                IIOMetadataNode tEXt = new IIOMetadataNode("tEXt");
+                for (Map.Entry<String, String> e : text.entrySet()) {
+                    IIOMetadataNode entry = new IIOMetadataNode("tEXtEntry");
+                    entry.setAttribute("keyword", e.getKey());
+                    entry.setAttribute("value", e.getValue());
+                    tEXt.appendChild(entry);
                 }
-                writer.write(null, new IIOImage(img, null, meta), null);
-            } finally {
-                writer.dispose();
+                root.appendChild(tEXt);
+                meta.mergeTree("javax_imageio_png_1.0", root);
             }
-        });
+            writer.write(null, new IIOImage(img, null, meta), null);
+        } finally {
+            writer.dispose();
+        }
     }
 
     /** PNG bytes in memory (for the web studio and reports). */

@@ -176,9 +176,23 @@ public final class StyleTransfer {
         } catch (DeviceException e) {
             throw DeviceFailureException.of(e, "while starting backend " + o.backend());
         }
-        try (backend) {
-            return run(o, owned, ours, backend, listener, cancel);
+        Result result;
+        try {
+            result = run(o, owned, ours, backend, listener, cancel);
+        } catch (RuntimeException | Error e) {
+            try {
+                backend.close();
+            } catch (RuntimeException c) {
+                e.addSuppressed(c);
+            }
+            throw e;
         }
+        try {
+            backend.close();
+        } catch (DeviceException e) {             // the image is made: a failed release must not lose it
+            notices.accept("releasing backend " + backend.name() + " failed: " + e.getMessage());
+        }
+        return result;
     }
 
     /** Runs a transfer on a backend the caller owns (and closes). */
@@ -365,14 +379,11 @@ public final class StyleTransfer {
             }
         } catch (Cancelled e) {
             run.cancelled = true;
-        } catch (NonFiniteLossException e) {
+        } catch (NonFiniteLossException | DeviceException e) {       // keep the last good image, then report
             System.arraycopy(lastGood, 0, x, 0, x.length);
             run.iterations += iteration[0];
+            if (e instanceof DeviceException d) throw DeviceFailureException.of(d, "at iteration " + (stage.offset + iteration[0] + 1));
             throw e;
-        } catch (DeviceException e) {
-            System.arraycopy(lastGood, 0, x, 0, x.length);
-            run.iterations += iteration[0];
-            throw DeviceFailureException.of(e, "at iteration " + (stage.offset + iteration[0] + 1));
         }
         run.cancelled |= cancel.isCancelled();
         if (run.cancelled) System.arraycopy(lastGood, 0, x, 0, x.length);
@@ -407,15 +418,6 @@ public final class StyleTransfer {
         if (e.total() > budget)
             throw new NstException("not enough memory even for tiles: one " + tw + "x" + th + " tile needs " + e.describe()
                     + ", but the budget is " + MemoryEstimate.mib(budget) + "; use a smaller --tile or a larger heap (NST_JAVA_OPTS=-Xmx16g)");
-    }
-
-    /** Positions of tiles of length n over [0, len) with at most {@code stride} between starts, shifted back by {@code shift}. */
-    static int[] tileStarts(int len, int n, int stride, int shift) {
-        if (n >= len) return new int[] {0};
-        java.util.TreeSet<Integer> p = new java.util.TreeSet<>();
-        for (int s = -shift; s < len - n; s += stride) p.add(Math.max(0, s));
-        p.add(len - n);
-        return p.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**
@@ -476,22 +478,12 @@ public final class StyleTransfer {
     private void tiledStage(StyleOptions o, VggNetwork net, Objective.Config cfg, Image content, List<Image> styles, Run run) {
         Controls k = o.controls();
         int w = run.width, h = run.height, t = k.tile();
-        int tw = Math.min(t, w), th = Math.min(t, h);
-        int overlap = Math.max(4, t / 4), stride = Math.max(1, t - overlap);
+        TileGrid grid = TileGrid.of(w, h, t, o.iterations(), k.tileIterations());
+        int tw = grid.tileWidth(), th = grid.tileHeight(), overlap = grid.overlap();
         List<Double> tb = new ArrayList<>();
         List<Image> styleTiles = styleTiles(styles, o.styles().isEmpty() ? new double[0] : o.normalisedBlend(), t, tb);
         double[] blend = tb.stream().mapToDouble(Double::doubleValue).toArray();
-        int rounds = Math.max(1, (o.iterations() + k.tileIterations() - 1) / k.tileIterations());
-        int[] roundIterations = new int[rounds];
-        int[][] xsOf = new int[rounds][], ysOf = new int[rounds][];
-        int total = 0;                                  // tile iterations in the whole stage
-        for (int r = 0; r < rounds; r++) {
-            roundIterations[r] = o.iterations() == 0 ? 0 : Math.min(k.tileIterations(), o.iterations() - r * k.tileIterations());
-            int shift = (int) Math.floor(((r * 0.6180339887498949) % 1.0) * stride);
-            xsOf[r] = tileStarts(w, tw, stride, shift);
-            ysOf[r] = tileStarts(h, th, stride, (shift * 7 / 5) % stride);
-            total += roundIterations[r] * xsOf[r].length * ysOf[r].length;
-        }
+        int rounds = grid.rounds(), total = grid.totalIterations();      // tile iterations in the whole stage
         try (Objective objective = new Objective(net, cfg, crop(content.rgb(), w, h, 0, 0, tw, th), styleTiles, blend)) {
             run.listener.started(run.backendName + ", " + tw + "x" + th + " tiles", w, h);
             float[] acc = new float[3 * w * h];             // (3, H, W) Σ weight · tile result
@@ -499,12 +491,12 @@ public final class StyleTransfer {
             long start = System.nanoTime();
             int done = 0;                                   // tile iterations of the stage so far
             for (int r = 0; r < rounds && !run.cancelled; r++) {
-                int iters = roundIterations[r], doneBefore = done;
+                int iters = grid.roundIterations()[r], doneBefore = done;
                 java.util.Arrays.fill(acc, 0f);
                 java.util.Arrays.fill(wsum, 0f);
                 float[] before = run.x.clone();
-                for (int y0 : ysOf[r]) {
-                    for (int x0 : xsOf[r]) {
+                for (int y0 : grid.ys()[r]) {
+                    for (int x0 : grid.xs()[r]) {
                         objective.setContent(crop(content.rgb(), w, h, x0, y0, tw, th));
                         float[] xt = crop(before, w, h, x0, y0, tw, th).rgb();
                         if (!run.cancelled) optimise(o, objective, xt, tw, th, iters, run, new Stage(done, total, start, false));

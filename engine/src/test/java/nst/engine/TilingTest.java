@@ -50,12 +50,12 @@ class TilingTest {
 
     @Test void tileStartsCoverTheImageWithOverlap() {
         for (int shift = 0; shift < 48; shift += 7) {
-            int[] s = StyleTransfer.tileStarts(200, 64, 48, shift);
+            int[] s = TileGrid.starts(200, 64, 48, shift);
             assertEquals(0, s[0]);
             assertEquals(200 - 64, s[s.length - 1]);
             for (int i = 1; i < s.length; i++) assertTrue(s[i] - s[i - 1] <= 48 && s[i] > s[i - 1], Arrays.toString(s));
         }
-        assertArrayEquals(new int[] {0}, StyleTransfer.tileStarts(50, 64, 48, 3));
+        assertArrayEquals(new int[] {0}, TileGrid.starts(50, 64, 48, 3));
     }
 
     /**
@@ -74,10 +74,9 @@ class TilingTest {
         assertEquals(size, Math.max(out.width(), out.height()));
         for (float v : out.rgb()) assertTrue(Float.isFinite(v));
         // the last round's tile borders: round 3 (20 iterations / 5 per round = rounds 0..3)
-        int overlap = tile / 4, stride = tile - overlap, lastRound = 3;
-        int shift = (int) Math.floor(((lastRound * 0.6180339887498949) % 1.0) * stride);
-        int[] xs = StyleTransfer.tileStarts(out.width(), tile, stride, shift);
-        int[] ys = StyleTransfer.tileStarts(out.height(), tile, stride, (shift * 7 / 5) % stride);
+        TileGrid grid = TileGrid.of(out.width(), out.height(), tile, tiled.iterations(), tiled.controls().tileIterations());
+        assertEquals(4, grid.rounds());
+        int[] xs = grid.xs()[3], ys = grid.ys()[3];
         // the tiled image really changed from the content
         Image content = Images.resizeLongest(tiled.content(), size);
         assertTrue(maxAbsDiff(content.rgb(), out.rgb()) > 0.05);
@@ -94,7 +93,7 @@ class TilingTest {
         Image content = Images.resizeLongest(small(size, 1).build().content(), size);
         int w = content.width(), h = content.height();
         int shift = (int) Math.floor(((3 * 0.6180339887498949) % 1.0) * stride);
-        int[] xs = StyleTransfer.tileStarts(w, tile, stride, shift), ys = StyleTransfer.tileStarts(h, tile, stride, (shift * 7 / 5) % stride);
+        int[] xs = TileGrid.starts(w, tile, stride, shift), ys = TileGrid.starts(h, tile, stride, (shift * 7 / 5) % stride);
         float[] pasted = content.rgb().clone();                 // (3, H, W)
         for (int y0 : ys) {
             for (int x0 : xs) {
@@ -128,13 +127,7 @@ class TilingTest {
 
     /** Tile iterations of a tiled stage: Σ over rounds of iterations per round × tiles in that round's grid. */
     static int stageIterations(int w, int h, int tile, int iterations, int tileIterations) {
-        int overlap = Math.max(4, tile / 4), stride = tile - overlap, total = 0;
-        for (int r = 0; r * tileIterations < iterations; r++) {
-            int shift = (int) Math.floor(((r * 0.6180339887498949) % 1.0) * stride);
-            int tiles = StyleTransfer.tileStarts(w, tile, stride, shift).length * StyleTransfer.tileStarts(h, tile, stride, (shift * 7 / 5) % stride).length;
-            total += Math.min(tileIterations, iterations - r * tileIterations) * tiles;
-        }
-        return total;
+        return TileGrid.of(w, h, tile, iterations, tileIterations).totalIterations();
     }
 
     /**

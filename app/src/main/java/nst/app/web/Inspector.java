@@ -10,6 +10,7 @@ import nst.engine.LayerWeight;
 import nst.engine.LossTerms;
 import nst.engine.Objective;
 import nst.engine.StyleOptions;
+import nst.engine.TileGrid;
 import nst.engine.StyleTransfer;
 
 import java.util.ArrayList;
@@ -82,11 +83,6 @@ public final class Inspector {
     private volatile long t0 = -1;
     private boolean stagePrepared;                                       // job thread only
     private Image seenContent, seenStyle, chroma;                        // job thread only
-
-    /** Saves every {@code options.saveEvery()} iterations (at least 1). */
-    public Inspector(StyleOptions options, int maxSnapshots) {
-        this(options, options.saveEvery(), maxSnapshots);
-    }
 
     /** @param saveEvery a snapshot every this many iterations of a stage (and its first and last) */
     public Inspector(StyleOptions options, int saveEvery, int maxSnapshots) {
@@ -233,43 +229,21 @@ public final class Inspector {
 
     /**
      * Optimiser iterations the run will make if no stage stops early: --iterations per scale, and at a tiled
-     * last scale --iterations per tile (the tile grid as StyleTransfer lays it out, round by round).
+     * last scale the engine's tile iterations ({@link TileGrid}, round by round).
      */
     static int plannedIterations(StyleOptions o) {
-        int[] schedule = o.controls().schedule(o.size());
-        int[] tiles = tilesPerRound(o);
-        int n = o.iterations(), ti = o.controls().tileIterations();
-        if (tiles.length == 0) return n * schedule.length;
-        int total = n * (schedule.length - 1);
-        for (int r = 0; r < tiles.length; r++) total += Math.min(ti, n - r * ti) * tiles[r];
-        return total;
+        int scales = o.controls().schedule(o.size()).length;
+        TileGrid grid = TileGrid.ofLastScale(o);
+        return grid == null ? o.iterations() * scales : o.iterations() * (scales - 1) + grid.totalIterations();
     }
 
     /** The number of tiles in each round of the tiled last scale; empty when the run is not tiled. */
     static int[] tilesPerRound(StyleOptions o) {
-        Controls k = o.controls();
-        int[] schedule = k.schedule(o.size());
-        Image c = o.content();
-        double s = (double) schedule[schedule.length - 1] / Math.max(c.width(), c.height());   // as Images.resizeLongest
-        int w = Math.max(1, (int) Math.round(c.width() * s)), h = Math.max(1, (int) Math.round(c.height() * s));
-        int t = k.tile();
-        if (t <= 0 || (w <= t && h <= t)) return new int[0];
-        int tw = Math.min(t, w), th = Math.min(t, h), overlap = Math.max(4, t / 4), stride = Math.max(1, t - overlap);
-        int[] out = new int[(o.iterations() + k.tileIterations() - 1) / k.tileIterations()];
-        for (int r = 0; r < out.length; r++) {
-            int shift = (int) Math.floor(((r * 0.6180339887498949) % 1.0) * stride);
-            out[r] = tileCount(w, tw, stride, shift) * tileCount(h, th, stride, (shift * 7 / 5) % stride);
-        }
+        TileGrid grid = TileGrid.ofLastScale(o);
+        if (grid == null) return new int[0];
+        int[] out = new int[grid.rounds()];
+        for (int r = 0; r < out.length; r++) out[r] = grid.tiles(r);
         return out;
-    }
-
-    /** How many tile starts StyleTransfer.tileStarts gives along one side (the same loop). */
-    private static int tileCount(int len, int n, int stride, int shift) {
-        if (n >= len) return 1;
-        java.util.TreeSet<Integer> p = new java.util.TreeSet<>();
-        for (int s = -shift; s < len - n; s += stride) p.add(Math.max(0, s));
-        p.add(len - n);
-        return p.size();
     }
 
     // ---------------------------------------------------------------- reading
