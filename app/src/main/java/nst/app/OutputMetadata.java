@@ -5,10 +5,6 @@ import nst.engine.Images;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -27,31 +23,14 @@ public final class OutputMetadata {
      * @param note   an nst:note saying where the input names come from (replaces TransferRunner's), or null
      */
     public static Map<String, String> of(StyleOptions o, List<String> inputs, StyleTransfer.Result result, String note) {
-        Map<String, String> m = TransferRunner.metadata(o, null, inputs);
-        m.remove("nst:note");
-        if (note != null) m.put("nst:note", note);
-        if (result != null) {
-            m.put("nst:backend", result.backend());
-            m.put("nst:weights-source", result.weightsSource());
-        }
+        Map<String, String> m = TransferRunner.metadata(o, null, inputs, result);
+        if (note != null) m.put("nst:note", note);              // the caller knows how its inputs are named
+        else m.remove("nst:note");
         return m;
     }
 
-    /** PNG bytes with these tEXt entries, from the command line's own PNG writer (through a temporary file). */
+    /** PNG bytes with these tEXt entries: the same encoder as the command line's files. */
     public static byte[] png(Image image, Map<String, String> text) {
-        Path tmp = null;
-        try {
-            tmp = Files.createTempFile("nst-output-", ".png");
-            Images.writePng(image, tmp, text);
-            return Files.readAllBytes(tmp);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot encode the result PNG: " + e.getMessage(), e);
-        } finally {
-            try {
-                if (tmp != null) Files.deleteIfExists(tmp);
-            } catch (IOException ignored) {
-                // a leftover temporary file in java.io.tmpdir is harmless
-            }
-        }
+        return Images.pngBytes(image, text);
     }
 }

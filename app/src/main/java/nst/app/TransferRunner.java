@@ -127,10 +127,7 @@ final class TransferRunner {
             NstException logError = close(log);
             if (logError != null) err.println("nst: " + logError.getMessage());
             if (e.lastGood() != null) {
-                Map<String, String> meta = metadata(o, opts, inputs);
-                meta.put("nst:backend", e.lastGood().backend());
-                meta.put("nst:weights-source", e.lastGood().weightsSource());
-                Images.writePng(e.lastGood().image(), out, meta);
+                Images.writePng(e.lastGood().image(), out, metadata(o, opts, inputs, e.lastGood()));
                 err.println("nst: the last good image (iteration " + e.lastGood().iterations() + ") was written to " + out);
             }
             throw e;
@@ -140,10 +137,7 @@ final class TransferRunner {
         }
         progress.finish();
         NstException logError = close(log);                   // reported after the image is safe
-        Map<String, String> meta = metadata(o, opts, inputs);
-        meta.put("nst:backend", result.backend());
-        meta.put("nst:weights-source", result.weightsSource());
-        Images.writePng(result.image(), out, meta);
+        Images.writePng(result.image(), out, metadata(o, opts, inputs, result));
         LossTerms t = result.finalTerms();
         if (!opts.quiet) {
             err.printf(Locale.ROOT, "nst: %s after %d iterations (%d evaluations) in %.1f s: loss %.4g (content %.4g, style %.4g, tv %.4g)%n",
@@ -179,12 +173,21 @@ final class TransferRunner {
      * ({@code nst stylize --like IMAGE.png} reads them back), "nst:seed" the seed.
      */
     static Map<String, String> metadata(StyleOptions o, TransferOptions t, List<String> inputs) {
+        return metadata(o, t, inputs, null);
+    }
+
+    /** As above, plus "nst:backend" and "nst:weights-source" of the run that made the image (when {@code result} is given). */
+    static Map<String, String> metadata(StyleOptions o, TransferOptions t, List<String> inputs, StyleTransfer.Result result) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("Software", "nst (pure-Java neural style transfer)");
         m.put("nst:seed", Long.toString(o.seed()));
         m.put("nst:options", ShellWords.join(arguments(o, t, inputs)));
         if (t == null && (!o.controls().masks().isEmpty() || o.controls().initImage() != null))
             m.put("nst:note", "masks or the initial image were given as images, not files: not in nst:options");
+        if (result != null) {
+            m.put("nst:backend", result.backend());
+            m.put("nst:weights-source", result.weightsSource());
+        }
         return m;
     }
 
