@@ -78,7 +78,7 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         long acts = 3L * height * width, max = 3L * height * width;
         for (int i = 0; i <= last; i++) {
             max = Math.max(max, size[i]);
-            if (!inPlace(spec, i, taps)) acts += size[i];
+            if (!VggNetwork.inPlace(spec, i, taps)) acts += size[i];
         }
         return new long[] {acts, 2 * max + 3L * height * width};
     }
@@ -96,10 +96,7 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         return size;
     }
 
-    /** A ReLU after an untapped layer runs in place on that layer's buffer (VggNetwork.Plan). */
-    private static boolean inPlace(VggSpec spec, int i, Set<Integer> taps) {
-        return spec.layers().get(i).kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
-    }
+
 
     /**
      * Floats a forward-only plan owns ({@link VggNetwork#forwardPlan}): the input, the tapped layers (a conv
@@ -112,10 +109,8 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         boolean scratch = false;
         for (int i = 0; i <= last; i++) {
             max = Math.max(max, size[i]);
-            if (inPlace(spec, i, taps)) continue;
-            boolean kept = taps.contains(i)
-                    || (i < last && taps.contains(i + 1) && spec.layers().get(i + 1).kind() == VggSpec.Kind.RELU);
-            if (kept) owned += size[i];
+            if (VggNetwork.inPlace(spec, i, taps)) continue;
+            if (VggNetwork.kept(spec, i, last, taps)) owned += size[i];
             else scratch = true;
         }
         return owned + (scratch && donorMax < max ? 2 * max : 0);

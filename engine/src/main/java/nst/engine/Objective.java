@@ -231,11 +231,7 @@ public final class Objective implements AutoCloseable {
 
     // ---------------------------------------------------------------- inspection (tests, the studio's step-through)
 
-    private float[] download(Buffer b, int n) {
-        float[] all = new float[b.length()];
-        backend.download(all, b);
-        return n == all.length ? all : java.util.Arrays.copyOf(all, n);
-    }
+    private float[] download(Buffer b, int n) { return Tensor.download(backend, b, n); }
 
     /** F_l(x) of the last evaluation (C, H, W). */
     public float[] activation(String layer) {

@@ -27,10 +27,13 @@ public record Tensor(Buffer buffer, int channels, int height, int width) {
     public int positions() { return height * width; }
 
     /** A host copy of the C·H·W values, (C, H, W) row-major. */
-    public float[] download(Backend backend) {
-        float[] all = new float[buffer.length()];
-        backend.download(all, buffer);
-        return size() == all.length ? all : Arrays.copyOf(all, size());
+    public float[] download(Backend backend) { return download(backend, buffer, size()); }
+
+    /** A host copy of the first n floats of a backend buffer (download moves whole buffers). */
+    static float[] download(Backend backend, Buffer b, int n) {
+        float[] all = new float[b.length()];
+        backend.download(all, b);
+        return n == all.length ? all : Arrays.copyOf(all, n);
     }
 
     @Override public String toString() { return "(" + channels + ", " + height + ", " + width + ")"; }

@@ -104,6 +104,16 @@ public final class VggNetwork implements AutoCloseable {
         return new Plan(height, width, last, taps, true, donor);
     }
 
+    /** Whether layer i is a ReLU that runs in place on its input's buffer: it follows an untapped layer. */
+    static boolean inPlace(VggSpec spec, int i, Set<Integer> taps) {
+        return spec.layers().get(i).kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
+    }
+
+    /** Whether a forward-only plan keeps layer i's output: tapped, or followed by a tapped ReLU that runs in place on it. */
+    static boolean kept(VggSpec spec, int i, int last, Set<Integer> taps) {
+        return taps.contains(i) || (i < last && taps.contains(i + 1) && spec.layers().get(i + 1).kind() == VggSpec.Kind.RELU);
+    }
+
     /** Receives d loss / d (output of layer l) during backward: adds into {@code grad}. */
     @FunctionalInterface
     public interface GradientSource {
@@ -160,13 +170,8 @@ public final class VggNetwork implements AutoCloseable {
                 scratch[1] = donor.gradB;
             }
             for (int i = 0; i <= last; i++) {
-                VggSpec.Layer l = spec.layers().get(i);
-                boolean inPlace = l.kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
-                // a layer whose output is kept: tapped, or followed by a tapped ReLU that will run in place on it
-                boolean kept = taps.contains(i)
-                        || (i < last && taps.contains(i + 1) && spec.layers().get(i + 1).kind() == VggSpec.Kind.RELU);
-                if (inPlace) act[i] = act[i - 1];
-                else if (!forwardOnly || kept) act[i] = own(size(i));
+                if (inPlace(spec, i, taps)) act[i] = act[i - 1];
+                else if (!forwardOnly || kept(spec, i, last, taps)) act[i] = own(size(i));
                 else {                                  // the scratch buffer this layer's input is not in
                     int k = i > 0 && act[i - 1] == scratch[0] ? 1 : 0;
                     if (scratch[k] == null) scratch[k] = own(max);
