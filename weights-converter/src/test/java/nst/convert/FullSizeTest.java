@@ -25,8 +25,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * A real-size torchvision VGG19 (random weights, legacy container, ~548 MB, written by
  * tools/make_fullsize_pth.py) converts exactly in a JVM capped at -Xmx48m, far below the file size:
- * the converter streams one tensor at a time and never reads the fully connected layers. Skips itself
- * unless NST_FULLSIZE_PTH (system property or environment) names the file.
+ * the converter streams one tensor at a time and never reads the fully connected layers. NST_FULLSIZE_PTH
+ * (system property or environment) names the file; without it the test skips itself, or fails when
+ * NST_REQUIRE_FULLSIZE=true (as .ci/run sets). {@code -Dnst.fullsize.heap} changes the heap (e.g. 32m).
  */
 class FullSizeTest {
 

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The test JVMs that load OpenCL drivers run with the JDK's signal-chaining library: PoCL initialises LLVM, which
  * installs its own SIGSEGV handler over the JVM's, and without libjsig the JVM then crashes at its next implicit
- * null check (seen in about 1 of 13 short runs). The parent pom preloads it for surefire, the launcher for ./nst.
+ * null check (3 of 40 short runs under --backend auto). The parent pom preloads it for surefire, the launcher for ./nst.
  */
 class SignalChainingTest {
 

@@ -22,8 +22,6 @@ final class Gemm {
     static final int MC = MR * 16;
     /** Columns of C per task at most (a multiple of NR): the packed B block KC × NB is 256 KiB at 256 bits. */
     static final int NB = NR * 16;
-    /** Columns per task of {@link #gemmSharedA}'s narrowest blocks (a multiple of NR). */
-    static final int NC = NR * 8;
 
     // ---------------------------------------------------------------- packing
 
@@ -264,7 +262,7 @@ final class Gemm {
         float[] pa = scratch[0].shared(ceil(m, MR) * MR * k);              // (m/MR panels, k, MR)
         packA(pa, a, ao, ars, acs, 0, m, 0, k, alpha);
         // Wide column blocks (B block ≈ 256 KiB, L2): every row of B and C is a separate memory stream, and runs of
-        // 512 B per row (NC) left the prefetchers behind on 64 MiB operands (64 × 262144: 24 GFLOP/s vs 67 in cache).
+        // 512 B per row left the prefetchers behind on 64 MiB operands (64 × 262144: 24 GFLOP/s vs 67 in cache).
         int nc = Math.max(NR, SHARED_A_MAX / k / NR * NR), threads = pool.size();
         while (nc > NR && ceil(n, nc) < 3 * threads) nc -= NR;
         int colBlocks = ceil(n, nc);
