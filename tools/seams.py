@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""Seam report for a tiled nst output: is the image's jump across the last round's tile borders within the
+distribution of the jumps everywhere else? (The measure of engine/src/test/.../TilingTest, for full-size runs; TilingTest.seamNegativeControl shows it
+catches an unblended paste.)
+
+jump[x] = mean over rows and channels of |I(x) - I(x-1)| on the 8-bit PNG, likewise for rows. Tile borders are
+worked out as nst lays them (engine TileGrid, mirrored here): overlap = max(4, tile/4), stride = tile - overlap, round r
+shifted by floor(frac(r * 0.618...) * stride) in x and (that * 7 / 5) % stride in y.
+
+Usage: tools/seams.py OUT.png --tile 512 --iterations 10 --tile-iterations 5
+Standard library only (a small PNG reader for 8-bit RGB/RGBA, non-interlaced).
+"""
+import argparse
+import math
+import struct
+import sys
+import zlib
+
+
+def read_png(path):
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        sys.exit(f"seams: {path} is not a PNG")
+    pos, idat, w = 8, b"", None
+    while pos < len(data):
+        n, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + n]
+        if kind == b"IHDR":
+            w, h, depth, ctype, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            if depth != 8 or ctype not in (2, 6) or interlace:
+                sys.exit(f"seams: {path}: only 8-bit RGB/RGBA non-interlaced PNGs are read")
+            bpp = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    stride = w * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(h):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + b) & 255
+            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return w, h, bpp, rows
+
+
+def tile_starts(length, n, stride, shift):
+    if n >= length:
+        return [0]
+    p, s = set(), -shift
+    while s < length - n:
+        p.add(max(0, s))
+        s += stride
+    p.add(length - n)
+    return sorted(p)
+
+
+def borders(starts, n, length):
+    b = set()
+    for p in starts:
+        if p > 0: b.add(p)
+        if p + n < length: b.add(p + n)
+    return b
+
+
+def report(what, jumps, bset):
+    rest = sorted(v for i, v in enumerate(jumps) if i > 0 and i not in bset)
+    q = lambda f: rest[min(len(rest) - 1, int(math.floor(f * (len(rest) - 1))))]
+    worst = max((jumps[b] for b in bset), default=float("nan"))
+    print(f"{what}: {len(bset)} tile borders, their jumps {' '.join(f'{b}:{jumps[b]:.2f}' for b in sorted(bset))}; "
+          f"elsewhere median {q(0.5):.2f}, 98th percentile {q(0.98):.2f}, max {rest[-1]:.2f}; "
+          f"worst border at percentile {100.0 * sum(v < worst for v in rest) / len(rest):.1f}")
+    return all(jumps[b] <= q(0.98) for b in bset)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("png")
+    ap.add_argument("--tile", type=int, required=True)
+    ap.add_argument("--iterations", type=int, required=True)
+    ap.add_argument("--tile-iterations", type=int, default=10)
+    a = ap.parse_args()
+    w, h, bpp, rows = read_png(a.png)
+    n = a.tile
+    stride = max(1, n - max(4, n // 4))
+    last_round = max(0, math.ceil(a.iterations / a.tile_iterations) - 1)
+    shift = int(math.floor(((last_round * 0.6180339887498949) % 1.0) * stride))
+    tw, th = min(n, w), min(n, h)
+    bx = borders(tile_starts(w, tw, stride, shift), tw, w)
+    by = borders(tile_starts(h, th, stride, (shift * 7 // 5) % stride), th, h)
+    col, row = [0.0] * w, [0.0] * h
+    for y in range(h):
+        r = rows[y]
+        for x in range(1, w):
+            i, j = x * bpp, (x - 1) * bpp
+            col[x] += abs(r[i] - r[j]) + abs(r[i + 1] - r[j + 1]) + abs(r[i + 2] - r[j + 2])
+        if y > 0:
+            p = rows[y - 1]
+            row[y] = sum(abs(r[x * bpp + c] - p[x * bpp + c]) for x in range(w) for c in range(3)) / (3 * w)
+    col = [v / (3 * h) for v in col]
+    print(f"{a.png}: {w}x{h}, tile {n}, last round {last_round} (shift {shift})")
+    ok = report("columns", col, bx) & report("rows", row, by)
+    print("no seam: every border is at or below the 98th percentile of the other jumps" if ok
+          else "SEAM: a border jump is above the 98th percentile of the other jumps")
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
