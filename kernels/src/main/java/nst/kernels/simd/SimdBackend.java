@@ -70,7 +70,7 @@ public final class SimdBackend implements Backend {
     @Override public String name() { return "simd"; }
 
     @Override public String description() {
-        return "simd (Vector API " + F.vectorBitSize() + "-bit, " + pool.size() + " threads, micro-kernel "
+        return "simd (Vector API " + F.vectorBitSize() + "-bit, " + pool.size() + (pool.size() == 1 ? " thread" : " threads") + ", micro-kernel "
                 + Vec.MR + "x" + Vec.NR + ", conv " + algorithm.name().toLowerCase(java.util.Locale.ROOT) + ")";
     }
 
