@@ -59,3 +59,9 @@ NST_JAVA_OPTS="-Xmx$heap" /usr/bin/time -f "tiled run: %e s wall, peak RSS %M KB
 echo "tiled: wrote $out/tiled-$size.png; $(wc -l < "$out/tiled-$size.csv") loss rows"
 python3 "$root/tools/seams.py" "$out/tiled-$size.png" --tile 512 --iterations "$titer" --tile-iterations "$tround"
 python3 "$root/tools/seams.py" "$out/tiled-$size.png" --tile 512 --iterations "$titer" --tile-iterations "$tround" --inject 2
+# docs/CONTROLS.md's sky crops: the top 1000 rows at a quarter of the size (tiles-after-768-sky.png, and with TILE_SCALES= the
+# from-photo one)
+python3 -c 'import sys; from PIL import Image
+im = Image.open(sys.argv[1]).convert("RGB"); w, h = im.size; c = im.crop((0, 0, w, min(h, 1000 * w // 2048)))
+c.resize((c.width // 4, c.height // 4), Image.LANCZOS).save(sys.argv[2], optimize=True)' "$out/tiled-$size.png" "$out/tiled-$size-sky.png"
+echo "sky crop: $out/tiled-$size-sky.png"
