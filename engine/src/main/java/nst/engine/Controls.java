@@ -76,6 +76,11 @@ public record Controls(ColorPreservation preserveColors, double styleScale, List
         if (memoryBudget < 0) throw new NstException("--memory-budget must not be negative, got " + memoryBudget);
     }
 
+    /** Longest side of the style images at a scale whose longest side is {@code scaleSize}: × styleScale, at least 16. */
+    public int styleLongest(int scaleSize) {
+        return (int) Math.max(16, Math.round(scaleSize * styleScale));
+    }
+
     /** The sizes the transfer runs at: {@link #scales()}, or just {@code size}. */
     public int[] schedule(int size) {
         return scales.length == 0 ? new int[] {size} : scales.clone();

@@ -225,7 +225,7 @@ public final class StyleTransfer {
             for (int si = 0; si < schedule.length; si++) {
                 boolean lastScale = si == schedule.length - 1;
                 Image content = Images.resizeLongest(in.content, schedule[si]);
-                int styleLongest = (int) Math.max(16, Math.round(schedule[si] * k.styleScale()));
+                int styleLongest = k.styleLongest(schedule[si]);
                 List<Image> styles = new ArrayList<>();
                 for (Image s : in.styles) styles.add(Images.resizeLongest(s, styleLongest));
                 int w = content.width(), h = content.height();
@@ -237,7 +237,7 @@ public final class StyleTransfer {
                 run.width = w;
                 run.height = h;
                 run.finisher = in.finisher(o.content(), w, h);
-                boolean tiled = lastScale && k.tile() > 0 && (w > k.tile() || h > k.tile());
+                boolean tiled = lastScale && TileGrid.tiled(k.tile(), w, h);
                 if (tiled) {
                     if (heapBackend) checkTiledMemory(o, spec, w, h);
                     tiledStage(o, net, cfg, content, styles, run);
@@ -259,9 +259,12 @@ public final class StyleTransfer {
         return run.result(false);
     }
 
-    /** The inputs after colour preservation, and how the optimised image becomes the output. */
-    private record Inputs(Image content, List<Image> styles, Image init, Controls.ColorPreservation colours) {
-        static Inputs of(StyleOptions o) {
+    /**
+     * The inputs after colour preservation (what the objective sees, before the per-scale resizing), and how the
+     * optimised image becomes the output. Public for inspection (the studio's step-through shows these).
+     */
+    public record Inputs(Image content, List<Image> styles, Image init, Controls.ColorPreservation colours) {
+        public static Inputs of(StyleOptions o) {
             Image content = o.content(), init = o.controls().initImage();
             List<Image> styles = new ArrayList<>();
             switch (o.controls().preserveColors()) {
@@ -277,7 +280,7 @@ public final class StyleTransfer {
         }
 
         /** Luminance transfer: the result's luminance with the content's chroma at the result's size. */
-        java.util.function.UnaryOperator<Image> finisher(Image originalContent, int w, int h) {
+        public java.util.function.UnaryOperator<Image> finisher(Image originalContent, int w, int h) {
             if (colours != Controls.ColorPreservation.LUMINANCE) return im -> im;
             Image chroma = Images.resize(originalContent, w, h);
             return im -> ColorTransfer.recombine(im, chroma);

@@ -35,8 +35,13 @@ public record TileGrid(int width, int height, int tileWidth, int tileHeight, int
         Controls k = o.controls();
         int[] schedule = k.schedule(o.size());
         int[] size = Images.longestSize(o.content().width(), o.content().height(), schedule[schedule.length - 1]);
-        if (k.tile() <= 0 || (size[0] <= k.tile() && size[1] <= k.tile())) return null;
+        if (!tiled(k.tile(), size[0], size[1])) return null;
         return of(size[0], size[1], k.tile(), o.iterations(), k.tileIterations());
+    }
+
+    /** Whether a last scale of width × height is refined in tiles of {@code tile} px (0: never): when it is larger than a tile. */
+    public static boolean tiled(int tile, int width, int height) {
+        return tile > 0 && (width > tile || height > tile);
     }
 
     /** Positions of tiles of length n over [0, len) with at most {@code stride} between starts, shifted back by {@code shift}. */

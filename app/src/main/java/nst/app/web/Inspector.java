@@ -1,7 +1,5 @@
 package nst.app.web;
 
-import nst.engine.ColorTransfer;
-import nst.engine.Controls;
 import nst.engine.Image;
 import nst.engine.Images;
 import nst.engine.Inspection;
@@ -22,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 
 /**
  * Records the step-through of one transfer from the engine's inspection hook ({@link StyleTransfer.Progress#objective()}):
@@ -82,7 +81,9 @@ public final class Inspector {
     private volatile int steps;
     private volatile long t0 = -1;
     private boolean stagePrepared;                                       // job thread only
-    private Image seenContent, seenStyle, chroma;                        // job thread only
+    private StyleTransfer.Inputs seen;                                   // job thread only: the engine's inputs
+    private UnaryOperator<Image> finisher;                               // job thread only: at finisherW × finisherH
+    private int finisherW, finisherH;
 
     /** @param saveEvery a snapshot every this many iterations of a stage (and its first and last) */
     public Inspector(StyleOptions options, int saveEvery, int maxSnapshots) {
@@ -104,14 +105,14 @@ public final class Inspector {
     public synchronized void stage(int width, int height) {
         int si = Math.min(stages.size(), schedule.length - 1);
         int tile = options.controls().tile();
-        boolean tiled = si == schedule.length - 1 && tile > 0 && (width > tile || height > tile);   // as StyleTransfer decides
+        boolean tiled = si == schedule.length - 1 && TileGrid.tiled(tile, width, height);
         Stage s = new Stage(stages.size() + 1, Math.max(schedule.length, stages.size() + 1), width, height, tiled ? tile : 0);
         stages.add(s);
         current = s;
         stagePrepared = false;
         channelScale.clear();
         gramScale.clear();
-        chroma = null;
+        finisher = null;
         if (t0 < 0) t0 = System.nanoTime();
     }
 
@@ -194,37 +195,32 @@ public final class Inspector {
     }
 
     // ---------------------------------------------------------------- the inputs as the engine sees them
-    // These mirror StyleTransfer's Inputs and its per-scale resizing; InspectorTest checks them against the
-    // objective's own content target and Gram targets.
+    // The colour-preserved inputs are the engine's own (StyleTransfer.Inputs); the per-scale sizes follow its
+    // resizing, and InspectorTest checks them against the objective's own content target and Gram targets.
+
+    private StyleTransfer.Inputs seen() {
+        if (seen == null) seen = StyleTransfer.Inputs.of(options);
+        return seen;
+    }
 
     /** The content as the objective of a w × h stage sees it: luminance only when preserving luminance. */
     Image stageContent(int w, int h) {
-        if (seenContent == null)
-            seenContent = options.controls().preserveColors() == Controls.ColorPreservation.LUMINANCE
-                    ? ColorTransfer.luminanceImage(options.content()) : options.content();
-        return Images.resize(seenContent, w, h);
+        return Images.resize(seen().content(), w, h);
     }
 
     /** The first style image as stage {@code si} (0-based) sees it: recoloured as --preserve-colors says, sized by --style-scale. */
     Image stageStyle(int si) {
-        if (seenStyle == null) {
-            Image s = options.styles().get(0);
-            seenStyle = switch (options.controls().preserveColors()) {
-                case NONE -> s;
-                case HISTOGRAM -> ColorTransfer.matchHistogram(s, options.content());
-                case LUMINANCE -> ColorTransfer.matchedLuminance(s, options.content());
-            };
-        }
-        int longest = (int) Math.max(16, Math.round(schedule[Math.min(si, schedule.length - 1)] * options.controls().styleScale()));
-        return Images.resizeLongest(seenStyle, longest);
+        return Images.resizeLongest(seen().styles().get(0), options.controls().styleLongest(schedule[Math.min(si, schedule.length - 1)]));
     }
 
     /** x as the output will look: with luminance preservation, recombined with the content's chroma. */
     private Image shown(Image x) {
-        if (options.controls().preserveColors() != Controls.ColorPreservation.LUMINANCE) return x;
-        if (chroma == null || chroma.width() != x.width() || chroma.height() != x.height())
-            chroma = Images.resize(options.content(), x.width(), x.height());
-        return ColorTransfer.recombine(x, chroma);
+        if (finisher == null || finisherW != x.width() || finisherH != x.height()) {
+            finisher = seen().finisher(options.content(), x.width(), x.height());
+            finisherW = x.width();
+            finisherH = x.height();
+        }
+        return finisher.apply(x);
     }
 
     /**
