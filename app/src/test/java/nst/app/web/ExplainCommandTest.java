@@ -8,6 +8,8 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -57,13 +59,8 @@ class ExplainCommandTest {
 
     @Test
     void refusesTiledRefinementNamingTheOption() throws Exception {
-        Path content = dir.resolve("c.png");
-        Files.write(content, StudioApiTest.png(40, 30));
         StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute("explain", "--content", content.toString(), "--style", content.toString(), "--out", dir.resolve("r.html").toString(),
-                "--size", "64", "--tile", "32", "--weights", "random", "--backend", "scalar", "--quiet");
+        int code = explainOnePicture(err, dir.resolve("r.html"), "--size", "64", "--tile", "32", "--weights", "random", "--backend", "scalar", "--quiet");
         assertEquals(1, code);
         assertTrue(err.toString().startsWith("nst: error: --tile:"), err.toString());
         assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
@@ -72,13 +69,20 @@ class ExplainCommandTest {
 
     @Test
     void refusesAnOutputThatIsNotHtml() throws Exception {
-        Path content = dir.resolve("c.png");
-        Files.write(content, StudioApiTest.png(40, 30));
         StringWriter err = new StringWriter();
-        var cl = Main.commandLine();
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute("explain", "--content", content.toString(), "--style", content.toString(), "--out", dir.resolve("r.png").toString());
+        int code = explainOnePicture(err, dir.resolve("r.png"));
         assertEquals(1, code);
         assertTrue(err.toString().contains("--out"), err.toString());
+    }
+
+    /** Runs nst explain with one 40 × 30 picture as content and style, writing to out; stderr goes to err. */
+    private int explainOnePicture(StringWriter err, Path out, String... options) throws Exception {
+        Path picture = dir.resolve("c.png");
+        Files.write(picture, StudioApiTest.png(40, 30));
+        var cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err));
+        List<String> args = new ArrayList<>(List.of("explain", "--content", picture.toString(), "--style", picture.toString(), "--out", out.toString()));
+        args.addAll(List.of(options));
+        return cl.execute(args.toArray(String[]::new));
     }
 }
