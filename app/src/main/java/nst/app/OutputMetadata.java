@@ -1,6 +1,5 @@
 package nst.app;
 
-import nst.engine.Image;
 import nst.engine.Images;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
@@ -11,8 +10,8 @@ import java.util.Map;
 /**
  * The PNG tEXt entries of an nst output (nst:options, nst:seed, nst:backend, nst:weights-source) for outputs
  * made outside {@code nst stylize} (the web studio), built by TransferRunner's own code so that
- * {@code nst stylize --like} reads them back; and PNG bytes that carry them. Leaves out naming the inputs:
- * callers pass the arguments for them (--content NAME …) as they know them.
+ * {@code nst stylize --like} reads them back ({@link Images#pngBytes(Image, Map)} writes them). Leaves out naming
+ * the inputs: callers pass the arguments for them (--content NAME …) as they know them.
  */
 public final class OutputMetadata {
     private OutputMetadata() {}
@@ -27,10 +26,5 @@ public final class OutputMetadata {
         if (note != null) m.put("nst:note", note);              // the caller knows how its inputs are named
         else m.remove("nst:note");
         return m;
-    }
-
-    /** PNG bytes with these tEXt entries: the same encoder as the command line's files. */
-    public static byte[] png(Image image, Map<String, String> text) {
-        return Images.pngBytes(image, text);
     }
 }

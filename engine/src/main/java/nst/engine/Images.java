@@ -272,13 +272,7 @@ public final class Images {
 
     /** PNG bytes in memory (for the web studio and reports). */
     public static byte[] pngBytes(Image im) {
-        try {
-            var bos = new java.io.ByteArrayOutputStream();
-            ImageIO.write(toBuffered(im), "png", bos);
-            return bos.toByteArray();
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return pngBytes(im, null);
     }
 
     /** tEXt entries of a PNG file (empty map when none). */

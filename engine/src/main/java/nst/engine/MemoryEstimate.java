@@ -96,8 +96,6 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         return size;
     }
 
-
-
     /**
      * Floats a forward-only plan owns ({@link VggNetwork#forwardPlan}): the input, the tapped layers (a conv
      * followed by a tapped ReLU keeps its output for it), and two scratch buffers unless the donor's gradient

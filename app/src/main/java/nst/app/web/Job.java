@@ -1,5 +1,6 @@
 package nst.app.web;
 
+import nst.engine.Images;
 import nst.engine.LossTerms;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
@@ -121,7 +122,7 @@ public final class Job {
 
     /** The result as PNG with the run's options in tEXt, as nst stylize writes them (nst stylize --like reruns it). */
     private byte[] png(StyleTransfer.Result r) {
-        return nst.app.OutputMetadata.png(r.image(), nst.app.OutputMetadata.of(options, inputs, r, NOTE));
+        return Images.pngBytes(r.image(), nst.app.OutputMetadata.of(options, inputs, r, NOTE));
     }
 
     private void end(Status s, String message, byte[] png) {
