@@ -219,12 +219,7 @@ final class Gemm {
             int mb = Math.min(fmb, m - i0), nb = Math.min(fnb, n - j0);
             if (lower && j0 > i0 + mb - 1) return;
             Scratch s = scratch[worker];
-            // beta first: C block := beta · C block (beta = 0 ignores old contents, NaN included)
-            for (int i = 0; i < mb; i++) {
-                int row = co + (i0 + i) * ldc + j0;
-                if (beta == 0f) java.util.Arrays.fill(c, row, row + nb, 0f);
-                else if (beta != 1f) for (int j = 0; j < nb; j++) c[row + j] *= beta;
-            }
+            scale(c, co + i0 * ldc + j0, ldc, mb, nb, beta);
             if (k <= 0) return;
             float[] pa = s.packA(MC * Math.min(KC, k));                        // (MC/MR panels, kc, MR)
             float[] pb = s.packB(ceil(nb, NR) * NR * Math.min(KC, k));       // (nb/NR panels, kc, NR)
@@ -270,11 +265,7 @@ final class Gemm {
         pool.run(colBlocks, (worker, task) -> {
             int j0 = task * fnc, nb = Math.min(fnc, n - j0);
             Scratch s = scratch[worker];
-            for (int i = 0; i < m; i++) {
-                int row = co + i * ldc + j0;
-                if (beta == 0f) java.util.Arrays.fill(c, row, row + nb, 0f);
-                else if (beta != 1f) for (int j = 0; j < nb; j++) c[row + j] *= beta;
-            }
+            scale(c, co + j0, ldc, m, nb, beta);
             float[] pb = s.packB(ceil(nb, NR) * NR * k);                     // (nb/NR panels, k, NR)
             packB(pb, b, bo, brs, bcs, 0, k, j0, nb);
             for (int ir = 0; ir < m; ir += MR)                               // C row panel by row panel: 4 streams
@@ -282,6 +273,16 @@ final class Gemm {
                     kernel(k, pa, (ir / MR) * k * MR, pb, (jr / NR) * k * NR, c, co + ir * ldc + j0 + jr, ldc,
                             Math.min(MR, m - ir), Math.min(NR, nb - jr), s.tile);
         });
+    }
+
+    /** beta first: the rows × cols block of C at c[at + i·ldc + j] := beta · block (beta = 0 ignores old contents, NaN included). */
+    private static void scale(float[] c, int at, int ldc, int rows, int cols, float beta) {
+        if (beta == 1f) return;
+        for (int i = 0; i < rows; i++) {
+            int row = at + i * ldc;
+            if (beta == 0f) java.util.Arrays.fill(c, row, row + cols, 0f);
+            else for (int j = 0; j < cols; j++) c[row + j] *= beta;
+        }
     }
 
     static int ceil(int a, int b) { return (a + b - 1) / b; }
