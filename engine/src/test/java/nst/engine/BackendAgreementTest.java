@@ -60,5 +60,20 @@ class BackendAgreementTest {
         assertTrue(meanDiff < 5e-3 && maxDiff < 0.1, backend + ": final image differs from scalar by " + meanDiff + " on average, " + maxDiff + " at most");
     }
 
+    /**
+     * Reproducibility on the SIMD backend with 2 threads: a rerun in the same JVM (so with the JIT in another state,
+     * and the workers finishing in another order) gives the same image bit for bit. At 96 px relu1_1 has 6912
+     * positions, so the Gram takes its per-slot dot-product path.
+     */
+    @org.junit.jupiter.api.Test
+    void simdRerunIsBitForBit() {
+        StyleOptions o = StyleOptions.builder()
+                .content(StyleTransferTest.pattern(96, 72, 1)).style(StyleTransferTest.pattern(80, 80, 2)).size(96)
+                .weightsData(WIDE).backend("simd").threads(2).iterations(3).styleWeight(1e3).tvWeight(1e-4).build();
+        float[] first = new StyleTransfer().run(o, null, null).image().rgb();
+        for (int run = 1; run <= 2; run++)
+            assertArrayEquals(first, new StyleTransfer().run(o, null, null).image().rgb(), "simd rerun " + run + " differs");
+    }
+
     private static double rel(double a, double b) { return Math.abs(a - b) / Math.abs(b); }
 }

@@ -1,7 +1,6 @@
 package nst.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 import static nst.kernels.simd.Vec.F;
 import static nst.kernels.simd.Vec.VL;
@@ -9,9 +8,11 @@ import static nst.kernels.simd.Vec.VL;
 /**
  * Gram matrix G = scale · F Fᵀ of a layer with few channels and many positions (relu1_1: 64 × 262144 at
  * 512 px), as dot products along the contiguous position axis: no packing at all. The positions are split
- * into chunks handed out as tasks; a task computes, for every 4 × 2 tile of the lower triangle, eight vector
- * accumulators (six row loads, eight FMAs a step) and adds them to its worker's lane-wise partial sums
- * (C, C, VL); the partials of all workers are summed across lanes once at the end, scaled, and mirrored.
+ * into chunks; one task per thread ("slot") takes a fixed, contiguous range of chunks and computes, for every
+ * 4 × 2 tile of the lower triangle, eight vector accumulators (six row loads, eight FMAs a step) added into the
+ * slot's lane-wise partial sums (C, C, VL); the slots' partials are summed in slot order across lanes once at
+ * the end, scaled, and mirrored. The partials belong to slots, not to whichever worker ran them, so the
+ * summation order and the result are the same on every run with the same thread count (bit for bit).
  * Used for C ≤ {@link #MAX_CHANNELS}, where the GEMM formulation spends most of its time packing (each
  * packed element feeds only C/2 FLOPs); larger layers go through {@link Gemm#gemm} with {@code lower}.
  * Leaves out the backward pass (a plain GEMM).
@@ -19,7 +20,7 @@ import static nst.kernels.simd.Vec.VL;
 final class Gram {
     private Gram() {}
 
-    /** Largest channel count for this path: the partials are C²·VL floats per worker (512 KiB at 128). */
+    /** Largest channel count for this path: the partials are C²·VL floats per slot (512 KiB at 128). */
     static final int MAX_CHANNELS = 128;
     /** Positions per task chunk: the chunk of all rows stays in L2 (64 rows × 1024 floats = 256 KiB). */
     private static final int CHUNK = 1024;
@@ -32,19 +33,21 @@ final class Gram {
     /** g (c, c) := scale · f (c, hw) · fᵀ. */
     static void gram(WorkerPool pool, Scratch[] scratch, float[] g, float[] f, int c, int hw, float scale) {
         int vhw = hw / VL * VL;                                  // vector part; the tail is added in scalar below
-        int chunks = Gemm.ceil(vhw, CHUNK);
-        for (int t = 0; t < pool.size(); t++) java.util.Arrays.fill(scratch[t].gram(c * c * VL), 0, c * c * VL, 0f);
-        pool.run(chunks, (worker, task) -> {
-            float[] part = scratch[worker].gram(c * c * VL);     // (c, c, VL) lane-wise partial sums, lower triangle
-            int p0 = task * CHUNK, p1 = Math.min(vhw, p0 + CHUNK);
-            for (int i0 = 0; i0 < c; i0 += TR)
-                for (int j0 = 0; j0 <= Math.min(i0 + TR - 1, c - 1); j0 += TC) tile(f, hw, c, i0, j0, p0, p1, part);
+        int chunks = Gemm.ceil(vhw, CHUNK), slots = pool.size();
+        for (int t = 0; t < slots; t++) java.util.Arrays.fill(scratch[t].gram(c * c * VL), 0, c * c * VL, 0f);
+        pool.run(slots, (worker, slot) -> {
+            float[] part = scratch[slot].gram(c * c * VL);       // (c, c, VL) the slot's lane-wise partial sums, lower triangle
+            for (int chunk = slot * chunks / slots; chunk < (slot + 1) * chunks / slots; chunk++) {
+                int p0 = chunk * CHUNK, p1 = Math.min(vhw, p0 + CHUNK);
+                for (int i0 = 0; i0 < c; i0 += TR)
+                    for (int j0 = 0; j0 <= Math.min(i0 + TR - 1, c - 1); j0 += TC) tile(f, hw, c, i0, j0, p0, p1, part);
+            }
         });
         for (int i = 0; i < c; i++) {
             for (int j = 0; j <= i; j++) {
                 FloatVector sum = FloatVector.zero(F);
-                for (int t = 0; t < pool.size(); t++) sum = sum.add(FloatVector.fromArray(F, scratch[t].gram(c * c * VL), (i * c + j) * VL));
-                double s = sum.reduceLanes(VectorOperators.ADD);
+                for (int t = 0; t < slots; t++) sum = sum.add(FloatVector.fromArray(F, scratch[t].gram(c * c * VL), (i * c + j) * VL));
+                double s = Vec.sumLanes(sum);
                 for (int p = vhw; p < hw; p++) s += (double) f[i * hw + p] * f[j * hw + p];
                 g[i * c + j] = g[j * c + i] = (float) (scale * s);
             }

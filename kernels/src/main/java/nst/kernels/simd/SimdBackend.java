@@ -397,7 +397,7 @@ public final class SimdBackend implements Backend {
                 acc = dd.fma(dd, acc);
             }
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = Vec.sumLanes(acc);
         for (; j < n; j++) {
             double d = (double) a[j] - b[j];
             sum += d * d;
@@ -441,7 +441,7 @@ public final class SimdBackend implements Backend {
             for (int part = 0; part < VL / Vec.D.length(); part++)
                 acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, Vec.D, part));
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        double sum = Vec.sumLanes(acc);
         for (; j < n; j++) sum += Math.abs(a[j]);
         return sum;
     }

@@ -31,6 +31,24 @@ final class Vec {
     /** Micro-kernel columns: two vectors. */
     static final int NR = 2 * VL;
 
+    /**
+     * Σ of the lanes in lane order, in double. Not {@code reduceLanes(ADD)}: its order is unspecified for floating
+     * point, and the interpreter and C2's intrinsic do differ, so a result would change when the JIT compiles the
+     * loop (a rerun would not be bit for bit the same).
+     */
+    static double sumLanes(FloatVector v) {
+        double s = 0;
+        for (int l = 0; l < v.length(); l++) s += v.lane(l);
+        return s;
+    }
+
+    /** Σ of the lanes in lane order (see {@link #sumLanes(FloatVector)}). */
+    static double sumLanes(DoubleVector v) {
+        double s = 0;
+        for (int l = 0; l < v.length(); l++) s += v.lane(l);
+        return s;
+    }
+
     /** {@code -Dnst.simd.mr=4|6|8} overrides the rule above (8 needs 512-bit vectors), for measuring. */
     private static int chooseRows() {
         String p = System.getProperty("nst.simd.mr", "").trim();

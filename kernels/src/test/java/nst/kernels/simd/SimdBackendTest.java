@@ -9,6 +9,7 @@ import nst.kernels.Tolerance;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -77,6 +78,25 @@ class SimdBackendTest extends BackendConformanceTest {
                 float[] fd = get(b, dIn), rd = get(ref, rDIn);
                 System.out.printf("error DIRECT    %-55s backward-data max abs %.2e max rel %.2e%n", s, Tolerance.maxAbsDiff(fd, rd), maxRel(fd, rd));
                 Tolerance.KERNEL_F32.assertClose("direct backward-data " + s, fd, rd);
+            }
+        }
+    }
+
+    /**
+     * A whole transfer is reproducible bit for bit only if every kernel is: the dot-product Gram sums per-slot
+     * partials in slot order, whichever worker ran a slot. Threads that finish at different times (3 workers on
+     * a shared machine) would change the order if the partials followed the workers, as they once did.
+     */
+    @Test void gramIsTheSameBitsOnEveryRun() {
+        int c = 64, hw = 64 * 1024 + 5;
+        float[] f = random(c * hw);
+        try (SimdBackend b = new SimdBackend(3, SimdBackend.ConvAlgorithm.AUTO)) {
+            Buffer fb = put(b, f), g = b.allocate(c * c);
+            b.gram(g, fb, c, hw, 1f / hw);
+            float[] first = get(b, g);
+            for (int run = 0; run < 30; run++) {
+                b.gram(g, fb, c, hw, 1f / hw);
+                assertArrayEquals(first, get(b, g), "rerun " + (run + 1) + " differs from the first run");
             }
         }
     }
