@@ -6,7 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 
 /**
- * The protobuf wire format, read from a file through a 64 KiB window, so a file of any size is walked
+ * The protobuf wire format, read from a file through a window of at most 64 KiB, so a file of any size is walked
  * without being loaded. A message is a sequence of fields; each field starts with a tag, the varint
  * {@code field number << 3 | wire type}, followed by its value:
  * <pre>
@@ -41,7 +41,7 @@ final class ProtobufReader {
 
     private final FileChannel file;
     private final long fileSize;
-    private final ByteBuffer window = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer window;
     private long windowStart;   // file offset of window[0]; the window holds [windowStart, windowStart + limit)
     private long pos;           // file offset of the next byte to read
     private long end;           // end of the message being read (the file's size at the top level)
@@ -53,6 +53,7 @@ final class ProtobufReader {
         if (start < 0 || start > end || end > fileSize) throw new IllegalArgumentException("bytes [" + start + ", " + end + ") of a " + fileSize + "-byte file");
         this.pos = start;
         this.end = end;
+        this.window = ByteBuffer.allocate((int) Math.min(1 << 16, end - start)).order(ByteOrder.LITTLE_ENDIAN);
         window.limit(0);
     }
 
