@@ -6,7 +6,9 @@ models that every format shares (tools/make_converter_fixtures.py writes those).
 What it writes (weights-converter/src/test/resources/fixtures/caffe/)
 --------------------------------------------------------------------
 * ``tiny_vgg16.caffemodel`` (``layer``, BlobShape) and ``tiny_vgg16_v1.caffemodel`` (V1 ``layers``, legacy
-  num/channels/height/width): every block one channel wide, random weights; both convert.
+  num/channels/height/width): every block one channel wide, random weights; both convert, and so do
+  ``tiny_vgg16_double.caffemodel`` (the same values in ``double_data``) and
+  ``tiny_vgg16_v1_unpacked.caffemodel`` (the V1 model with one 32-bit field per value, written by hand).
 * Well-formed protobuf, implausible content: ``dim_2pow40`` (conv1_1's weights declare a first dimension
   of 2^40), ``too_many_elements`` (4096 x 4096 x 3 x 3), ``negative_dim`` (legacy num = -1),
   ``data_count_mismatch`` (26 values for a 1x3x3x3 shape).
@@ -26,12 +28,18 @@ Run from the repository root with the distribution's interpreter (python3-protob
 
     /usr/bin/python3 tools/make_caffe_fixtures.py
 
+``--fullsize PATH`` writes instead a real-size VGG19 in the layout of VGG_ILSVRC_19_layers.caffemodel (V1
+``layers``, legacy 4-D blobs, fc6/fc7/fc8 included: about 548 MB) with random conv weights and zero fully
+connected ones, written field by field (numpy's bytes, not protobuf's Python objects), to measure a
+conversion: ``java -Xmx32m ... nst.convert.FullSizeProbe PATH out.safetensors``.
+
 Deterministic: fixed seed; protobuf writes fields in field-number order.
 """
 
 import os
 import random
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -103,7 +111,7 @@ def tiny_net(pb, v1, edit=None):
                 for d in shape:
                     count *= d
                 blob.data.extend(rng.uniform(-1, 1) for _ in range(count))
-                if edit and k == 0:
+                if edit and (k == 0 or edit is as_doubles):
                     edit(name, blob)
             relu = layers.add()
             relu.name = "relu%d_%d" % (b, i)
@@ -115,9 +123,35 @@ def tiny_net(pb, v1, edit=None):
     fc.name = "fc6"
     fc.type = pb.V1LayerParameter.INNER_PRODUCT if v1 else "InnerProduct"
     blob = fc.blobs.add()
-    blob.shape.dim.extend((4, 49))
+    if v1:
+        blob.num, blob.channels, blob.height, blob.width = 1, 1, 4, 49
+    else:
+        blob.shape.dim.extend((4, 49))
     blob.data.extend(rng.uniform(-1, 1) for _ in range(4 * 49))
     return net.SerializeToString()
+
+
+def as_doubles(name, blob):
+    """The values in double_data instead of data (each float32 value, exactly)."""
+    values = list(blob.data)
+    del blob.data[:]
+    blob.double_data.extend(values)
+
+
+def unpacked_v1(pb, model):
+    """The V1 model written field by field by hand, each data value its own 32-bit field (wire type 5)
+    instead of one packed field, as protobuf readers must also accept."""
+    net = pb.NetParameter.FromString(model)
+    out = text(1, net.name.encode())
+    for layer in net.layers:
+        inner = b""
+        for blob in layer.blobs:
+            b = b"".join(tag(f, 0) + varint(getattr(blob, a)) for f, a in ((1, "num"), (2, "channels"), (3, "height"), (4, "width")))
+            b += b"".join(tag(5, 5) + struct.pack("<f", v) for v in blob.data)
+            inner += tag(6, 2) + varint(len(b)) + b
+        inner += text(4, layer.name.encode()) + tag(5, 0) + varint(layer.type)
+        out += tag(2, 2) + varint(len(inner)) + inner
+    return out
 
 
 def conv1_1(edit):
@@ -161,6 +195,38 @@ def blob_beyond_layer():
     return layer(tag(7, 2) + varint(200) + b"\0" * 5) + b"\0" * 300
 
 
+def fullsize(path):
+    """VGG19 at real widths, V1 layers as the original Caffe file has them, written without holding it."""
+    import numpy as np
+    rng = np.random.default_rng(19)
+    widths, blocks = (64, 128, 256, 512, 512), (2, 2, 4, 4, 4)
+
+    def blob(shape4, values):
+        legacy = b"".join(tag(f, 0) + varint(d) for f, d in zip((1, 2, 3, 4), shape4))
+        data = values.astype("<f4").tobytes()
+        return legacy + tag(5, 2) + varint(len(data)) + data
+
+    def v1_layer(name, kind, blobs):
+        inner = b"".join(tag(6, 2) + varint(len(b)) + b for b in blobs) + text(4, name.encode()) + tag(5, 0) + varint(kind)
+        return tag(2, 2) + varint(len(inner)) + inner
+
+    convolution, inner_product = 4, 14
+    with open(path, "wb") as f:
+        f.write(text(1, b"VGG_ILSVRC_19_layers"))
+        cin = 3
+        for b, n in enumerate(blocks, 1):
+            for i in range(1, n + 1):
+                o = widths[b - 1]
+                w = rng.standard_normal((o, cin, 3, 3), dtype=np.float32) * 0.01
+                bias = rng.standard_normal(o, dtype=np.float32) * 0.01
+                f.write(v1_layer("conv%d_%d" % (b, i), convolution, [blob((o, cin, 3, 3), w), blob((1, 1, 1, o), bias)]))
+                cin = o
+        for name, fin, fout in (("fc6", 512 * 49, 4096), ("fc7", 4096, 4096), ("fc8", 4096, 1000)):
+            f.write(v1_layer(name, inner_product, [blob((1, 1, fout, fin), np.zeros(fout * fin, np.float32)),
+                                                   blob((1, 1, 1, fout), np.zeros(fout, np.float32))]))
+    print("wrote", path, os.path.getsize(path), "bytes")
+
+
 def write(name, data):
     with open(os.path.join(OUT, name), "wb") as f:
         f.write(data)
@@ -172,6 +238,8 @@ def main():
     tiny = tiny_net(pb, v1=False)
     write("tiny_vgg16.caffemodel", tiny)
     write("tiny_vgg16_v1.caffemodel", tiny_net(pb, v1=True))
+    write("tiny_vgg16_double.caffemodel", tiny_net(pb, False, as_doubles))
+    write("tiny_vgg16_v1_unpacked.caffemodel", unpacked_v1(pb, tiny_net(pb, v1=True)))
     write("dim_2pow40.caffemodel", tiny_net(pb, False, conv1_1(set_dims(1 << 40, 3, 3, 3))))
     write("too_many_elements.caffemodel", tiny_net(pb, False, conv1_1(set_dims(4096, 4096, 3, 3))))
     write("negative_dim.caffemodel", tiny_net(pb, True, conv1_1(negative_num)))
@@ -200,4 +268,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if len(sys.argv) == 3 and sys.argv[1] == "--fullsize":
+        fullsize(sys.argv[2])
+    else:
+        main()

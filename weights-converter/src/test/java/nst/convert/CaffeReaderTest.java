@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +18,7 @@ import static nst.convert.Fixtures.fixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The Caffe reader on the tiny models and the hostile variants of tools/make_caffe_fixtures.py: a
@@ -37,16 +39,22 @@ class CaffeReaderTest {
         return e;
     }
 
-    /** Both layer lists (new `layer` with BlobShape, V1 `layers` with num/channels/height/width) give the same tensors. */
-    @Test
-    void tinyModelsInBothLayerListsConvertToTheSameTensors() throws Exception {
+    /**
+     * The same values in both layer lists (new `layer` with BlobShape, V1 `layers` with num/channels/height/width),
+     * in double_data, and one 32-bit field per value instead of packed, give the same tensors.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"tiny_vgg16_v1.caffemodel", "tiny_vgg16_double.caffemodel", "tiny_vgg16_v1_unpacked.caffemodel"})
+    void everyEncodingOfTheTinyModelGivesTheSameTensors(String variant) throws Exception {
         Path a = tmp.resolve("a.safetensors"), b = tmp.resolve("b.safetensors");
         assertEquals("vgg16", Converter.convert(fixture("caffe/tiny_vgg16.caffemodel"), a, Converter.Options.defaults()).arch());
-        assertEquals("vgg16", Converter.convert(fixture("caffe/tiny_vgg16_v1.caffemodel"), b, Converter.Options.defaults()).arch());
+        assertEquals("vgg16", Converter.convert(fixture("caffe/" + variant), b, Converter.Options.defaults()).arch());
         assertArrayEquals(Fixtures.dataSection(a), Fixtures.dataSection(b));
-        try (SafeTensors.Reader r = SafeTensors.open(a)) {
+        try (SafeTensors.Reader r = SafeTensors.open(b)) {
             assertArrayEquals(new int[] {1, 3, 3, 3}, r.entries().get("conv1_1.weight").shape());
             assertArrayEquals(new int[] {1}, r.entries().get("conv5_3.bias").shape());
+            float[] w = r.floats("conv1_1.weight");
+            assertTrue(w[0] != w[1] && w[0] != 0, "random values, not a constant: " + java.util.Arrays.toString(w));
         }
     }
 
