@@ -53,7 +53,7 @@ from torchvision.models.vgg import VGG, make_layers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(REPO, "weights-converter", "src", "test", "resources", "fixtures")
-PROTO = os.path.join(REPO, "weights-converter", "src", "main", "proto", "caffe_subset.proto")
+PROTO = os.path.join(REPO, "tools", "caffe_subset.proto")
 
 BLOCKS = {"vgg19": (2, 2, 4, 4, 4), "vgg16": (2, 2, 3, 3, 3)}
 WIDTHS = {"vgg19": (4, 6, 8, 8, 10), "vgg16": (3, 5, 6, 7, 8)}
