@@ -112,6 +112,8 @@ public final class StudioServer implements AutoCloseable {
     public int port() { return app.port(); }
     public String url() { return "http://" + (cfg.host().contains(":") ? "[" + cfg.host() + "]" : cfg.host()) + ":" + port(); }
     public JobManager jobs() { return jobs; }
+    /** Event streams open now (see {@link Network#maxStreams()}). */
+    int openEventStreams() { return streams.openStreams(); }
 
     private void routes() {
         StudioErrors.install(app);
