@@ -67,6 +67,7 @@ class StudioLoadTest {
             Http http = new Http(server.url());
             Tally jobs = new Tally(), streams = new Tally(), slow = new Tally(), malformed = new Tally();
             List<String> acceptedIds = Collections.synchronizedList(new ArrayList<>());
+            AtomicLong slowHeldMillis = new AtomicLong(), slowAbandoned = new AtomicLong();
             Peaks peaks = new Peaks();
             peaks.start();
 
@@ -75,7 +76,10 @@ class StudioLoadTest {
                 int seed = i;
                 load.add(clients.submit(() -> submitJob(http, seed, jobs, acceptedIds, deadline)));
             }
-            for (int i = 0; i < scale.slowUploads(); i++) load.add(clients.submit(() -> slowUpload(port, slow, deadline)));
+            for (int i = 0; i < scale.slowUploads(); i++) {
+                long startAfter = i * 250L;                              // spread over the first seconds, so some meet free places
+                load.add(clients.submit(() -> slowUpload(port, startAfter, slow, slowAbandoned, slowHeldMillis, deadline)));
+            }
             for (int i = 0; i < scale.malformed(); i++) load.add(clients.submit(() -> malformedUpload(port, malformed)));
             for (int i = 0; i < scale.streams(); i++) {
                 int k = i;
@@ -117,7 +121,10 @@ class StudioLoadTest {
             String report = String.join("\n",
                     "studio load test, scale " + scale.factor() + ": " + scale.jobs() + " job clients, " + scale.streams() + " event streams, "
                             + scale.slowUploads() + " slow uploads, " + scale.malformed() + " malformed uploads (loopback, scalar backend, 1 thread)",
-                    jobs.line("job submissions"), streams.line("event streams"), slow.line("slow uploads"), malformed.line("malformed uploads"),
+                    jobs.line("job submissions"), streams.line("event streams"),
+                    slow.line("slow uploads") + "  (" + slowAbandoned.get() + " took an upload place and were abandoned by the server, the longest after "
+                            + slowHeldMillis.get() + " ms; the rest were 503 at once)",
+                    malformed.line("malformed uploads"),
                     probes.line("page/status probes"),
                     "page GET /           " + Latency.of(pageMillis),
                     "status GET /api/jobs " + Latency.of(statusMillis),
@@ -131,7 +138,8 @@ class StudioLoadTest {
             assertEquals(0, jobs.failed.get() + streams.failed.get() + slow.failed.get() + malformed.failed.get() + probes.failed.get(), report);
             assertEquals(0, lost, report);
             assertEquals(0, openAtEnd, "every stream gave back its place: " + report);
-            assertTrue(acceptedIds.size() >= 1 && malformed.refused.get() == scale.malformed(), report);
+            assertEquals(scale.jobs(), acceptedIds.size(), "every job client got its job in, waiting while the queue was full: " + report);
+            assertEquals(scale.malformed(), malformed.refused.get(), report);
             assertTrue(slow.accepted.get() == 0, "no trickling upload became a job: " + report);
             assertFalse(pageMillis.isEmpty(), report);
             assertTrue(Collections.max(pageMillis) < 20_000, "the page was answered within 20 s throughout: " + report);
@@ -139,7 +147,7 @@ class StudioLoadTest {
     }
 
     private static void submitJob(Http http, int seed, Tally t, List<String> ids, long deadline) {
-        for (int attempt = 0; attempt < 3 && System.nanoTime() < deadline; attempt++) {
+        for (int attempt = 0; attempt < 200 && System.nanoTime() < deadline; attempt++) {     // retries while the queue is full
             try {
                 Http.Reply r = http.post("/api/jobs", StudioApiTest.quick(1, 24, 1).field("seed", seed));
                 if (r.status() == 202) {
@@ -162,7 +170,13 @@ class StudioLoadTest {
     }
 
     /** An upload whose body trickles in at 200 bytes/s: refused at once (503) or abandoned by the server (408 or closed). */
-    private static void slowUpload(int port, Tally t, long deadline) {
+    private static void slowUpload(int port, long startAfter, Tally t, AtomicLong abandoned, AtomicLong heldMillis, long deadline) {
+        try {
+            Thread.sleep(startAfter);
+        } catch (InterruptedException e) {
+            return;
+        }
+        long t0 = System.nanoTime();
         try (RawHttp r = new RawHttp(port, 10_000)) {
             r.head("POST /api/jobs HTTP/1.1", "Host: 127.0.0.1:" + port, "Content-Type: multipart/form-data; boundary=x", "Content-Length: 1000000");
             byte[] part = "--x\r\nContent-Disposition: form-data; name=\"size\"\r\n\r\n".getBytes(StandardCharsets.UTF_8);
@@ -182,8 +196,12 @@ class StudioLoadTest {
             } catch (IOException e) {
                 resp = "";
             }
-            if (resp.isEmpty()) { t.refused.incrementAndGet(); return; }
-            int s = RawHttp.status(resp);
+            int s = resp.isEmpty() ? 0 : RawHttp.status(resp);
+            if (s != 503) {                                             // it held an upload place until the server gave up
+                abandoned.incrementAndGet();
+                heldMillis.accumulateAndGet((System.nanoTime() - t0) / 1_000_000, Math::max);
+            }
+            if (s == 0) { t.refused.incrementAndGet(); return; }
             if (s == 503 || s == 408 || s == 400) t.refused.incrementAndGet();
             else if (s == 202) t.accepted.incrementAndGet();
             else t.failed("slow upload " + s + " " + RawHttp.body(resp));
@@ -205,15 +223,18 @@ class StudioLoadTest {
         }
     }
 
-    /** Opens a stream on one of the accepted jobs and reads it to its end (the job's end). */
+    /**
+     * Opens a stream on the (k / 5)th accepted job as soon as it is accepted, so five streams meet each job while it
+     * waits or runs (one more than the per-job limit), and reads it to the job's end.
+     */
     private static void eventStream(int port, List<String> ids, int k, Tally t, long deadline) {
         try {
             String id = null;
             while (id == null && System.nanoTime() < deadline) {
-                synchronized (ids) { if (!ids.isEmpty()) id = ids.get(k % ids.size()); }
-                if (id == null) Thread.sleep(100);
+                synchronized (ids) { if (ids.size() > k / 5) id = ids.get(k / 5); }
+                if (id == null) Thread.sleep(50);
             }
-            if (id == null) { t.failed("stream: no job was ever accepted"); return; }
+            if (id == null) { t.failed("stream: job " + k / 5 + " was never accepted"); return; }
             try (RawHttp r = new RawHttp(port, 60_000)) {
                 r.head("GET /api/jobs/" + id + "/events HTTP/1.1", "Host: 127.0.0.1:" + port, "Accept: text/event-stream");
                 String head = r.readHead();
