@@ -228,7 +228,7 @@ public final class StudioServer implements AutoCloseable {
         Thread.ofVirtual().name("nst-sse-" + job.id()).start(() -> {
             try {
                 while (!closed.get() && !client.terminated()) {
-                    Job.Event e = q.poll(15, TimeUnit.SECONDS);
+                    Job.Event e = q.poll(keepAliveSeconds(), TimeUnit.SECONDS);
                     if (e == null) {
                         client.sendComment("keep-alive");
                         continue;
@@ -246,6 +246,11 @@ public final class StudioServer implements AutoCloseable {
                 client.close();
             }
         });
+    }
+
+    /** Seconds between keep-alive comments on a quiet stream: every 15 s, or sooner when the idle timeout is short. */
+    private long keepAliveSeconds() {
+        return Math.max(1, Math.min(15, cfg.network().idleTimeoutSeconds() / 2));
     }
 
     static List<Map<String, Object>> history(Job job) {

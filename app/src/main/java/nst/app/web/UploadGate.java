@@ -1,6 +1,7 @@
 package nst.app.web;
 
 import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 
 /**
  * At most so many job uploads are read at once; the next is refused at once with 503, before its body is read.
@@ -18,7 +19,7 @@ final class UploadGate {
     }
 
     /** Runs {@code read} holding a place; throws a 503 when every place is taken. */
-    <T> T through(java.util.function.Supplier<T> read) {
+    <T> T through(Supplier<T> read) {
         if (!permits.tryAcquire())
             throw new ApiError(503, "the studio is already reading " + places + " uploads (its limit); try again in a moment");
         try {
