@@ -22,7 +22,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The web studio's HTTP server (Javalin on embedded Jetty): the JSON API of app/STUDIO.md, server-sent
- * progress events, the step-through data, and the single-page UI from the classpath (/nst/studio).
+ * progress events, the step-through data, and the single-page UI from the classpath (/nst/studio). Other web
+ * pages are kept out by {@link RequestGuard}; connections are bounded by {@link EventStreams}, {@link UploadGate}
+ * and Jetty's idle timeout and minimum data rate; errors are answered by {@link StudioErrors}.
  * Leaves out authentication and TLS: it is meant for loopback or a trusted network.
  */
 public final class StudioServer implements AutoCloseable {
@@ -44,7 +46,7 @@ public final class StudioServer implements AutoCloseable {
     }
 
     /**
-     * Who may talk to the studio and how many connections it serves (app/STUDIO.md, "Limits"): host names accepted in
+     * Who may talk to the studio and how many connections it serves (app/STUDIO.md, "Who may call the studio", "Connections and memory"): host names accepted in
      * the Host header besides the listening address, event streams per job and in all, uploads read at once, and how
      * long a silent or trickling request body may hold its connection.
      */
