@@ -10,14 +10,9 @@ import nst.engine.NstException;
 import nst.engine.Pooling;
 import nst.engine.StyleOptions;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -56,8 +51,14 @@ final class JobForm {
 
     JobForm(StudioServer.Config cfg) { this.cfg = cfg; }
 
+    /** Jetty's limit for one part of a job form: a few times the per-file limit (a larger file is still refused with 413). */
+    static long partLimit(StudioServer.Config cfg) {
+        return Math.max(cfg.maxUploadBytes() * 4, 1L << 20);
+    }
+
     Request parse(Context ctx) {
-        Map<String, List<String>> fields = ctx.formParamMap();
+        FormBody body = FormBody.read(ctx, partLimit(cfg));
+        Map<String, List<String>> fields = body.fields();
         for (String k : fields.keySet()) {
             if (!OPTION_FIELDS.contains(k) && !IMAGE_FIELDS.contains(k))
                 throw new ApiError(400, "unknown field '" + k + "'; known: " + String.join(", ", OPTION_FIELDS)
@@ -65,49 +66,52 @@ final class JobForm {
             if (FILE_ONLY.contains(k) && !nonBlank(fields.get(k)).isEmpty())
                 throw new ApiError(400, cli(k) + " (field '" + k + "') must be an uploaded image file (multipart/form-data), not text");
         }
-        boolean multipart = ctx.isMultipartFormData();
-        List<UploadedFile> contentFiles = multipart ? ctx.uploadedFiles("content") : List.of();
-        List<UploadedFile> styleFiles = multipart ? ctx.uploadedFiles("style") : List.of();
-        List<UploadedFile> maskFiles = multipart ? ctx.uploadedFiles("mask") : List.of();
-        List<UploadedFile> initFiles = multipart ? ctx.uploadedFiles("initImage") : List.of();
-        List<String> inputs = new ArrayList<>();
+        List<UploadedFile> contentFiles = body.files("content"), styleFiles = body.files("style"),
+                maskFiles = body.files("mask"), initFiles = body.files("initImage");
+        List<String> contentExample = nonBlank(fields.get("contentExample")), styleExamples = nonBlank(fields.get("styleExample"));
 
+        // Counts first, then every upload's bytes and header dimensions, and only then is any image decoded.
+        if (contentFiles.size() > 1) throw new ApiError(400, "content: give one content image, got " + contentFiles.size());
+        int styleCount = styleFiles.size() + styleExamples.size();
+        if (styleCount > cfg.maxStyles()) throw new ApiError(400, "--style: at most " + cfg.maxStyles() + " style images, got " + styleCount);
+        if (maskFiles.size() > cfg.maxStyles()) throw new ApiError(400, "--mask: at most " + cfg.maxStyles() + " masks (one per style), got " + maskFiles.size());
+        if (initFiles.size() > 1) throw new ApiError(400, "--init-image (field 'initImage'): give one image, got " + initFiles.size());
+        if (contentFiles.isEmpty() && contentExample.isEmpty())
+            throw new ApiError(400, "--content: a content image is required (field 'content' with a file, or 'contentExample' with a bundled example's name)");
+        List<Upload> contentUp = checked(contentFiles, "content"), styleUp = checked(styleFiles, "style"),
+                maskUp = checked(maskFiles, "mask"), initUp = checked(initFiles, "initImage");
+
+        List<String> inputs = new ArrayList<>();
         Image content;
-        List<String> contentExample = nonBlank(fields.get("contentExample"));
-        if (!contentFiles.isEmpty()) {
-            if (contentFiles.size() > 1) throw new ApiError(400, "content: give one content image, got " + contentFiles.size());
-            content = upload(contentFiles.get(0), "content");
-            inputs.addAll(List.of("--content", uploadName(contentFiles.get(0), "content")));
-        } else if (!contentExample.isEmpty()) {
+        if (!contentUp.isEmpty()) {
+            content = contentUp.get(0).decode();
+            inputs.addAll(List.of("--content", contentUp.get(0).name()));
+        } else {
             content = example(contentExample.get(0), "contentExample");
             inputs.addAll(List.of("--content", examplePath(contentExample.get(0))));
-        } else {
-            throw new ApiError(400, "--content: a content image is required (field 'content' with a file, or 'contentExample' with a bundled example's name)");
         }
         List<Image> styles = new ArrayList<>();
-        for (UploadedFile f : styleFiles) {
-            styles.add(upload(f, "style"));
-            inputs.addAll(List.of("--style", uploadName(f, "style")));
+        for (Upload u : styleUp) {
+            styles.add(u.decode());
+            inputs.addAll(List.of("--style", u.name()));
         }
-        for (String name : nonBlank(fields.get("styleExample"))) {
+        for (String name : styleExamples) {
             styles.add(example(name, "styleExample"));
             inputs.addAll(List.of("--style", examplePath(name)));
         }
-        if (styles.size() > cfg.maxStyles()) throw new ApiError(400, "--style: at most " + cfg.maxStyles() + " style images, got " + styles.size());
         List<Image> masks = new ArrayList<>();
-        for (UploadedFile f : maskFiles) {
-            masks.add(upload(f, "mask"));
-            inputs.addAll(List.of("--mask", uploadName(f, "mask")));
+        for (Upload u : maskUp) {
+            masks.add(u.decode());
+            inputs.addAll(List.of("--mask", u.name()));
         }
-        if (initFiles.size() > 1) throw new ApiError(400, "--init-image (field 'initImage'): give one image, got " + initFiles.size());
 
         StyleOptions.Builder b = StyleOptions.builder().content(content).styles(styles)
                 .backend(cfg.backend()).threads(cfg.threads()).weights("auto");
         int saveEvery = DEFAULT_SAVE_EVERY;
         if (!masks.isEmpty()) b.masks(masks);
-        if (!initFiles.isEmpty()) {
-            b.initImage(upload(initFiles.get(0), "initImage"));
-            inputs.addAll(List.of("--init-image", uploadName(initFiles.get(0), "initImage")));
+        if (!initUp.isEmpty()) {
+            b.initImage(initUp.get(0).decode());
+            inputs.addAll(List.of("--init-image", initUp.get(0).name()));
         }
         try {
             String v;
@@ -118,7 +122,8 @@ final class JobForm {
                     throw new ApiError(400, "--weights: the studio takes 'random' or 'auto' (the server's pretrained weights, else random), got '" + v + "'");
                 b.weights(v);
             }
-            if ((v = field(fields, "model")) != null) b.model(v);
+            String model = "vgg19";
+            if ((v = field(fields, "model")) != null) b.model(model = v.toLowerCase(Locale.ROOT));
             if ((v = field(fields, "pooling")) != null) b.pooling(Pooling.of(v));
             if ((v = field(fields, "optimizer")) != null) b.optimizer(v);
             if ((v = field(fields, "learningRate")) != null) b.learningRate(number("learningRate", v));
@@ -126,8 +131,8 @@ final class JobForm {
             if ((v = field(fields, "contentWeight")) != null) b.contentWeight(number("contentWeight", v));
             if ((v = field(fields, "styleWeight")) != null) b.styleWeight(number("styleWeight", v));
             if ((v = field(fields, "tvWeight")) != null) b.tvWeight(number("tvWeight", v));
-            if ((v = field(fields, "contentLayers")) != null) b.contentLayers(LayerWeight.parseList(v, "--content-layers"));
-            if ((v = field(fields, "styleLayers")) != null) b.styleLayers(LayerWeight.parseList(v, "--style-layers"));
+            if ((v = field(fields, "contentLayers")) != null) b.contentLayers(LayerLists.checked(LayerWeight.parseList(v, "--content-layers"), "contentLayers", model));
+            if ((v = field(fields, "styleLayers")) != null) b.styleLayers(LayerLists.checked(LayerWeight.parseList(v, "--style-layers"), "styleLayers", model));
             if ((v = field(fields, "styleBlend")) != null) {
                 String[] parts = v.split(",");
                 double[] blend = new double[parts.length];
@@ -245,8 +250,25 @@ final class JobForm {
         }
     }
 
-    /** Reads one upload: the byte limit (413), the pixel limit from the header before decoding (413), then decodes (415). */
-    private Image upload(UploadedFile f, String field) {
+    /** An upload read and measured but not yet decoded: its bytes, form field, and name as the browser gave it. */
+    private record Upload(byte[] bytes, String field, String name) {
+        Image decode() {
+            try {
+                return Images.decode(bytes, field + " image '" + name + "'");
+            } catch (NstException e) {
+                throw new ApiError(415, e.getMessage());
+            }
+        }
+    }
+
+    private List<Upload> checked(List<UploadedFile> files, String field) {
+        List<Upload> out = new ArrayList<>();
+        for (UploadedFile f : files) out.add(checked(f, field));
+        return out;
+    }
+
+    /** Reads one upload and checks it without decoding: the byte limit (413), an image header (415), the pixel limit (413). */
+    private Upload checked(UploadedFile f, String field) {
         String name = f.filename() == null || f.filename().isBlank() ? field : f.filename();
         if (f.size() > cfg.maxUploadBytes())
             throw new ApiError(413, field + " image '" + name + "' is " + mb(f.size()) + "; the limit is " + mb(cfg.maxUploadBytes()) + " per file");
@@ -258,34 +280,13 @@ final class JobForm {
         }
         if (bytes.length > cfg.maxUploadBytes())
             throw new ApiError(413, field + " image '" + name + "' is larger than the limit of " + mb(cfg.maxUploadBytes()) + " per file");
-        long[] dims = dimensions(bytes);
+        long[] dims = ImageHeader.dimensions(bytes);
         if (dims == null)
             throw new ApiError(415, field + " image '" + name + "' is not an image in a supported format (PNG, JPEG, BMP, GIF)");
         if (dims[0] * dims[1] > cfg.maxPixels())
             throw new ApiError(413, field + " image '" + name + "' is " + dims[0] + "x" + dims[1] + " = " + mp(dims[0] * dims[1])
                     + "; the limit is " + mp(cfg.maxPixels()));
-        try {
-            return Images.decode(bytes, field + " image '" + name + "'");
-        } catch (NstException e) {
-            throw new ApiError(415, e.getMessage());
-        }
-    }
-
-    /** Width and height from the image header (no pixels decoded); null when no reader knows the format. */
-    static long[] dimensions(byte[] bytes) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> it = ImageIO.getImageReaders(in);
-            if (!it.hasNext()) return null;
-            ImageReader r = it.next();
-            try {
-                r.setInput(in);
-                return new long[] {r.getWidth(0), r.getHeight(0)};
-            } finally {
-                r.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
+        return new Upload(bytes, field, uploadName(f, field));
     }
 
     static String mb(long bytes) {
