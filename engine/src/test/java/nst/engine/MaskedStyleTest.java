@@ -116,7 +116,7 @@ class MaskedStyleTest {
             hh /= 2;
             ww /= 2;
         }
-        float[] got = Objective.downsampleMask(spec, m, h, w, spec.indexOf("relu5_1"));
+        float[] got = GuidedStyleLoss.downsampleMask(spec, m, h, w, spec.indexOf("relu5_1"));
         assertEquals(expect.length, got.length);
         assertTrue(maxAbsDiff(expect, got) < 1e-6);
     }
