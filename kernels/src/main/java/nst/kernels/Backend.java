@@ -18,6 +18,17 @@ public interface Backend extends AutoCloseable {
     /** One line for logs: the name plus threads, vector width or device. */
     String description();
 
+    /** Where a backend keeps its tensors. */
+    enum Memory {
+        /** Java arrays: the heap bounds a run, so the engine checks its memory estimate against it first. */
+        JAVA_HEAP,
+        /** Device memory (or memory the backend manages itself): the heap holds only the image and the optimiser. */
+        DEVICE
+    }
+
+    /** Where this backend's buffers live. A backend that does not say is treated as {@link Memory#DEVICE} (not checked). */
+    default Memory memory() { return Memory.DEVICE; }
+
     // ---------------------------------------------------------------- storage
 
     /** A new zero-filled buffer of {@code length} floats owned by this backend. */
