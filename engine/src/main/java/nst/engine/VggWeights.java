@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * The convolution weights of a VGG network (host copies) with the metadata of DESIGN.md: arch,
+ * The convolution weights of a VGG network (host copies) with the metadata of docs/DESIGN.md: arch,
  * preprocess, source. Loads and validates safetensors files, makes seeded random (He-normal) weights,
  * writes the engine's format. Leaves out the classifier layers and any other file format (see the
  * weights-converter module).

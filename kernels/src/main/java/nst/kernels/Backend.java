@@ -1,7 +1,7 @@
 package nst.kernels;
 
 /**
- * The numeric contract every backend implements (see DESIGN.md, "The Backend contract").
+ * The numeric contract every backend implements (docs/DESIGN.md, "The Backend contract").
  * Signatures in the llm.c manner: outputs first, then inputs, then sizes. Forward ops overwrite
  * their outputs; backward ops accumulate into theirs ({@code +=}); {@link #zero} clears.
  * All tensors are single images in (C, H, W) order, row-major. Leaves out batching, dtypes other
