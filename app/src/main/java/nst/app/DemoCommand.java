@@ -1,9 +1,9 @@
 package nst.app;
 
-import nst.engine.Image;
-import nst.engine.Images;
 import nst.engine.NstException;
 import nst.engine.WeightsLookup;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,5 +1,13 @@
 package nst.engine;
 
+import nst.engine.image.ColorTransfer;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.loss.LossTerms;
+import nst.engine.loss.Objective;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import nst.engine.optim.Adam;
 import nst.engine.optim.Lbfgs;
 import nst.engine.optim.Optimizer;

@@ -1,5 +1,7 @@
 package nst.engine;
 
+import nst.engine.image.Images;
+
 import java.util.TreeSet;
 
 /**

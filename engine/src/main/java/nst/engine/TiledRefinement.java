@@ -1,5 +1,10 @@
 package nst.engine;
 
+import nst.engine.image.Image;
+import nst.engine.loss.Objective;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -4,6 +4,7 @@ import nst.engine.StyleTransfer.Cancellation;
 import nst.engine.StyleTransfer.Evaluation;
 import nst.engine.StyleTransfer.Listener;
 import nst.engine.StyleTransfer.Result;
+import nst.engine.image.Image;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,5 +1,9 @@
 package nst.engine;
 
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;

@@ -1,5 +1,10 @@
 package nst.engine;
 
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.network.Pooling;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
 import nst.kernels.ScalarBackend;
 import org.junit.jupiter.api.Test;
 

@@ -7,8 +7,8 @@ import nst.convert.caffe.CaffeProto.BlobProto;
 import nst.convert.caffe.CaffeProto.LayerParameter;
 import nst.convert.caffe.CaffeProto.NetParameter;
 import nst.convert.caffe.CaffeProto.V1LayerParameter;
-import nst.engine.Preprocess;
 import nst.engine.WeightsException;
+import nst.engine.network.Preprocess;
 
 import java.io.BufferedInputStream;
 import java.io.Closeable;

@@ -1,8 +1,8 @@
 package nst.convert.cli;
 
 import nst.convert.Converter;
-import nst.engine.Preprocess;
 import nst.engine.WeightsLookup;
+import nst.engine.network.Preprocess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
