@@ -23,7 +23,7 @@ NaN in conv3_1), ``other_network.h5`` (a small ResNet-like Keras file), ``evil_l
 ``evil_zip.pth`` (a state-dict pickle whose __reduce__ would call os.system; nothing here runs it).
 
 ``loss_vgg19.safetensors``: tiny images (32x32) and the Gatys loss of the vgg19 weights under both
-preprocessings (DESIGN.md definitions, float32 torch), for the engine-vs-PyTorch check.
+preprocessings (docs/DESIGN.md definitions, float32 torch), for the engine-vs-PyTorch check.
 
 Run from the repository root with the distribution's interpreter (python3-torch, python3-torchvision,
 python3-h5py, python3-scipy, python3-protobuf, protobuf-compiler)::
@@ -281,7 +281,7 @@ def evil_files():
     assert b"posix" in open(os.path.join(OUT, "evil_legacy.pth"), "rb").read()
 
 
-# --------------------------------------------------------------------------- loss (DESIGN.md definitions)
+# --------------------------------------------------------------------------- loss (docs/DESIGN.md definitions)
 
 def preprocess(x, mode):
     if mode == "torchvision":

@@ -1,9 +1,9 @@
 package nst.app;
 
-import nst.engine.Image;
-import nst.engine.Images;
 import nst.engine.NstException;
-import nst.engine.StyleTransfer;
+import nst.engine.WeightsLookup;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,7 +12,6 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -48,8 +47,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         // Random VGG weights keep fine detail only in shallow layers: with them (no pretrained file), the demo
         // takes its content from relu2_2 and a lighter TV term unless those options were given.
-        boolean pretrained = !options.weights.equals("random")
-                && (!options.weights.equals("auto") || Files.isRegularFile(StyleTransfer.defaultWeightsFile(options.model)));
+        boolean pretrained = !WeightsLookup.isRandom(options.weights, options.model);
         var parsed = spec.commandLine().getParseResult();
         if (!pretrained) {
             if (!parsed.hasMatchedOption("--content-layers")) options.contentLayers = "relu2_2";

@@ -2,11 +2,11 @@ package nst.app;
 
 import nst.app.web.ExplainReport;
 import nst.app.web.Inspector;
-import nst.engine.AtomicFiles;
-import nst.engine.Image;
 import nst.engine.NstException;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.image.Image;
+import nst.engine.io.AtomicFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -51,7 +51,7 @@ final class ExplainCommand implements Callable<Integer> {
         String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!name.endsWith(".html") && !name.endsWith(".htm")) throw new NstException("--out: " + out + " must end in .html");
         if (snapshots < 1) throw new NstException("--snapshots must be at least 1, got " + snapshots);
-        Image c = nst.engine.Images.read(content);
+        Image c = nst.engine.image.Images.read(content);
         List<Image> s = TransferRunner.readAll(styles);
         StyleOptions o = options.toOptions(c, s);
         if (o.controls().tile() > 0)

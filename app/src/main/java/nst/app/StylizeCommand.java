@@ -1,8 +1,8 @@
 package nst.app;
 
-import nst.engine.Images;
 import nst.engine.NstException;
 import nst.engine.StyleOptions;
+import nst.engine.image.Images;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -1,12 +1,12 @@
 package nst.app;
 
 import nst.engine.Controls;
-import nst.engine.Image;
-import nst.engine.Images;
-import nst.engine.LayerWeight;
 import nst.engine.NstException;
-import nst.engine.Pooling;
 import nst.engine.StyleOptions;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.loss.LayerWeight;
+import nst.engine.network.Pooling;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;

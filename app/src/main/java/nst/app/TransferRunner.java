@@ -1,12 +1,12 @@
 package nst.app;
 
-import nst.engine.AtomicFiles;
-import nst.engine.Image;
-import nst.engine.Images;
-import nst.engine.LossTerms;
 import nst.engine.NstException;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.io.AtomicFiles;
+import nst.engine.loss.LossTerms;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -206,8 +206,8 @@ final class TransferRunner {
         add.accept("--content-weight", o.contentWeight());
         add.accept("--style-weight", o.styleWeight());
         add.accept("--tv-weight", o.tvWeight());
-        add.accept("--content-layers", nst.engine.LayerWeight.format(o.contentLayers()));
-        add.accept("--style-layers", nst.engine.LayerWeight.format(o.styleLayers()));
+        add.accept("--content-layers", nst.engine.loss.LayerWeight.format(o.contentLayers()));
+        add.accept("--style-layers", nst.engine.loss.LayerWeight.format(o.styleLayers()));
         if (o.styleBlend() != null && o.styleBlend().length > 0)
             add.accept("--style-blend", String.join(",", java.util.Arrays.stream(o.styleBlend()).mapToObj(Double::toString).toList()));
         add.accept("--init", o.init().name().toLowerCase(Locale.ROOT));

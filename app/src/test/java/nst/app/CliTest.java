@@ -1,9 +1,9 @@
 package nst.app;
 
-import nst.engine.Images;
-import nst.engine.Preprocess;
-import nst.engine.VggSpec;
-import nst.engine.VggWeights;
+import nst.engine.image.Images;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -255,8 +255,8 @@ class CliTest {
         for (int c = 0; c < 3; c++)
             for (int y = 0; y < 12; y++)
                 for (int x = 0; x < 16; x++) (x < 8 ? l : r)[(c * 12 + y) * 16 + x] = 1f;
-        Images.writePng(new nst.engine.Image(16, 12, l), left, null);
-        Images.writePng(new nst.engine.Image(16, 12, r), right, null);
+        Images.writePng(new nst.engine.image.Image(16, 12, l), left, null);
+        Images.writePng(new nst.engine.image.Image(16, 12, r), right, null);
         List<String> args = base(out);
         args.addAll(List.of("--style", example("the_scream.jpg").toString(), "--mask", left.toString(), "--mask", right.toString()));
         Run run = nst(args.toArray(String[]::new));
@@ -302,7 +302,7 @@ class CliTest {
         args.addAll(List.of("--init-image", init.toString()));
         Run run = nst(args.toArray(String[]::new));
         assertEquals(0, run.code, run.err);
-        nst.engine.Image got = Images.read(out), want = Images.resize(Images.read(init), 48, 36).clamped();
+        nst.engine.image.Image got = Images.read(out), want = Images.resize(Images.read(init), 48, 36).clamped();
         assertEquals(48, got.width());
         double worst = 0;
         for (int i = 0; i < want.rgb().length; i++) worst = Math.max(worst, Math.abs(got.rgb()[i] - want.rgb()[i]));

@@ -1,6 +1,6 @@
 package nst.app;
 
-import nst.engine.Images;
+import nst.engine.image.Images;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -112,8 +112,8 @@ class LikeTest {
         List<String> withOut = new ArrayList<>(List.of(args));
         if (!withOut.contains("--out")) withOut.addAll(List.of("--out", "/tmp/o.png"));
         new CommandLine(c).parseArgs(withOut.toArray(String[]::new));
-        var img = nst.engine.Image.blank(4, 4);
-        List<nst.engine.Image> styles = new ArrayList<>();
+        var img = nst.engine.image.Image.blank(4, 4);
+        List<nst.engine.image.Image> styles = new ArrayList<>();
         for (int i = 0; i < c.styles.size(); i++) styles.add(img);
         // the masks and init image are read from files by toOptions; give blank images instead
         List<Path> masks = c.options.masks;

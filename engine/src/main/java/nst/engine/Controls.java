@@ -1,5 +1,9 @@
 package nst.engine;
 
+import nst.engine.image.ColorTransfer;
+import nst.engine.image.Image;
+import nst.engine.loss.Objective;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,9 @@
 package nst.engine;
 
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 

@@ -1,5 +1,16 @@
 package nst.engine;
 
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.io.AtomicFiles;
+import nst.engine.io.SafeTensors;
+import nst.engine.loss.LayerWeight;
+import nst.engine.network.Pooling;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,12 @@
 package nst.engine;
 
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.loss.LayerWeight;
+import nst.engine.loss.Objective;
+import nst.engine.network.Pooling;
+import nst.engine.network.VggNetwork;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

@@ -1,5 +1,10 @@
 package nst.engine;
 
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.network.Pooling;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
 import nst.kernels.ScalarBackend;
 import org.junit.jupiter.api.Test;
 
@@ -97,7 +102,7 @@ class TilingTest {
         float[] pasted = content.rgb().clone();                 // (3, H, W)
         for (int y0 : ys) {
             for (int x0 : xs) {
-                Image crop = StyleTransfer.crop(content.rgb(), w, h, x0, y0, tile, tile);
+                Image crop = TiledRefinement.crop(content.rgb(), w, h, x0, y0, tile, tile);
                 Image t = new StyleTransfer().run(small(tile, 10).content(crop).build(), null, null).image();
                 for (int c = 0; c < 3; c++)
                     for (int y = 0; y < tile; y++)

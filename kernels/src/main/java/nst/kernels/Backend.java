@@ -1,7 +1,7 @@
 package nst.kernels;
 
 /**
- * The numeric contract every backend implements (see DESIGN.md, "The Backend contract").
+ * The numeric contract every backend implements (docs/DESIGN.md, "The Backend contract").
  * Signatures in the llm.c manner: outputs first, then inputs, then sizes. Forward ops overwrite
  * their outputs; backward ops accumulate into theirs ({@code +=}); {@link #zero} clears.
  * All tensors are single images in (C, H, W) order, row-major. Leaves out batching, dtypes other
@@ -17,6 +17,17 @@ public interface Backend extends AutoCloseable {
 
     /** One line for logs: the name plus threads, vector width or device. */
     String description();
+
+    /** Where a backend keeps its tensors. */
+    enum Memory {
+        /** Java arrays: the heap bounds a run, so the engine checks its memory estimate against it first. */
+        JAVA_HEAP,
+        /** Device memory (or memory the backend manages itself): the heap holds only the image and the optimiser. */
+        DEVICE
+    }
+
+    /** Where this backend's buffers live. A backend that does not say is treated as {@link Memory#DEVICE} (not checked). */
+    default Memory memory() { return Memory.DEVICE; }
 
     // ---------------------------------------------------------------- storage
 

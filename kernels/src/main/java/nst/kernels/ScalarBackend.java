@@ -9,6 +9,7 @@ public final class ScalarBackend implements Backend {
 
     @Override public String name() { return "scalar"; }
     @Override public String description() { return "scalar (reference loops, 1 thread)"; }
+    @Override public Memory memory() { return Memory.JAVA_HEAP; }
 
     @Override public Buffer allocate(int length) { return new HeapBuffer(length); }
 

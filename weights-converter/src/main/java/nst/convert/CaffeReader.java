@@ -1,7 +1,7 @@
 package nst.convert;
 
-import nst.engine.Preprocess;
 import nst.engine.WeightsException;
+import nst.engine.network.Preprocess;
 
 import java.io.Closeable;
 import java.io.IOException;

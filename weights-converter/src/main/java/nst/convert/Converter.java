@@ -1,10 +1,10 @@
 package nst.convert;
 
-import nst.engine.AtomicFiles;
-import nst.engine.Preprocess;
-import nst.engine.SafeTensors;
-import nst.engine.VggSpec;
 import nst.engine.WeightsException;
+import nst.engine.io.AtomicFiles;
+import nst.engine.io.SafeTensors;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
 
 import java.io.IOException;
 import java.nio.file.Path;

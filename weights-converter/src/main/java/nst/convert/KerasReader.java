@@ -4,8 +4,8 @@ import io.jhdf.HdfFile;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
-import nst.engine.Preprocess;
 import nst.engine.WeightsException;
+import nst.engine.network.Preprocess;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -3,8 +3,8 @@ package nst.convert;
 import nst.convert.SafeUnpickler.Global;
 import nst.convert.SafeUnpickler.TensorRef;
 import nst.convert.SafeUnpickler.Tuple;
-import nst.engine.Preprocess;
 import nst.engine.WeightsException;
+import nst.engine.network.Preprocess;
 
 import java.io.BufferedInputStream;
 import java.io.Closeable;

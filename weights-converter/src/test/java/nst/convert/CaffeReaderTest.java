@@ -1,6 +1,6 @@
 package nst.convert;
 
-import nst.engine.SafeTensors;
+import nst.engine.io.SafeTensors;
 import nst.engine.WeightsException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package nst.convert;
 
-import nst.engine.SafeTensors;
-import nst.engine.VggWeights;
+import nst.engine.io.SafeTensors;
+import nst.engine.network.VggWeights;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

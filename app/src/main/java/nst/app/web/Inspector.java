@@ -1,15 +1,15 @@
 package nst.app.web;
 
-import nst.engine.Image;
-import nst.engine.Images;
-import nst.engine.Inspection;
 import nst.engine.Inspection.FeatureMap;
-import nst.engine.LayerWeight;
-import nst.engine.LossTerms;
-import nst.engine.Objective;
+import nst.engine.Inspection;
 import nst.engine.StyleOptions;
-import nst.engine.TileGrid;
 import nst.engine.StyleTransfer;
+import nst.engine.TileGrid;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.loss.LayerWeight;
+import nst.engine.loss.LossTerms;
+import nst.engine.loss.Objective;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,9 +1,9 @@
 package nst.app.web;
 
-import nst.engine.Images;
-import nst.engine.LossTerms;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.image.Images;
+import nst.engine.loss.LossTerms;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,12 +3,12 @@ package nst.app.web;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
 import nst.engine.Controls;
-import nst.engine.Image;
-import nst.engine.Images;
-import nst.engine.LayerWeight;
 import nst.engine.NstException;
-import nst.engine.Pooling;
 import nst.engine.StyleOptions;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.loss.LayerWeight;
+import nst.engine.network.Pooling;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
 package nst.app.web;
 
-import nst.engine.LayerWeight;
-import nst.engine.VggSpec;
+import nst.engine.loss.LayerWeight;
+import nst.engine.network.VggSpec;
 
 import java.util.HashSet;
 import java.util.List;

@@ -1,8 +1,8 @@
 package nst.app.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import nst.engine.Image;
-import nst.engine.Images;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

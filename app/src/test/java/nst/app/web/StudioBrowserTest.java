@@ -123,14 +123,14 @@ class StudioBrowserTest {
         // The downloaded PNG says what the page sent.
         Path png = tmp.resolve("download.png");
         Files.write(png, new Http(server.url()).get(driver.findElement(By.id("download")).getAttribute("href").replace(server.url(), "")).body());
-        String recorded = nst.engine.Images.readPngText(png).get("nst:options");
+        String recorded = nst.engine.image.Images.readPngText(png).get("nst:options");
         assertTrue(recorded.contains("--preserve-colors luminance") && recorded.contains("--style paint.png --style examples/starry_night.jpg"), recorded);
     }
 
     /** Every field of the form starts at the engine's (and CLI's) default, and every API field is on the page. */
     @Test
     void pageDefaultsAreTheEngineDefaults() {
-        nst.engine.Image im = new nst.engine.Image(16, 16, new float[3 * 16 * 16]);
+        nst.engine.image.Image im = new nst.engine.image.Image(16, 16, new float[3 * 16 * 16]);
         nst.engine.StyleOptions o = nst.engine.StyleOptions.builder().content(im).style(im).build();
         nst.engine.Controls k = o.controls();
         @SuppressWarnings("unchecked")
@@ -148,8 +148,8 @@ class StudioBrowserTest {
         want.put("contentWeight", o.contentWeight());
         want.put("styleWeight", o.styleWeight());
         want.put("tvWeight", o.tvWeight());
-        want.put("contentLayers", nst.engine.LayerWeight.format(o.contentLayers()));
-        want.put("styleLayers", nst.engine.LayerWeight.format(o.styleLayers()));
+        want.put("contentLayers", nst.engine.loss.LayerWeight.format(o.contentLayers()));
+        want.put("styleLayers", nst.engine.loss.LayerWeight.format(o.styleLayers()));
         want.put("styleBlend", "");                       // blank: equal weights
         want.put("init", o.init().name().toLowerCase(java.util.Locale.ROOT));
         want.put("seed", o.seed());

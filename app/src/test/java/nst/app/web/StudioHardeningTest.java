@@ -1,7 +1,7 @@
 package nst.app.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import nst.engine.Image;
+import nst.engine.image.Image;
 import nst.engine.StyleOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -190,11 +190,11 @@ class StudioHardeningTest {
     }
 
     private static WeakReference<Image> submitAndForget() throws Exception {
-        Image c = nst.engine.Images.decode(StudioApiTest.png(40, 30), "content");
-        Image st = nst.engine.Images.decode(StudioApiTest.png(30, 30), "style");
+        Image c = nst.engine.image.Images.decode(StudioApiTest.png(40, 30), "content");
+        Image st = nst.engine.image.Images.decode(StudioApiTest.png(30, 30), "style");
         StyleOptions o = StyleOptions.builder().content(c).styles(List.of(st)).size(32).iterations(1).weights("random").backend("scalar").threads(1)
-                .contentLayers(nst.engine.LayerWeight.parseList("relu2_2", "--content-layers"))
-                .styleLayers(nst.engine.LayerWeight.parseList("relu1_1", "--style-layers")).build();
+                .contentLayers(nst.engine.loss.LayerWeight.parseList("relu2_2", "--content-layers"))
+                .styleLayers(nst.engine.loss.LayerWeight.parseList("relu1_1", "--style-layers")).build();
         Job job = server.jobs().submit(o);
         http.await(job.id(), Duration.ofMinutes(2), "done", "failed");
         assertEquals("done", job.status().json());

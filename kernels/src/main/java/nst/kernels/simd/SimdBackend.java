@@ -74,6 +74,8 @@ public final class SimdBackend implements Backend {
                 + Vec.MR + "x" + Vec.NR + ", conv " + algorithm.name().toLowerCase(java.util.Locale.ROOT) + ")";
     }
 
+    @Override public Memory memory() { return Memory.JAVA_HEAP; }
+
     public int threads() { return pool.size(); }
 
     /** Forgets the cached transforms of a weight buffer (needed only after writing its array directly). */

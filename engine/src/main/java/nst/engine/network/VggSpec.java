@@ -1,4 +1,6 @@
-package nst.engine;
+package nst.engine.network;
+
+import nst.engine.NstException;
 
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,4 +1,7 @@
-package nst.engine;
+package nst.engine.image;
+
+import nst.engine.NstException;
+import nst.engine.io.AtomicFiles;
 
 import com.drew.imaging.ImageMetadataReader;
 import com.drew.imaging.ImageProcessingException;

@@ -1,4 +1,8 @@
-package nst.engine;
+package nst.engine.network;
+
+import nst.engine.NstException;
+import nst.engine.WeightsException;
+import nst.engine.io.SafeTensors;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,7 +15,7 @@ import java.util.Set;
 import java.util.SplittableRandom;
 
 /**
- * The convolution weights of a VGG network (host copies) with the metadata of DESIGN.md: arch,
+ * The convolution weights of a VGG network (host copies) with the metadata of docs/DESIGN.md: arch,
  * preprocess, source. Loads and validates safetensors files, makes seeded random (He-normal) weights,
  * writes the engine's format. Leaves out the classifier layers and any other file format (see the
  * weights-converter module).

@@ -1,4 +1,8 @@
-package nst.engine;
+package nst.engine.image;
+
+import nst.engine.Controls;
+import nst.engine.StyleOptions;
+import nst.engine.StyleTransfer;
 
 import org.junit.jupiter.api.Test;
 

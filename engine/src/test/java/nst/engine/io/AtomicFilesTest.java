@@ -1,4 +1,4 @@
-package nst.engine;
+package nst.engine.io;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package nst.engine;
+package nst.engine.network;
 
 import nst.kernels.Backend;
 import nst.kernels.Buffer;

@@ -1,5 +1,7 @@
-package nst.engine;
+package nst.engine.network;
 
+import nst.engine.NstException;
+import nst.engine.WeightsException;
 import nst.kernels.Backend;
 import nst.kernels.Buffer;
 import nst.kernels.ConvShape;
@@ -105,12 +107,12 @@ public final class VggNetwork implements AutoCloseable {
     }
 
     /** Whether layer i is a ReLU that runs in place on its input's buffer: it follows an untapped layer. */
-    static boolean inPlace(VggSpec spec, int i, Set<Integer> taps) {
+    public static boolean inPlace(VggSpec spec, int i, Set<Integer> taps) {
         return spec.layers().get(i).kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
     }
 
     /** Whether a forward-only plan keeps layer i's output: tapped, or followed by a tapped ReLU that runs in place on it. */
-    static boolean kept(VggSpec spec, int i, int last, Set<Integer> taps) {
+    public static boolean kept(VggSpec spec, int i, int last, Set<Integer> taps) {
         return taps.contains(i) || (i < last && taps.contains(i + 1) && spec.layers().get(i + 1).kind() == VggSpec.Kind.RELU);
     }
 

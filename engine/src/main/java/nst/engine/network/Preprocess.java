@@ -1,9 +1,11 @@
-package nst.engine;
+package nst.engine.network;
+
+import nst.engine.NstException;
 
 import java.util.Locale;
 
 /**
- * Maps the [0,1] RGB image to what the network was trained on, and gradients back (DESIGN.md):
+ * Maps the [0,1] RGB image to what the network was trained on, and gradients back (docs/DESIGN.md):
  * torchvision: (x − mean) / std in RGB; caffe: BGR order, 255·x − mean_bgr. Both are per-channel affine
  * maps, so backward is a per-channel scale (plus the channel swap for caffe).
  */

@@ -1,4 +1,4 @@
-package nst.engine;
+package nst.engine.image;
 
 import org.apache.commons.math3.linear.EigenDecomposition;
 import org.apache.commons.math3.linear.MatrixUtils;

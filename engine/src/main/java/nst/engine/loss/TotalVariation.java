@@ -1,7 +1,7 @@
-package nst.engine;
+package nst.engine.loss;
 
 /**
- * Total variation on the [0,1] RGB image (DESIGN.md): L_tv = Σ (x[c,i+1,j] − x[c,i,j])² + (x[c,i,j+1] − x[c,i,j])².
+ * Total variation on the [0,1] RGB image (docs/DESIGN.md): L_tv = Σ (x[c,i+1,j] − x[c,i,j])² + (x[c,i,j+1] − x[c,i,j])².
  * Computed on the host in double: the image is small next to the network. Leaves out other TV norms.
  */
 public final class TotalVariation {

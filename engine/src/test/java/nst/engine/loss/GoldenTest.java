@@ -1,5 +1,8 @@
-package nst.engine;
+package nst.engine.loss;
 
+import nst.engine.Golden;
+import nst.engine.TestBackends;
+import nst.engine.network.VggNetwork;
 import nst.kernels.Backend;
 import nst.kernels.Tolerance;
 import org.junit.jupiter.params.ParameterizedTest;

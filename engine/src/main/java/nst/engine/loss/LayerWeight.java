@@ -1,10 +1,12 @@
-package nst.engine;
+package nst.engine.loss;
+
+import nst.engine.NstException;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A loss layer with its weight w_l, parsed from "relu4_2" or "relu4_2:0.5" (DESIGN.md: w_l defaults to 1).
+ * A loss layer with its weight w_l, parsed from "relu4_2" or "relu4_2:0.5" (docs/DESIGN.md: w_l defaults to 1).
  * Leaves out per-layer anything else.
  */
 public record LayerWeight(String layer, double weight) {

@@ -1,4 +1,4 @@
-package nst.engine;
+package nst.engine.image;
 
 /**
  * An RGB image as the algorithm sees it: float values (nominally [0,1]) in planar (3, H, W) order.

@@ -1,4 +1,6 @@
-package nst.engine;
+package nst.engine.io;
+
+import nst.engine.WeightsException;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,7 +27,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The safetensors format (DESIGN.md, "Weights format"): 8-byte little-endian header length, a JSON
+ * The safetensors format (docs/DESIGN.md, "Weights format"): 8-byte little-endian header length, a JSON
  * header, raw little-endian data. Reads F32, F64, F16 and BF16 into float; writes F32, streaming one
  * tensor at a time so a converter never holds a whole model. Leaves out integer dtypes and memory
  * mapping of the data (tensors are read into heap arrays on demand).

@@ -1,4 +1,4 @@
-package nst.engine;
+package nst.engine.network;
 
 import nst.kernels.Backend;
 import nst.kernels.Buffer;
@@ -30,7 +30,7 @@ public record Tensor(Buffer buffer, int channels, int height, int width) {
     public float[] download(Backend backend) { return download(backend, buffer, size()); }
 
     /** A host copy of the first n floats of a backend buffer (download moves whole buffers). */
-    static float[] download(Backend backend, Buffer b, int n) {
+    public static float[] download(Backend backend, Buffer b, int n) {
         float[] all = new float[b.length()];
         backend.download(all, b);
         return n == all.length ? all : Arrays.copyOf(all, n);

@@ -1,5 +1,11 @@
-package nst.engine;
+package nst.engine.loss;
 
+import nst.engine.image.Image;
+import nst.engine.network.Pooling;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import nst.kernels.Backend;
 import nst.kernels.Buffer;
 import nst.kernels.ConvShape;

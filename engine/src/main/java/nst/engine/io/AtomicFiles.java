@@ -1,4 +1,6 @@
-package nst.engine;
+package nst.engine.io;
+
+import nst.engine.NstException;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;

@@ -1,5 +1,14 @@
-package nst.engine;
+package nst.engine.loss;
 
+import nst.engine.StyleOptions;
+import nst.engine.StyleTransfer;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.network.Pooling;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import nst.kernels.Backend;
 import nst.kernels.Buffer;
 import nst.kernels.HeapBuffer;
@@ -116,7 +125,7 @@ class MaskedStyleTest {
             hh /= 2;
             ww /= 2;
         }
-        float[] got = Objective.downsampleMask(spec, m, h, w, spec.indexOf("relu5_1"));
+        float[] got = GuidedStyleLoss.downsampleMask(spec, m, h, w, spec.indexOf("relu5_1"));
         assertEquals(expect.length, got.length);
         assertTrue(maxAbsDiff(expect, got) < 1e-6);
     }
