@@ -9,6 +9,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -52,13 +53,18 @@ final class StylizeCommand implements Callable<Integer>, TransferOptions.Command
      * The command that {@code --like} runs: the recorded options it takes, overridden by those of this command line
      * ({@code spec}'s parse result); what it ignored goes to {@code notices} in one line. Parsed, not run.
      */
-    static StylizeCommand likeCommand(Path like, CommandSpec spec, java.io.PrintStream notices) {
+    static StylizeCommand likeCommand(Path like, CommandSpec spec, PrintStream notices) {
         CommandLine.ParseResult given = spec.commandLine().getParseResult();
-        LikeOptions.Recorded recorded = LikeOptions.read(like, LikeOptions.flags(given));
+        return likeCommand(LikeOptions.read(like, LikeOptions.flags(given)), like, spec, notices);
+    }
+
+    /** As above, from options already read and filtered. */
+    static StylizeCommand likeCommand(LikeOptions.Recorded recorded, Path like, CommandSpec spec, PrintStream notices) {
         if (!recorded.ignored().isEmpty()) notices.println("nst: " + recorded.notice(like));
-        List<String> merged = LikeOptions.merge(spec, recorded.kept(), given);
+        List<String> merged = LikeOptions.merge(spec, recorded.kept(), spec.commandLine().getParseResult());
         StylizeCommand again = new StylizeCommand();
         CommandLine cl = new CommandLine(again);
+        cl.setExpandAtFiles(false);                  // a recorded "@FILE" is a value, never a file of more arguments
         try {
             cl.parseArgs(merged.toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {

@@ -182,6 +182,19 @@ class LikeTest {
                 notices.get(0));
     }
 
+    /** picocli reads "@FILE" arguments as more arguments: a recorded value must stay a value. */
+    @Test void likeDoesNotExpandRecordedArgumentFiles(@TempDir Path dir) throws Exception {
+        Path sentinel = Files.writeString(dir.resolve("precious.txt"), "do not overwrite");
+        Path args = Files.writeString(dir.resolve("args.txt"), "1 --loss-log " + sentinel);
+        Path png = crafted(dir, "--content " + example("tubingen.jpg").toAbsolutePath() + " --style " + example("starry_night.jpg").toAbsolutePath()
+                + " " + SMALL_RECORDED + " --seed @" + args);
+        Run r = nstCaptured("stylize", "--like", png.toString(), "--out", dir.resolve("out.png").toString(), "--quiet", "--backend", "scalar");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("nst: error: --seed must be a whole number, got '@" + args + "'"), r.err());
+        assertEquals("do not overwrite", Files.readString(sentinel));
+        assertFalse(Files.exists(dir.resolve("out.png")));
+    }
+
     @Test void likeDoesNotReadARecordedDevice(@TempDir Path dir) throws Exception {
         Path png = crafted(dir, "--content /dev/zero --style " + example("starry_night.jpg").toAbsolutePath() + " " + SMALL_RECORDED);
         Path out = dir.resolve("out.png");
