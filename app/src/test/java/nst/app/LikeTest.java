@@ -237,7 +237,7 @@ class LikeTest {
         Run noValue = nstCaptured("stylize", "--like", crafted(dir, "--size").toString(), "--out", out.toString());
         assertTrue(noValue.err().contains("nst: error: --like: the recorded option --size has no value"), noValue.err());
         Run quote = nstCaptured("stylize", "--like", crafted(dir, "--size '32").toString(), "--out", out.toString());
-        assertTrue(quote.err().contains("unterminated quote"), quote.err());
+        assertTrue(quote.err().contains("nst: error: the recorded options end inside a quote (no closing ')"), quote.err());
         Run flagValue = nstCaptured("stylize", "--like", crafted(dir, "--weights --size").toString(), "--out", out.toString());
         assertEquals(1, flagValue.code(), flagValue.err());
         assertFalse(flagValue.err().contains("\tat "), "no stack trace: " + flagValue.err());
