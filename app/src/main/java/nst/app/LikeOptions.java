@@ -30,9 +30,12 @@ final class LikeOptions {
     static final long MAX_IMAGE_BYTES = 256L << 20;
     /** Largest recorded weights file taken (VGG19 in float32 is 548 MB). */
     static final long MAX_WEIGHTS_BYTES = 2L << 30;
-    /** The flags of stylize itself that a picture may not set: where the output goes, and the terminal. */
+    /** The flags of stylize itself that a picture may not set, with the reason the notice gives. */
+    private static final Map<String, String> OWN_FLAGS = Map.of("--out", "an output path", "-o", "an output path",
+            "--like", "not about the picture", "--quiet", "not about the picture");
     private static final Set<String> OWN_FLAGS_WITH_VALUE = Set.of("--out", "-o", "--like");
-    private static final Set<String> OWN_FLAGS = Set.of("--quiet");
+    /** The command line's alias of --preserve-colors luminance: it shapes the picture. */
+    private static final String ORIGINAL_COLORS = "--original-colors";
 
     private LikeOptions() {}
 
@@ -69,18 +72,14 @@ final class LikeOptions {
         List<String> kept = new ArrayList<>(), ignored = new ArrayList<>();
         for (int i = 0; i < words.size(); i++) {
             String tok = words.get(i);
-            if (OWN_FLAGS.contains(tok)) {
-                ignored.add(tok + " (not about the picture)");
-                continue;
-            }
-            TransferOption o = OWN_FLAGS_WITH_VALUE.contains(tok) ? null : option(tok);
-            if (o == null && !OWN_FLAGS_WITH_VALUE.contains(tok) && !tok.equals("--original-colors"))
+            TransferOption o = option(tok);
+            if (o == null && !OWN_FLAGS.containsKey(tok) && !tok.equals(ORIGINAL_COLORS))
                 throw new NstException("--like: the recorded options name an unknown option " + printable(tok) + " (written by another nst version?)");
-            boolean takesValue = OWN_FLAGS_WITH_VALUE.contains(tok) || (o != null && o.type() != TransferOption.Type.FLAG);
+            boolean takesValue = o != null ? o.type() != TransferOption.Type.FLAG : OWN_FLAGS_WITH_VALUE.contains(tok);
             if (takesValue && i + 1 >= words.size()) throw new NstException("--like: the recorded option " + printable(tok) + " has no value");
             String value = takesValue ? words.get(++i) : null;
-            String refusal = o == null && takesValue ? "an output path" : o == null ? null : refusal(o, value);
             if (given.contains(tok)) continue;                 // this command line's value wins
+            String refusal = o != null ? refusal(o, value) : OWN_FLAGS.get(tok);
             if (refusal == null) {
                 kept.add(tok);
                 if (takesValue) kept.add(value);

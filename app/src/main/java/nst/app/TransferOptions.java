@@ -64,7 +64,8 @@ final class TransferOptions {
         this.preset = Map.copyOf(preset);
         this.taken = EnumSet.allOf(TransferOption.class);
         this.taken.removeAll(left);
-        this.required = EnumSet.copyOf(required.isEmpty() ? EnumSet.noneOf(TransferOption.class) : required);
+        this.required = EnumSet.noneOf(TransferOption.class);
+        this.required.addAll(required);
     }
 
     private void addFlags(CommandSpec spec) {
