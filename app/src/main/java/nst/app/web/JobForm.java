@@ -2,13 +2,12 @@ package nst.app.web;
 
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
-import nst.engine.Controls;
-import nst.engine.NstException;
-import nst.engine.StyleOptions;
 import nst.engine.image.Image;
 import nst.engine.image.Images;
-import nst.engine.loss.LayerWeight;
-import nst.engine.network.Pooling;
+import nst.engine.NstException;
+import nst.engine.OptionException;
+import nst.engine.StyleOptions;
+import nst.engine.TransferOption;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,24 +19,22 @@ import java.util.Set;
 
 /**
  * Turns a POST /api/jobs form (multipart or urlencoded) into checked {@link StyleOptions}: uploads limited
- * in bytes and pixels (413), checked by decoding (415), every option through the builder and validate()
- * (400 naming the option as the CLI spells it), and the inputs' names for the result's metadata.
- * Leaves out weights files (the studio takes random or auto) and --memory-budget (the server's heap decides).
+ * in bytes and pixels (413), checked by decoding (415), every option through the option catalogue
+ * ({@link StyleOptions.Builder#set}) and validate() (400 naming the option as the CLI spells it), and the inputs'
+ * names for the result's metadata. Leaves out weights files (the studio takes random or auto), output paths and
+ * machine settings (the server's).
  */
 final class JobForm {
-    /** Fields that map onto StyleOptions, in the order the STUDIO.md table lists them. */
-    static final List<String> OPTION_FIELDS = List.of("size", "iterations", "weights", "model", "pooling", "optimizer",
-            "learningRate", "history", "contentWeight", "styleWeight", "tvWeight", "contentLayers", "styleLayers", "styleBlend",
-            "init", "seed", "saveEvery", "preserveColors", "styleScale", "scales", "tile", "tileIterations", "normalizeGradients");
+    /** The catalogue's options a form may set: those that shape the picture, and saveEvery (the step-through's pictures). */
+    static final List<TransferOption> OPTIONS = java.util.Arrays.stream(TransferOption.values())
+            .filter(o -> o.kind() == TransferOption.Kind.PICTURE || o == TransferOption.SAVE_EVERY).toList();
+    /** Their form fields, in the catalogue's order. */
+    static final List<String> OPTION_FIELDS = OPTIONS.stream().map(TransferOption::field).toList();
     /** Image fields: files (content, style, mask, initImage) or bundled examples by name. */
     static final List<String> IMAGE_FIELDS = List.of("content", "contentExample", "style", "styleExample", "mask", "initImage");
     static final Set<String> FILE_ONLY = Set.of("mask", "initImage");
+    /** How often the step-through keeps a picture unless saveEvery says (the CLI's own default, 0, saves none). */
     static final int DEFAULT_SAVE_EVERY = 5;
-    /**
-     * The page's starting size and iterations: those of {@code nst demo}, so a first run takes minutes, not the half
-     * hour of the CLI's 512 px × 500. The API's defaults stay the engine's.
-     */
-    static final int PAGE_SIZE = 384, PAGE_ITERATIONS = 150;
     /** Most --scales entries a job may have (each scale is a whole optimisation). */
     static final int MAX_SCALES = 6;
 
@@ -114,52 +111,31 @@ final class JobForm {
             inputs.addAll(List.of("--init-image", initUp.get(0).name()));
         }
         try {
-            String v;
-            if ((v = field(fields, "size")) != null) b.size(integer("size", v));
-            if ((v = field(fields, "iterations")) != null) b.iterations(integer("iterations", v));
-            if ((v = field(fields, "weights")) != null) {
-                if (!v.equals("random") && !v.equals("auto"))
-                    throw new ApiError(400, "--weights: the studio takes 'random' or 'auto' (the server's pretrained weights, else random), got '" + v + "'");
-                b.weights(v);
+            for (TransferOption option : OPTIONS) {
+                String v = field(fields, option.field());
+                if (v == null) continue;
+                switch (option) {
+                    case WEIGHTS -> {
+                        if (!v.equals("random") && !v.equals("auto"))
+                            throw new ApiError(400, "--weights: the studio takes 'random' or 'auto' (the server's pretrained weights, else random), got '" + v + "'");
+                        b.weights(v);
+                    }
+                    case SAVE_EVERY -> {
+                        int n = option.parseInt(v);
+                        if (n < 1) throw new ApiError(400, "--save-every must be at least 1 in the studio (it sets how often a picture is kept), got " + n);
+                        saveEvery = n;
+                    }
+                    case SCALES -> {
+                        int count = v.split(",", -1).length;
+                        if (count > MAX_SCALES) throw new ApiError(400, "--scales: this server allows at most " + MAX_SCALES + " scales, got " + count);
+                        b.set(option, v);                      // after size: the last scale is the output size, as on the command line
+                    }
+                    default -> b.set(option, v);
+                }
             }
-            String model = "vgg19";
-            if ((v = field(fields, "model")) != null) b.model(model = v.toLowerCase(Locale.ROOT));
-            if ((v = field(fields, "pooling")) != null) b.pooling(Pooling.of(v));
-            if ((v = field(fields, "optimizer")) != null) b.optimizer(v);
-            if ((v = field(fields, "learningRate")) != null) b.learningRate(number("learningRate", v));
-            if ((v = field(fields, "history")) != null) b.history(integer("history", v));
-            if ((v = field(fields, "contentWeight")) != null) b.contentWeight(number("contentWeight", v));
-            if ((v = field(fields, "styleWeight")) != null) b.styleWeight(number("styleWeight", v));
-            if ((v = field(fields, "tvWeight")) != null) b.tvWeight(number("tvWeight", v));
-            if ((v = field(fields, "contentLayers")) != null) b.contentLayers(LayerLists.checked(LayerWeight.parseList(v, "--content-layers"), "contentLayers", model));
-            if ((v = field(fields, "styleLayers")) != null) b.styleLayers(LayerLists.checked(LayerWeight.parseList(v, "--style-layers"), "styleLayers", model));
-            if ((v = field(fields, "styleBlend")) != null) {
-                String[] parts = v.split(",");
-                double[] blend = new double[parts.length];
-                for (int i = 0; i < parts.length; i++) blend[i] = number("styleBlend", parts[i].trim());
-                b.styleBlend(blend);
-            }
-            if ((v = field(fields, "init")) != null) b.init(StyleOptions.Init.of(v));
-            if ((v = field(fields, "seed")) != null) b.seed(longInteger("seed", v));
-            if ((v = field(fields, "saveEvery")) != null) {
-                int n = integer("saveEvery", v);
-                if (n < 1) throw new ApiError(400, "--save-every must be at least 1 in the studio (it sets how often a picture is kept), got " + n);
-                saveEvery = n;
-            }
-            // The artistic controls (nst.engine.Controls); their rules are checked by validate() below.
-            if ((v = field(fields, "preserveColors")) != null) b.preserveColors(Controls.ColorPreservation.of(v));
-            if ((v = field(fields, "styleScale")) != null) b.styleScale(number("styleScale", v));
-            if ((v = field(fields, "scales")) != null) {
-                String[] parts = v.split(",");
-                if (parts.length > MAX_SCALES) throw new ApiError(400, "--scales: this server allows at most " + MAX_SCALES + " scales, got " + parts.length);
-                int[] sc = new int[parts.length];
-                for (int i = 0; i < parts.length; i++) sc[i] = integer("scales", parts[i].trim());
-                b.scales(sc);                                  // after size: the last scale is the output size, as on the command line
-            }
-            if ((v = field(fields, "tile")) != null) b.tile(integer("tile", v));
-            if ((v = field(fields, "tileIterations")) != null) b.tileIterations(integer("tileIterations", v));
-            if ((v = field(fields, "normalizeGradients")) != null) b.normalizeGradients(bool("normalizeGradients", v));
             StyleOptions o = b.build().validate();
+            LayerLists.checked(o.contentLayers(), "contentLayers", o.model());
+            LayerLists.checked(o.styleLayers(), "styleLayers", o.model());
             if (o.size() > cfg.maxSize())
                 throw new ApiError(400, o.controls().scales().length > 0
                         ? "--scales: this server allows at most " + cfg.maxSize() + " px for the last scale, got " + o.size()
@@ -171,6 +147,8 @@ final class JobForm {
                 throw new ApiError(400, "--style-scale: this server allows style images of at most " + cfg.maxSize() + " px (size × style scale), got "
                         + styleSide);
             return new Request(o, saveEvery, List.copyOf(inputs));
+        } catch (OptionException e) {
+            throw new ApiError(400, e.spelled(TransferOption::flag));
         } catch (NstException | IllegalArgumentException e) {
             throw new ApiError(400, e.getMessage());
         }
@@ -190,14 +168,6 @@ final class JobForm {
         } catch (ApiError e) {
             return name;                                       // example() has already refused it
         }
-    }
-
-    private static boolean bool(String name, String v) {
-        return switch (v.toLowerCase(Locale.ROOT)) {
-            case "true", "on" -> true;
-            case "false", "off" -> false;
-            default -> throw new ApiError(400, cli(name) + " (field '" + name + "') must be true or false, got '" + v + "'");
-        };
     }
 
     private static Image example(String name, String field) {
@@ -221,33 +191,8 @@ final class JobForm {
 
     /** The CLI's spelling of a form field: learningRate → --learning-rate. */
     static String cli(String field) {
-        return "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
-    }
-
-    private static int integer(String name, String v) {
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new ApiError(400, cli(name) + " (field '" + name + "') must be a whole number, got '" + v + "'");
-        }
-    }
-
-    private static long longInteger(String name, String v) {
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new ApiError(400, cli(name) + " (field '" + name + "') must be a whole number, got '" + v + "'");
-        }
-    }
-
-    private static double number(String name, String v) {
-        try {
-            double d = Double.parseDouble(v);
-            if (!Double.isFinite(d)) throw new NumberFormatException();
-            return d;
-        } catch (NumberFormatException e) {
-            throw new ApiError(400, cli(name) + " (field '" + name + "') must be a finite number, got '" + v + "'");
-        }
+        TransferOption o = TransferOption.find(field);
+        return o != null ? o.flag() : field;
     }
 
     /** An upload read and measured but not yet decoded: its bytes, form field, and name as the browser gave it. */

@@ -132,6 +132,7 @@ public final class StudioServer implements AutoCloseable {
             }
             json(ctx, 200, out);
         });
+        app.get("/api/options", ctx -> json(ctx, 200, OptionsApi.describe(cfg)));
         app.get("/api/examples/{name}", ctx -> {
             ctx.header("Cache-Control", "max-age=3600");
             ctx.contentType("image/jpeg").result(Examples.bytes(ctx.pathParam("name")));

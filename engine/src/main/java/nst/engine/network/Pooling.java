@@ -1,6 +1,7 @@
 package nst.engine.network;
 
 import nst.engine.NstException;
+import nst.engine.TransferOption;
 
 import java.util.Locale;
 
@@ -9,10 +10,6 @@ public enum Pooling {
     MAX, AVG;
 
     public static Pooling of(String s) {
-        return switch (s == null ? "" : s.toLowerCase(Locale.ROOT)) {
-            case "max" -> MAX;
-            case "avg", "average" -> AVG;
-            default -> throw new NstException("--pooling: unknown value '" + s + "'; known: max, avg");
-        };
+        return valueOf(TransferOption.POOLING.parseChoice(s == null ? "" : s).toUpperCase(Locale.ROOT));
     }
 }
