@@ -5,6 +5,7 @@ import nst.engine.Preprocess;
 import nst.engine.SafeTensors;
 import nst.engine.VggSpec;
 import nst.engine.WeightsException;
+import nst.engine.WeightsLimits;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -91,6 +92,7 @@ public final class Converter {
      * first conv (as {@code VggWeights.load} infers them, so narrow test nets convert too).
      */
     static VggSpec check(String where, SourceModel m) {
+        checkPlausible(where, m);
         VggSpec spec = VggSpec.of(m.arch());
         int[] widths = spec.widths();
         for (int b = 1; b <= 5; b++) {
@@ -127,6 +129,21 @@ public final class Converter {
                         + ", expected [" + l.outChannels() + "]");
         }
         return spec;
+    }
+
+    /**
+     * Every format alike: no tensor with a dimension, or a network with a parameter count, beyond what a
+     * VGG could have (WeightsLimits), whatever the spec inferred from the first convs would accept.
+     */
+    private static void checkPlausible(String where, SourceModel m) {
+        long total = 0;
+        for (Map.Entry<String, SourceModel.Conv> e : m.convs().entrySet()) {
+            SourceModel.Conv c = e.getValue();
+            if (c.weight() != null) total += WeightsLimits.checkedElements(where + ": tensor '" + e.getKey() + ".weight'", c.weight().shape(), WeightsLimits.MAX_DIMENSION);
+            if (c.bias() != null) total += WeightsLimits.checkedElements(where + ": tensor '" + e.getKey() + ".bias'", c.bias().shape(), WeightsLimits.MAX_DIMENSION);
+        }
+        if (total > WeightsLimits.MAX_CONV_PARAMETERS)
+            throw new WeightsException(where + ": its conv layers hold " + total + " values; VGG19's hold 20 M (limit " + WeightsLimits.MAX_CONV_PARAMETERS + ")");
     }
 
     static void checkFinite(String where, String name, float[] v) {
