@@ -40,7 +40,8 @@ classpath() {
   if [ -z "${CP[$module]:-}" ]; then
     mkdir -p "$module/target/fuzz"
     MAVEN_OPTS="${MAVEN_OPTS:--Xmx768m}" ./mvnw -B -q -pl "$module" -am test-compile dependency:build-classpath \
-      -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$out" </dev/null >&2
+      -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$out" </dev/null >&2 \
+      || { echo "fuzz: building $module failed" >&2; exit 2; }
     CP[$module]="$module/target/test-classes:$module/target/classes:$(cat "$out")"
   fi
 }

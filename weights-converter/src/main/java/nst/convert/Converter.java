@@ -71,17 +71,7 @@ public final class Converter {
                 }
             }
             Map<String, String> meta = Map.of("arch", spec.arch(), "preprocess", pre.id(), "source", source);
-            SafeTensors.write(out, meta, specs, s -> {
-                float[] v;
-                try {
-                    v = byName.get(s.name()).read();
-                } catch (RuntimeException e) {
-                    if (e instanceof WeightsException) throw e;
-                    throw new WeightsException(where + ": cannot read tensor '" + s.name() + "' (" + e + "); nothing was written");
-                }
-                checkFinite(where, s.name(), v);
-                return v;
-            });
+            SafeTensors.write(out, meta, specs, s -> readTensor(where, s.name(), byName.get(s.name())));
             return new Result(out, format, spec.arch(), pre, source, spec.convLayers().size(), params, m.notes());
         }
     }
@@ -144,6 +134,23 @@ public final class Converter {
         }
         if (total > WeightsLimits.MAX_CONV_PARAMETERS)
             throw new WeightsException(where + ": its conv layers hold " + total + " values; VGG19's hold 20 M (limit " + WeightsLimits.MAX_CONV_PARAMETERS + ")");
+    }
+
+    /**
+     * One tensor's values, finite; any failure to read them (a corrupt zip entry, a format library's
+     * exception) is a WeightsException naming the file and the tensor.
+     */
+    static float[] readTensor(String where, String name, SourceTensor t) {
+        float[] v;
+        try {
+            v = t.read();
+        } catch (WeightsException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new WeightsException(where + ": cannot read tensor '" + name + "' (" + e.getMessage() + "); nothing was written");
+        }
+        checkFinite(where, name, v);
+        return v;
     }
 
     static void checkFinite(String where, String name, float[] v) {

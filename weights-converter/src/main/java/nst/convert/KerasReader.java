@@ -37,6 +37,8 @@ final class KerasReader {
             h = new HdfFile(path);
         } catch (RuntimeException e) {
             throw new WeightsException(path + ": unreadable HDF5 file, truncated or corrupt (" + e.getMessage() + ")");
+        } catch (OutOfMemoryError e) {
+            throw declaresTooMuch(path);
         }
         try {
             Map<String, Group> layers = new TreeMap<>();
@@ -71,7 +73,18 @@ final class KerasReader {
             h.close();
             if (e instanceof WeightsException) throw e;
             throw new WeightsException(path + ": unreadable HDF5 content, truncated or corrupt (" + e.getMessage() + ")");
+        } catch (OutOfMemoryError e) {
+            // jhdf allocates the buffer an object header declares before reading it (found by KerasFuzzTest): one
+            // failed allocation of a size the file made up, so the heap is intact; the datasets' own sizes are
+            // checked (WeightsLimits) before their data is read, outside this walk.
+            h.close();
+            throw declaresTooMuch(path);
         }
+    }
+
+
+    private static WeightsException declaresTooMuch(Path path) {
+        return new WeightsException(path + ": unreadable HDF5 structure: it declares a block larger than memory (corrupt or hostile file)");
     }
 
     /**

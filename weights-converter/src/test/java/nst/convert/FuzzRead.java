@@ -17,8 +17,8 @@ final class FuzzRead {
             try (SourceModel m = format.read(file, null)) {
                 Converter.check(file.toString(), m);
                 for (var e : m.convs().entrySet()) {
-                    Converter.checkFinite(file.toString(), e.getKey() + ".weight", e.getValue().weight().read());
-                    Converter.checkFinite(file.toString(), e.getKey() + ".bias", e.getValue().bias().read());
+                    Converter.readTensor(file.toString(), e.getKey() + ".weight", e.getValue().weight());
+                    Converter.readTensor(file.toString(), e.getKey() + ".bias", e.getValue().bias());
                 }
             }
         });

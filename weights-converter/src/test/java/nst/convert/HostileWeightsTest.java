@@ -1,5 +1,6 @@
 package nst.convert;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -53,6 +54,25 @@ class HostileWeightsTest {
         assertTrue(line.contains(problem), "names the problem ('" + problem + "'): " + line);
         assertTrue(line.length() < 300, "a short line: " + line.length() + " characters");
         Fixtures.assertEmpty(out.getParent());
+        assertNoCrashFile();
+    }
+
+    @Test
+    void infoRefusesASparseSafetensorsFileOf5GB() throws Exception {
+        // 12000×12000×3×3 float32 declared, the data a 5.2 GB hole (made here: a sparse file uses no disk)
+        String json = "{\"__metadata__\":{\"arch\":\"vgg19\",\"preprocess\":\"caffe\",\"source\":\"hostile\"},"
+                + "\"conv1_1.weight\":{\"dtype\":\"F32\",\"shape\":[12000,12000,3,3],\"data_offsets\":[0,5184000000]}}";
+        byte[] h = (json + " ".repeat((8 - json.length() % 8) % 8)).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Path in = work.resolve("sparse.safetensors");
+        try (var f = new java.io.RandomAccessFile(in.toFile(), "rw")) {
+            f.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(h.length).array());
+            f.write(h);
+            f.setLength(8 + h.length + 5_184_000_000L);
+        }
+        HostileFiles.Run r = HostileFiles.cli(work, "info", "sparse.safetensors");
+        assertEquals(1, r.code(), "exit code; stderr " + r.errLines());
+        assertEquals(List.of("weights info: sparse.safetensors: tensor 'conv1_1.weight' has shape 12000×12000×3×3, more than 33554432 values;"
+                + " no VGG layer has as many"), r.errLines());
         assertNoCrashFile();
     }
 

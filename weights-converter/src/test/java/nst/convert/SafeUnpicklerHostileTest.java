@@ -78,6 +78,13 @@ class SafeUnpicklerHostileTest {
     }
 
     @Test
+    void namesFromTheFileCannotBreakTheLine() {
+        // found by PickleFuzzTest: a REDUCE on a string holding a newline printed it into the message
+        String msg = refused(bytes("X", 5, 0, 0, 0, "a\nb\u001b[)R."));
+        assertEquals("t.pkl: refused call of a non-global 'a\\u000ab\\u001b['", msg);
+    }
+
+    @Test
     void malformedScalarsAreRefusedWithTheirPosition() {
         assertTrue(refused(bytes("Fnot-a-float\n.")).startsWith("t.pkl: malformed float 'not-a-float' at byte "));
         assertTrue(refused(bytes("L" + "9".repeat(5000) + "\n.")).startsWith("t.pkl: malformed integer '99999"));
