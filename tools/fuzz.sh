@@ -32,18 +32,16 @@ targets() {
   done
 }
 
-# Builds the module and its test classpath into CP[module], once per run of this script (the reactor
-# resolves sibling modules to their target folders, never to a stale installed jar).
+# Builds the given modules and writes each one's test classpath into CP[module], in one Maven run (the
+# reactor resolves sibling modules to their target folders, never to a stale installed jar).
 declare -A CP
-classpath() {
-  local module=$1 out="$1/target/fuzz/classpath.txt"
-  if [ -z "${CP[$module]:-}" ]; then
-    mkdir -p "$module/target/fuzz"
-    MAVEN_OPTS="${MAVEN_OPTS:--Xmx768m}" ./mvnw -B -q -pl "$module" -am test-compile dependency:build-classpath \
-      -Dmdep.includeScope=test -Dmdep.outputFile="$PWD/$out" </dev/null >&2 \
-      || { echo "fuzz: building $module failed" >&2; exit 2; }
-    CP[$module]="$module/target/test-classes:$module/target/classes:$(cat "$out")"
-  fi
+build() {
+  local modules m
+  modules=$(printf '%s\n' "$@" | sort -u | paste -sd, -)
+  MAVEN_OPTS="${MAVEN_OPTS:--Xmx768m}" ./mvnw -B -q -pl "$modules" -am test-compile dependency:build-classpath \
+    -Dmdep.includeScope=test -Dmdep.outputFile=target/fuzz/classpath.txt </dev/null >&2 \
+    || { echo "fuzz: building $modules failed" >&2; exit 2; }
+  for m in "$@"; do CP[$m]="$m/target/test-classes:$m/target/classes:$(cat "$m/target/fuzz/classpath.txt")"; done
 }
 
 # fuzz MODULE CLASS METHOD SECONDS: runs one target, prints one summary line; returns 1 on a finding.
@@ -53,7 +51,6 @@ fuzz() {
   local seeds="$module/src/test/resources/${pkg//.//}/${cls##*.}Inputs/$method"
   local corpus="$module/target/fuzz/corpus/$name" findings="$module/target/fuzz/findings/$name"
   local log="$module/target/fuzz/$name.log"
-  classpath "$module"
   mkdir -p "$corpus" "$findings" "$seeds"
   set +e
   java ${NST_FUZZ_HEAP:--Xmx1g} -Xss8m -XX:-OmitStackTraceInFastThrow --add-modules jdk.incubator.vector \
@@ -84,16 +81,20 @@ case "$1" in
 esac
 [ $# -eq 2 ] || usage
 target=$1 seconds=$2
-failed=0
-matched=0
+selected=()
 while IFS=$'\t' read -r module cls method; do
   if [ "$target" = all ] || [ "$target" = "$cls#$method" ] || [ "$target" = "${cls##*.}#$method" ]; then
-    matched=1
-    fuzz "$module" "$cls" "$method" "$seconds" || failed=1
+    selected+=("$module"$'\t'"$cls"$'\t'"$method")
   fi
 done < <(targets)
-if [ "$matched" = 0 ]; then
+if [ ${#selected[@]} = 0 ]; then
   echo "fuzz: no @FuzzTest target '$target'; known: $(targets | awk -F'\t' '{ n = split($2, c, "."); printf "%s#%s ", c[n], $3 }')" >&2
   exit 2
 fi
+build $(printf '%s\n' "${selected[@]}" | cut -f1)
+failed=0
+for t in "${selected[@]}"; do
+  IFS=$'\t' read -r module cls method <<<"$t"
+  fuzz "$module" "$cls" "$method" "$seconds" || failed=1
+done
 exit $failed
