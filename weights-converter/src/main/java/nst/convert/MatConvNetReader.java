@@ -35,6 +35,7 @@ final class MatConvNetReader {
     private static final double[] CAFFE_MEAN_RGB = {123.68, 116.779, 103.939};
 
     static SourceModel read(Path path, String requestedArch) {
+        MatPrescan.check(path);
         MatFile mat;
         try {
             mat = Mat5.readFromFile(path.toFile());

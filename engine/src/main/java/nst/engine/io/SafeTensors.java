@@ -96,21 +96,8 @@ public final class SafeTensors {
         /** The tensor's values converted to float. */
         public float[] floats(String name) {
             Entry e = entry(name);
-            long n = e.elements();
-            if (n > Integer.MAX_VALUE - 8) throw new WeightsException(path + ": tensor '" + name + "' too large (" + n + " elements)");
-            ByteBuffer bytes = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
-            try {
-                long pos = dataStart + e.begin;
-                while (bytes.hasRemaining()) {
-                    int r = channel.read(bytes, pos);
-                    if (r < 0) throw new WeightsException(path + ": truncated while reading tensor '" + name + "'");
-                    pos += r;
-                }
-            } catch (IOException ex) {
-                throw new UncheckedIOException(path + ": " + ex.getMessage(), ex);
-            }
-            bytes.flip();
-            float[] out = new float[(int) n];
+            ByteBuffer bytes = bytes(e);
+            float[] out = new float[(int) e.elements()];
             switch (e.dtype) {
                 case "F32" -> bytes.asFloatBuffer().get(out);
                 case "F64" -> { for (int i = 0; i < out.length; i++) out[i] = (float) bytes.getDouble(i * 8); }
@@ -125,16 +112,7 @@ public final class SafeTensors {
         public double scalar(String name) {
             Entry e = entry(name);
             if (e.elements() != 1) throw new WeightsException(path + ": tensor '" + name + "' is not a scalar: shape " + e.shapeString());
-            if (e.dtype.equals("F64")) {
-                ByteBuffer b = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-                try {
-                    channel.read(b, dataStart + e.begin);
-                } catch (IOException ex) {
-                    throw new UncheckedIOException(ex);
-                }
-                return b.getDouble(0);
-            }
-            return floats(name)[0];
+            return doubles(name)[0];
         }
 
         /** All values of an F64 tensor as doubles (other dtypes widened from float). */
@@ -146,16 +124,28 @@ public final class SafeTensors {
                 for (int i = 0; i < f.length; i++) d[i] = f[i];
                 return d;
             }
-            ByteBuffer b = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
-            try {
-                channel.read(b, dataStart + e.begin);
-            } catch (IOException ex) {
-                throw new UncheckedIOException(ex);
-            }
             double[] d = new double[(int) e.elements()];
-            b.flip();
-            b.asDoubleBuffer().get(d);
+            bytes(e).asDoubleBuffer().get(d);
             return d;
+        }
+
+        /**
+         * The tensor's bytes, little-endian. Their count was checked at open (at most
+         * WeightsLimits.MAX_TENSOR_ELEMENTS values, inside the file); a file that shrank since is an error.
+         */
+        private ByteBuffer bytes(Entry e) {
+            ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
+            try {
+                long pos = dataStart + e.begin;
+                while (bytes.hasRemaining()) {
+                    int r = channel.read(bytes, pos);
+                    if (r < 0) throw new WeightsException(path + ": truncated while reading tensor '" + e.name + "'");
+                    pos += r;
+                }
+            } catch (IOException ex) {
+                throw new UncheckedIOException(path + ": " + ex.getMessage(), ex);
+            }
+            return bytes.flip();
         }
 
         @Override
@@ -240,14 +230,16 @@ public final class SafeTensors {
             default -> throw new WeightsException(where + " has unsupported dtype " + dtype + " (F32, F64, F16, BF16 are read)");
         };
         JsonNode sh = n.get("shape"), off = n.get("data_offsets");
-        int[] shape = new int[sh.size()];
-        long elements = 1;
-        for (int i = 0; i < shape.length; i++) {
-            long d = sh.get(i).asLong(-1);
-            if (d < 0 || d > Integer.MAX_VALUE) throw new WeightsException(where + " has an invalid shape " + sh);
-            shape[i] = (int) d;
-            elements *= d;
+        if (!sh.isArray() || !off.isArray()) throw new WeightsException(where + " has a shape or data_offsets that is not a list");
+        long[] dims = new long[sh.size()];
+        for (int i = 0; i < dims.length; i++) {
+            if (!sh.get(i).isIntegralNumber() || !sh.get(i).canConvertToLong())
+                throw new WeightsException(where + " has an invalid shape (dimension " + i + " is not an integer)");
+            dims[i] = sh.get(i).asLong();
         }
+        long elements = WeightsLimits.checkedElements(where, dims, WeightsLimits.MAX_TENSOR_ELEMENTS);
+        int[] shape = new int[dims.length];
+        for (int i = 0; i < shape.length; i++) shape[i] = (int) dims[i];
         if (off.size() != 2) throw new WeightsException(where + " has invalid data_offsets " + off);
         long begin = off.get(0).asLong(-1), end = off.get(1).asLong(-1);
         if (begin < 0 || end < begin) throw new WeightsException(where + " has invalid data_offsets " + off);

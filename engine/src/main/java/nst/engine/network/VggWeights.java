@@ -3,6 +3,7 @@ package nst.engine.network;
 import nst.engine.NstException;
 import nst.engine.WeightsException;
 import nst.engine.io.SafeTensors;
+import nst.engine.io.WeightsLimits;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -118,6 +119,9 @@ public final class VggWeights {
         for (int b = 1; b <= 5; b++) {
             String n = "conv" + b + "_1.weight";
             if (r.has(n) && r.entry(n).shape().length == 4 && r.entry(n).shape()[0] > 0) w[b - 1] = r.entry(n).shape()[0];
+            if (w[b - 1] > WeightsLimits.MAX_CHANNELS)
+                throw new WeightsException(r.path() + ": tensor '" + n + "' has " + w[b - 1] + " output channels; no VGG layer has over "
+                        + WeightsLimits.MAX_CHANNELS);
         }
         return java.util.Arrays.equals(w, spec.widths()) ? spec : spec.withWidths(w);
     }
