@@ -189,7 +189,7 @@ public final class ResNet50 implements AutoCloseable {
                 Block b = blocks.get(i - FIRST_BLOCK);
                 int j = i - FIRST_BLOCK, ih = h[i - 1], iw = w[i - 1];
                 shape1[j] = b.conv1().shape(ih, iw);
-                shape2[j] = b.conv2().shape(ih, iw);
+                shape2[j] = b.conv2().shape(shape1[j].outH(), shape1[j].outW());
                 shape3[j] = b.conv3().shape(shape2[j].outH(), shape2[j].outW());
                 if (b.downsample() != null) {
                     shapeDown[j] = b.downsample().shape(ih, iw);
