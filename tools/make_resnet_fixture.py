@@ -143,6 +143,7 @@ def write_safetensors(path, tensors, metadata):
 
 
 def main():
+    torch.set_num_threads(1)        # one summation order: the file is byte-for-byte reproducible
     check_layout()
     torch.manual_seed(16)
     gen = torch.Generator().manual_seed(1616)
