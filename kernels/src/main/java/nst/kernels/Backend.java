@@ -78,19 +78,26 @@ public interface Backend extends AutoCloseable {
     /** dIn[j] += dOut[j] where out[j] > 0 (out is the ReLU's output, kept by forward). */
     void reluBackward(Buffer dIn, Buffer dOut, Buffer out, int n);
 
-    /** out[c,y,x] := max over the k×k window at (y·stride, x·stride). */
+    /**
+     * out[c,y,x] := max_{ky,kx<k} in[c, y·stride−pad+ky, x·stride−pad+kx], padding counting as −∞ (it never
+     * wins, as in PyTorch's max_pool2d).
+     */
     void maxPoolForward(Buffer out, Buffer in, PoolShape s);
 
     /**
-     * dIn[argmax] += dOut[c,y,x], the argmax being the first maximum of the window in row-major
-     * order, recomputed from {@code in} (the pool's input, kept by forward). Matches PyTorch.
+     * dIn[argmax] += dOut[c,y,x], the argmax being the first maximum of the window's input positions in
+     * row-major order ({@link PoolShape#argmax}), recomputed from {@code in} (the pool's input, kept by
+     * forward). Matches PyTorch.
      */
     void maxPoolBackward(Buffer dIn, Buffer dOut, Buffer in, PoolShape s);
 
-    /** out[c,y,x] := mean of the k×k window at (y·stride, x·stride). */
+    /**
+     * out[c,y,x] := (1/k²) Σ_{ky,kx<k} in[c, y·stride−pad+ky, x·stride−pad+kx], padding counting as 0 and
+     * still in the divisor (PyTorch's avg_pool2d default, count_include_pad=True).
+     */
     void avgPoolForward(Buffer out, Buffer in, PoolShape s);
 
-    /** dIn[window] += dOut[c,y,x] / k² for every window. */
+    /** dIn[c,iy,ix] += dOut[c,y,x] / k² for every window (y, x) that covers input position (iy, ix). */
     void avgPoolBackward(Buffer dIn, Buffer dOut, PoolShape s);
 
     // ---------------------------------------------------------------- matrix products
@@ -115,7 +122,10 @@ public interface Backend extends AutoCloseable {
     /** out[j] += scale · (a[j] − b[j]) for j < n. */
     void addScaledDifference(Buffer out, Buffer a, Buffer b, float scale, int n);
 
-    /** out[j] += scale · in[j] for j < n. */
+    /**
+     * out[j] += scale · in[j] for j < n. With scale 1 this is also a residual network's add, in place
+     * (the block's last conv output += the shortcut), and its backward (dShortcut += dSum).
+     */
     void addScaled(Buffer out, Buffer in, float scale, int n);
 
     /** Σ_{j<n} |a[j]|, accumulated in double. */
