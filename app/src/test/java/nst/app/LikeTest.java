@@ -138,6 +138,7 @@ class LikeTest {
         assertEquals(64L << 20, TransferOptions.parseBytes("64m"));
         assertEquals(3L << 30, TransferOptions.parseBytes("3G"));
         assertEquals(1000, TransferOptions.parseBytes("1000"));
-        assertThrows(nst.engine.NstException.class, () -> TransferOptions.parseBytes("lots"));
+        var e = assertThrows(nst.engine.NstException.class, () -> TransferOptions.parseBytes("lots"));
+        assertTrue(e.getMessage().contains("'lots' is not a size") && e.getMessage().contains("800m"), e.getMessage());
     }
 }
