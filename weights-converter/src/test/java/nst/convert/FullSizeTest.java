@@ -24,9 +24,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A real-size torchvision VGG19 (random weights, legacy container, ~548 MB, written by
- * tools/make_fullsize_pth.py) converts exactly in a JVM capped at -Xmx48m, far below the file size:
+ * {@code /usr/bin/python3 tools/make_fullsize_pth.py [OUT]}) converts exactly in a JVM capped at -Xmx48m, far below the file size:
  * the converter streams one tensor at a time and never reads the fully connected layers. NST_FULLSIZE_PTH
- * (system property or environment) names the file; without it the test skips itself, or fails when
+ * (system property or environment) names the file, e.g. {@code NST_FULLSIZE_PTH=/tmp/nst-fullsize/vgg19-fullsize-legacy.pth
+ * ./mvnw -o -q -pl weights-converter -am test -Dtest=FullSizeTest -Dsurefire.failIfNoSpecifiedTests=false}; without it the test skips itself, or fails when
  * NST_REQUIRE_FULLSIZE=true (as .ci/run sets). {@code -Dnst.fullsize.heap} changes the heap (e.g. 32m).
  */
 class FullSizeTest {
@@ -44,7 +45,7 @@ class FullSizeTest {
         String p = System.getProperty("NST_FULLSIZE_PTH", System.getenv("NST_FULLSIZE_PTH"));
         boolean present = p != null && Files.isRegularFile(Path.of(p));
         if (!present && "true".equals(System.getenv("NST_REQUIRE_FULLSIZE")))
-            fail("NST_REQUIRE_FULLSIZE=true but NST_FULLSIZE_PTH (" + p + ") is not a file; .ci/run writes it with tools/make_fullsize_pth.py");
+            fail("NST_REQUIRE_FULLSIZE=true but NST_FULLSIZE_PTH (" + p + ") is not a file; .ci/run writes it with /usr/bin/python3 tools/make_fullsize_pth.py");
         Assumptions.assumeTrue(present,
                 "set NST_FULLSIZE_PTH to a file written by '/usr/bin/python3 tools/make_fullsize_pth.py' to run this test");
         Path in = Path.of(p), out = tmp.resolve("vgg19.safetensors");
