@@ -277,9 +277,9 @@ public final class StyleTransfer {
             Evaluation e = new Evaluation(stage.offset() + iteration[0], history.size(), run.optimisationSeconds(), t);
             history.add(e);
             l.evaluation(e);
-            if (!t.finite())
+            if (!t.finite())      // the evaluation belongs to the iteration in progress, one after the last completed
                 throw new NonFiniteLossException(String.format("loss became %s at iteration %d (content %s, style %s, tv %s);"
-                        + " try smaller weights or learning rate", t.total(), stage.offset() + iteration[0], t.content(), t.style(), t.tv()), null);
+                        + " try smaller weights or learning rate", t.total(), stage.offset() + iteration[0] + 1, t.content(), t.style(), t.tv()), null);
             if (evaluated != null) System.arraycopy(xx, 0, evaluated, 0, xx.length);
             return t.total();
         };

@@ -113,7 +113,9 @@ class ControlsTest {
     }
 
     @Test void scalesAreValidated() {
-        assertThrows(NstException.class, () -> small(64, 1).scales(64, 32).build().validate());
-        assertThrows(NstException.class, () -> small(64, 1).scales(32, 48).size(64).build().validate());
+        NstException e = assertThrows(NstException.class, () -> small(64, 1).scales(64, 32).build().validate());
+        assertTrue(e.getMessage().contains("must increase") && e.getMessage().contains("[64, 32]"), e.getMessage());
+        e = assertThrows(NstException.class, () -> small(64, 1).scales(32, 48).size(64).build().validate());
+        assertTrue(e.getMessage().contains("last scale (48)") && e.getMessage().contains("(64)"), e.getMessage());
     }
 }

@@ -153,6 +153,7 @@ class StyleTransferTest {
                     }
                 }, null));
         assertEquals(3, last[0], "the NaN comes in iteration 4");
+        assertTrue(e.getMessage().startsWith("loss became NaN at iteration 4") && e.getMessage().endsWith("try smaller weights or learning rate"), e.getMessage());
         Image kept = e.lastGood().image();
         Image start = Images.resizeLongest(o.content(), o.size());
         assertFalse(java.util.Arrays.equals(start.rgb(), kept.rgb()), "the optimisation moved before the NaN");

@@ -72,7 +72,9 @@ class TilingTest {
         int size = 144, tile = 64;
         long budget = 20L << 20;
         StyleOptions direct = small(size, 20).memoryBudget(budget).build();
-        assertThrows(NstException.class, () -> new StyleTransfer().run(direct, null, null), "a direct run does not fit");
+        NstException e = assertThrows(NstException.class, () -> new StyleTransfer().run(direct, null, null), "a direct run does not fit");
+        assertTrue(e.getMessage().startsWith("not enough memory") && e.getMessage().contains("the largest size that fits is")
+                && e.getMessage().contains("tile"), "the refusal says what fits and what to do: " + e.getMessage());
         StyleOptions tiled = direct.toBuilder().tile(tile).tileIterations(5).build();
         StyleTransfer.Result r = new StyleTransfer().run(tiled, null, null);
         Image out = r.image();
@@ -180,6 +182,7 @@ class TilingTest {
                     @Override public void iteration(StyleTransfer.Progress p) { if (p.iteration() == firstRound + 2) backend.poison = true; }
                     @Override public void intermediate(int iteration, Image image) { saved.add(image); }
                 }, null));
+        assertTrue(e.getMessage().startsWith("loss became NaN at iteration") && e.getMessage().endsWith("try smaller weights or learning rate"), e.getMessage());
         Image kept = e.lastGood().image();
         assertEquals(48, kept.width());
         assertEquals(36, kept.height());

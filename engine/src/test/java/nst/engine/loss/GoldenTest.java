@@ -14,7 +14,7 @@ import java.util.stream.Stream;
 
 /**
  * The engine against PyTorch: every activation, Gram, loss term and gradient of the golden fixtures
- * (tools/make_fixtures.py), on every backend the suite runs ({@link TestBackends}). Prints the max
+ * ({@code /usr/bin/python3 tools/make_fixtures.py} from the repository root), on every backend the suite runs ({@link TestBackends}). Prints the max
  * difference of each comparison.
  */
 class GoldenTest {
