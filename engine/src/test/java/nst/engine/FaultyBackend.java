@@ -108,4 +108,5 @@ public final class FaultyBackend implements Backend {
     @Override public void upsampleNearest2xForward(Buffer out, Buffer in, int c, int h, int w) { inner.upsampleNearest2xForward(out, in, c, h, w); }
     @Override public void upsampleNearest2xBackward(Buffer dIn, Buffer dOut, int c, int h, int w) { inner.upsampleNearest2xBackward(dIn, dOut, c, h, w); }
     @Override public void channelMeanStd(Buffer out, Buffer in, int c, int hw, float eps) { inner.channelMeanStd(out, in, c, hw, eps); }
+    @Override public void channelAffine(Buffer out, Buffer in, Buffer coeffs, int c, int hw) { inner.channelAffine(out, in, coeffs, c, hw); }
 }

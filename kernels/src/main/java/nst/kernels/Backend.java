@@ -152,6 +152,13 @@ public interface Backend extends AutoCloseable {
      */
     void channelMeanStd(Buffer out, Buffer in, int c, int hw, float eps);
 
+    /**
+     * Per-channel affine map: out[ch,j] := coeffs[ch] · in[ch,j] + coeffs[c + ch] for j &lt; hw; out may be in.
+     * coeffs has 2c floats, laid out like {@link #channelMeanStd}'s output. AdaIN, its α blend with the content and
+     * a blend of several styles are all this map, its 2c coefficients computed on the host from the statistics.
+     */
+    void channelAffine(Buffer out, Buffer in, Buffer coeffs, int c, int hw);
+
     /** Releases worker threads and device memory. */
     @Override
     default void close() {}

@@ -332,6 +332,13 @@ public final class ScalarBackend implements Backend {
         }
     }
 
+    @Override
+    public void channelAffine(Buffer outB, Buffer inB, Buffer coeffsB, int c, int hw) {
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB), coeffs = HeapBuffer.of(coeffsB);
+        for (int ch = 0; ch < c; ch++)
+            for (int j = ch * hw; j < (ch + 1) * hw; j++) out[j] = coeffs[ch] * in[j] + coeffs[c + ch];
+    }
+
     /** ServiceLoader entry for the scalar backend. */
     public static final class Provider implements BackendProvider {
         @Override public String name() { return "scalar"; }

@@ -322,6 +322,21 @@ public abstract class BackendConformanceTest {
         assertChannelStatsClose("channelMeanStd offset 100, spread 0.01", in, c, hw, 0f);
     }
 
+    @Test void channelAffineMatchesReferenceAndWorksInPlace() {
+        int[][] sizes = {{1, 1}, {3, 7}, {4, 8}, {5, 9}, {64, 256}, {512, 33}, {3, 4099}};
+        for (int[] s : sizes) {
+            int c = s[0], hw = s[1];
+            float[] in = random(c * hw), coeffs = random(2 * c);
+            Buffer fo = put(fast, random(c * hw)), ro = ref.allocate(c * hw);
+            fast.channelAffine(fo, put(fast, in), put(fast, coeffs), c, hw);
+            ref.channelAffine(ro, put(ref, in), put(ref, coeffs), c, hw);
+            Tolerance.KERNEL_F32.assertClose("channelAffine c=" + c + " hw=" + hw, get(fast, fo), get(ref, ro));
+            Buffer inPlace = put(fast, in);
+            fast.channelAffine(inPlace, inPlace, put(fast, coeffs), c, hw);
+            Tolerance.KERNEL_F32.assertClose("channelAffine in place c=" + c + " hw=" + hw, get(fast, inPlace), get(ref, ro));
+        }
+    }
+
     private void assertChannelStatsClose(String label, float[] in, int c, int hw, float eps) {
         Buffer fo = put(fast, random(2 * c)), ro = ref.allocate(2 * c);
         fast.channelMeanStd(fo, put(fast, in), c, hw, eps);

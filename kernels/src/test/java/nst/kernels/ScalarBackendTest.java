@@ -105,6 +105,12 @@ class ScalarBackendTest {
         assertTrue(Float.isNaN(HeapBuffer.of(out)[2]), "std of a single value");
     }
 
+    @Test void channelAffineScalesAndShiftsEachChannel() {
+        Buffer x = buf(1, 2, 3, 4, 5, 6);
+        b.channelAffine(x, x, buf(2, -1, 0.5f, 10), 2, 3);             // in place: 2x + 0.5, then −x + 10
+        assertArrayEquals(new float[] {2.5f, 4.5f, 6.5f, 6, 5, 4}, HeapBuffer.of(x));
+    }
+
     /**
      * Each backward op against central finite differences of its forward op, through the scalar loss
      * L(x) = Σ r · forward(x) with random r (so dL/dforward = r): dL/dx_i ≈ (L(x + h·e_i) − L(x − h·e_i)) / 2h.

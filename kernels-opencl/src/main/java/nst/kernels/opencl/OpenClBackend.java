@@ -40,7 +40,7 @@ public final class OpenClBackend implements Backend {
             "add_scaled_difference", "add_scaled", "sum_squared_difference_f32", "sum_abs_f32",
             // padding, upsampling and channel statistics (AdaIN, adain.cl)
             "reflection_pad_forward", "reflection_pad_backward", "upsample_nearest2x_forward",
-            "upsample_nearest2x_backward", "channel_mean_std");
+            "upsample_nearest2x_backward", "channel_mean_std", "channel_affine");
 
     /** What kind of handle {@link Releaser} is given. */
     enum Handle { MEM, KERNEL, QUEUE }
@@ -561,6 +561,12 @@ public final class OpenClBackend implements Backend {
         if (c > 0 && hw > 0)
             launch("channelMeanStd", "channel_mean_std", new long[] {(long) c * STATS_GROUP}, new long[] {STATS_GROUP},
                     out, in, c, hw, eps);
+    }
+
+    @Override
+    public void channelAffine(Buffer out, Buffer in, Buffer coeffs, int c, int hw) {
+        if (c > 0 && hw > 0)
+            launch("channelAffine", "channel_affine", new long[] {hw, c}, null, out, in, coeffs, c, hw);
     }
 
     // ---------------------------------------------------------------- selection

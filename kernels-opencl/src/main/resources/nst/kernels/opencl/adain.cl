@@ -1,5 +1,5 @@
 // Kernels the AdaIN networks need (issue 15): reflection padding, nearest-neighbour x2 upsampling, forward and
-// backward, and per-channel mean and standard deviation. Backward ops are written in gather form (one work-item
+// backward, per-channel mean and standard deviation, and the per-channel affine map that applies AdaIN. Backward ops are written in gather form (one work-item
 // per input element adds up everything that element was copied to), so they need no atomics. Layout (c,h,w).
 
 // The input index padded index i (in [-p, n + p)) reads: -i before the start, 2(n - 1) - i past the end.
@@ -85,4 +85,12 @@ __kernel void channel_mean_std(__global float* out, __global const float* in, in
         out[ch] = mean;
         out[c + ch] = sqrt(squares / (float) (hw - 1) + eps);
     }
+}
+
+// Global size (hw, c): out[ch,j] = coeffs[ch] * in[ch,j] + coeffs[c + ch]; out may be in.
+__kernel void channel_affine(__global float* out, __global const float* in, __global const float* coeffs, int c, int hw) {
+    int j = get_global_id(0), ch = get_global_id(1);
+    if (j >= hw) return;
+    long i = (long) ch * hw + j;
+    out[i] = fma(coeffs[ch], in[i], coeffs[c + ch]);
 }

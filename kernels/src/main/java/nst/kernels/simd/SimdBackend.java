@@ -567,6 +567,18 @@ public final class SimdBackend implements Backend {
         });
     }
 
+    @Override
+    public void channelAffine(Buffer outB, Buffer inB, Buffer coeffsB, int c, int hw) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB), coeffs = HeapBuffer.of(coeffsB);
+        perChannel(c, ch -> {
+            float a = coeffs[ch], b = coeffs[c + ch];
+            int j = ch * hw, end = j + hw;
+            for (; j <= end - VL; j += VL) FloatVector.fromArray(F, in, j).fma(a, b).intoArray(out, j);
+            for (; j < end; j++) out[j] = Math.fma(a, in[j], b);
+        });
+    }
+
     /** Σ_{j<n} a[from + j] in double lanes, summed in lane order. */
     private static double sum(float[] a, int from, int n) {
         DoubleVector acc = DoubleVector.zero(Vec.D);
