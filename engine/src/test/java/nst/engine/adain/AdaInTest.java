@@ -52,6 +52,14 @@ class AdaInTest {
     static void assertMatches(String label, String expected, float[] actual) {
         float[] want = fixture.floats(expected);
         Tolerance.golden(want).assertClose(label + " vs PyTorch " + expected, actual, want, REGENERATE);
+        System.out.printf("AdaIn golden %-28s max |diff| %.2e (max |expected| %.2f)%n", label, Tolerance.maxAbsDiff(actual, want),
+                maxAbs(want));
+    }
+
+    static double maxAbs(float[] v) {
+        double m = 0;
+        for (float x : v) m = Math.max(m, Math.abs(x));
+        return m;
     }
 
     @ParameterizedTest @MethodSource("backends")
