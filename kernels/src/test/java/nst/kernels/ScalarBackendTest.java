@@ -2,6 +2,9 @@ package nst.kernels;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The scalar reference against hand-computed values (its own proof is the PyTorch golden suite in engine). */
@@ -125,8 +128,8 @@ class ScalarBackendTest {
     }
 
     private void checkGradient(String op, int inSize, int outSize,
-                               java.util.function.BiConsumer<Buffer, Buffer> forward, java.util.function.BiConsumer<Buffer, Buffer> backward) {
-        java.util.SplittableRandom r = new java.util.SplittableRandom(7);
+                               BiConsumer<Buffer, Buffer> forward, BiConsumer<Buffer, Buffer> backward) {
+        SplittableRandom r = new SplittableRandom(7);
         float[] x = new float[inSize], weights = new float[outSize];
         for (int i = 0; i < inSize; i++) x[i] = (float) r.nextGaussian();
         for (int i = 0; i < outSize; i++) weights[i] = (float) r.nextGaussian();
@@ -142,7 +145,7 @@ class ScalarBackendTest {
         }
     }
 
-    private double loss(java.util.function.BiConsumer<Buffer, Buffer> forward, float[] x, float[] weights) {
+    private double loss(BiConsumer<Buffer, Buffer> forward, float[] x, float[] weights) {
         Buffer out = b.allocate(weights.length);
         forward.accept(out, buf(x));
         double sum = 0;
