@@ -4,6 +4,7 @@ import nst.kernels.Backend;
 import nst.kernels.Buffer;
 import nst.kernels.ConvShape;
 import nst.kernels.DeviceException;
+import nst.kernels.PadShape;
 import nst.kernels.PoolShape;
 import nst.kernels.ScalarBackend;
 
@@ -100,4 +101,12 @@ public final class FaultyBackend implements Backend {
     @Override public void addScaled(Buffer out, Buffer in, float scale, int n) { inner.addScaled(out, in, scale, n); }
     @Override public double sumAbs(Buffer a, int n) { return inner.sumAbs(a, n); }
     @Override public void close() { inner.close(); }
+
+    // padding, upsampling and channel statistics (AdaIN): no faults injected
+    @Override public void reflectionPadForward(Buffer out, Buffer in, PadShape s) { inner.reflectionPadForward(out, in, s); }
+    @Override public void reflectionPadBackward(Buffer dIn, Buffer dOut, PadShape s) { inner.reflectionPadBackward(dIn, dOut, s); }
+    @Override public void upsampleNearest2xForward(Buffer out, Buffer in, int c, int h, int w) { inner.upsampleNearest2xForward(out, in, c, h, w); }
+    @Override public void upsampleNearest2xBackward(Buffer dIn, Buffer dOut, int c, int h, int w) { inner.upsampleNearest2xBackward(dIn, dOut, c, h, w); }
+    @Override public void channelMeanStd(Buffer out, Buffer in, int c, int hw, float eps) { inner.channelMeanStd(out, in, c, hw, eps); }
+    @Override public void channelAffine(Buffer out, Buffer in, Buffer coeffs, int c, int hw) { inner.channelAffine(out, in, coeffs, c, hw); }
 }

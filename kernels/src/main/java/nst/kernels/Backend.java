@@ -131,6 +131,44 @@ public interface Backend extends AutoCloseable {
     /** Σ_{j<n} |a[j]|, accumulated in double. */
     double sumAbs(Buffer a, int n);
 
+    // ---------------------------------------------------------------- padding, upsampling and channel statistics (AdaIN)
+    //
+    // The AdaIN networks (issue 15) pad by reflection before every 3×3 convolution, upsample by nearest neighbour in
+    // the decoder, and normalise features with per-channel statistics. Reflection padding is an op of its own, not a
+    // padding mode of conv2d: the padded tensor then goes through the ordinary convolution with padding 0, so every
+    // fast convolution path (implicit GEMM, Winograd, the tiled OpenCL kernel) stays untouched and needs no
+    // second set of boundary rules; the price is one extra (C, H+2p, W+2p) buffer per layer and a copy.
+
+    /**
+     * Reflection padding (PyTorch's {@code ReflectionPad2d}): out[c,y,x] := in[c, r(y − p, h), r(x − p, w)]
+     * with r(i, n) = −i for i &lt; 0, 2(n − 1) − i for i ≥ n, else i (the edge itself is not repeated).
+     * out (c, h+2p, w+2p), in (c, h, w); {@link PadShape} guarantees p &lt; h and p &lt; w.
+     */
+    void reflectionPadForward(Buffer out, Buffer in, PadShape s);
+
+    /** Its adjoint: dIn[c, r(y − p, h), r(x − p, w)] += dOut[c,y,x] for every (y, x) of the padded tensor. */
+    void reflectionPadBackward(Buffer dIn, Buffer dOut, PadShape s);
+
+    /** Nearest-neighbour ×2 upsampling: out[ch,y,x] := in[ch, ⌊y/2⌋, ⌊x/2⌋]; out (c, 2h, 2w), in (c, h, w). */
+    void upsampleNearest2xForward(Buffer out, Buffer in, int c, int h, int w);
+
+    /** Its adjoint: dIn[ch,y,x] += Σ_{a,b ∈ {0,1}} dOut[ch, 2y+a, 2x+b] (the 2×2 block it was copied to). */
+    void upsampleNearest2xBackward(Buffer dIn, Buffer dOut, int c, int h, int w);
+
+    /**
+     * Per-channel statistics of in (c, hw) as AdaIN's public code computes them: out[ch] := μ = Σ_j in[ch,j] / hw,
+     * out[c + ch] := √(Σ_j (in[ch,j] − μ)² / (hw − 1) + eps) (unbiased variance, eps inside the root).
+     * out has 2c floats. hw = 1 gives NaN (0/0), as PyTorch's unbiased variance does; callers reject it.
+     */
+    void channelMeanStd(Buffer out, Buffer in, int c, int hw, float eps);
+
+    /**
+     * Per-channel affine map: out[ch,j] := coeffs[ch] · in[ch,j] + coeffs[c + ch] for j &lt; hw; out may be in.
+     * coeffs has 2c floats, laid out like {@link #channelMeanStd}'s output. AdaIN, its α blend with the content and
+     * a blend of several styles are all this map, its 2c coefficients computed on the host from the statistics.
+     */
+    void channelAffine(Buffer out, Buffer in, Buffer coeffs, int c, int hw);
+
     /** Releases worker threads and device memory. */
     @Override
     default void close() {}

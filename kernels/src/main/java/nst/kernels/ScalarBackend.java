@@ -269,6 +269,69 @@ public final class ScalarBackend implements Backend {
         return sum;
     }
 
+    // ---------------------------------------------------------------- padding, upsampling and channel statistics (AdaIN)
+
+    @Override
+    public void reflectionPadForward(Buffer outB, Buffer inB, PadShape s) {
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        int oh = s.outH(), ow = s.outW(), p = s.pad();
+        for (int c = 0; c < s.c(); c++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++)
+                    out[(c * oh + y) * ow + x] = in[(c * s.h() + PadShape.reflect(y - p, s.h())) * s.w() + PadShape.reflect(x - p, s.w())];
+    }
+
+    @Override
+    public void reflectionPadBackward(Buffer dInB, Buffer dOutB, PadShape s) {
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB);
+        int oh = s.outH(), ow = s.outW(), p = s.pad();
+        for (int c = 0; c < s.c(); c++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++)
+                    dIn[(c * s.h() + PadShape.reflect(y - p, s.h())) * s.w() + PadShape.reflect(x - p, s.w())] += dOut[(c * oh + y) * ow + x];
+    }
+
+    @Override
+    public void upsampleNearest2xForward(Buffer outB, Buffer inB, int c, int h, int w) {
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < 2 * h; y++)
+                for (int x = 0; x < 2 * w; x++)
+                    out[(ch * 2 * h + y) * 2 * w + x] = in[(ch * h + y / 2) * w + x / 2];
+    }
+
+    @Override
+    public void upsampleNearest2xBackward(Buffer dInB, Buffer dOutB, int c, int h, int w) {
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB);
+        for (int ch = 0; ch < c; ch++)
+            for (int y = 0; y < 2 * h; y++)
+                for (int x = 0; x < 2 * w; x++)
+                    dIn[(ch * h + y / 2) * w + x / 2] += dOut[(ch * 2 * h + y) * 2 * w + x];
+    }
+
+    @Override
+    public void channelMeanStd(Buffer outB, Buffer inB, int c, int hw, float eps) {
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        for (int ch = 0; ch < c; ch++) {
+            double sum = 0;
+            for (int j = 0; j < hw; j++) sum += in[ch * hw + j];
+            double mean = sum / hw, squares = 0;
+            for (int j = 0; j < hw; j++) {
+                double d = in[ch * hw + j] - mean;
+                squares += d * d;
+            }
+            out[ch] = (float) mean;
+            out[c + ch] = (float) Math.sqrt(squares / (hw - 1) + eps);
+        }
+    }
+
+    @Override
+    public void channelAffine(Buffer outB, Buffer inB, Buffer coeffsB, int c, int hw) {
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB), coeffs = HeapBuffer.of(coeffsB);
+        for (int ch = 0; ch < c; ch++)
+            for (int j = ch * hw; j < (ch + 1) * hw; j++) out[j] = coeffs[ch] * in[j] + coeffs[c + ch];
+    }
+
     /** ServiceLoader entry for the scalar backend. */
     public static final class Provider implements BackendProvider {
         @Override public String name() { return "scalar"; }

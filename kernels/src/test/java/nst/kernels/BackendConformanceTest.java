@@ -271,4 +271,88 @@ public abstract class BackendConformanceTest {
         for (int i = 0; i < 150_001; i++) if (z[i] != 0f) throw new AssertionError("zero(big, 150001): element " + i + " = " + z[i]);
         if (z[150_001] == 0f && z[199_999] == 0f) throw new AssertionError("zero(big, 150001) cleared past n");
     }
+
+    // ---------------------------------------------------------------- padding, upsampling and channel statistics (AdaIN)
+
+    /** Tiny, odd, VGG-like, widths on and off the vector width (8 and 16 lanes), and p = h − 1 (the widest reflection). */
+    protected List<PadShape> padShapes() {
+        return List.of(new PadShape(1, 2, 2, 1), new PadShape(3, 37, 29, 1), new PadShape(64, 16, 16, 1),
+                new PadShape(5, 9, 17, 2), new PadShape(2, 3, 3, 2), new PadShape(4, 33, 18, 1), new PadShape(3, 6, 40, 5),
+                new PadShape(2, 8, 8, 1), new PadShape(1, 1, 1, 0));
+    }
+
+    @Test void reflectionPadForwardAndBackward() {
+        for (PadShape s : padShapes()) {
+            float[] in = random(s.inSize()), dOut = random(s.outSize()), d0 = random(s.inSize());
+            Buffer fo = put(fast, random(s.outSize())), ro = ref.allocate(s.outSize());   // forward overwrites garbage
+            fast.reflectionPadForward(fo, put(fast, in), s);
+            ref.reflectionPadForward(ro, put(ref, in), s);
+            Tolerance.EXACT.assertClose("reflectionPadForward " + s, get(fast, fo), get(ref, ro));
+            Buffer fd = put(fast, d0), rd = put(ref, d0);
+            fast.reflectionPadBackward(fd, put(fast, dOut), s);
+            ref.reflectionPadBackward(rd, put(ref, dOut), s);
+            Tolerance.KERNEL_F32.assertClose("reflectionPadBackward " + s, get(fast, fd), get(ref, rd));
+        }
+    }
+
+    /** (c, h, w) of the upsampling input: widths below, at, and off 8 and 16 lanes. */
+    protected int[][] upsampleShapes() {
+        return new int[][] {{1, 1, 1}, {3, 37, 29}, {64, 16, 16}, {5, 9, 17}, {2, 7, 4}, {4, 3, 8}, {2, 5, 33}, {1, 2, 24}};
+    }
+
+    @Test void upsampleNearestForwardAndBackward() {
+        for (int[] s : upsampleShapes()) {
+            int c = s[0], h = s[1], w = s[2], in = c * h * w, out = 4 * in;
+            String shape = "(" + c + "," + h + "," + w + ")";
+            float[] x = random(in), dOut = random(out), d0 = random(in);
+            Buffer fo = put(fast, random(out)), ro = ref.allocate(out);
+            fast.upsampleNearest2xForward(fo, put(fast, x), c, h, w);
+            ref.upsampleNearest2xForward(ro, put(ref, x), c, h, w);
+            Tolerance.EXACT.assertClose("upsampleNearest2xForward " + shape, get(fast, fo), get(ref, ro));
+            Buffer fd = put(fast, d0), rd = put(ref, d0);
+            fast.upsampleNearest2xBackward(fd, put(fast, dOut), c, h, w);
+            ref.upsampleNearest2xBackward(rd, put(ref, dOut), c, h, w);
+            Tolerance.KERNEL_F32.assertClose("upsampleNearest2xBackward " + shape, get(fast, fd), get(ref, rd));
+        }
+    }
+
+    @Test void channelMeanStdMatchesReference() {
+        // (c, hw): two values, tails off the vector width, relu4_1-like (512 channels), one long channel
+        int[][] sizes = {{1, 2}, {3, 7}, {4, 8}, {5, 9}, {64, 256}, {17, 1000}, {512, 33}, {3, 100003}};
+        for (int[] s : sizes) {
+            int c = s[0], hw = s[1];
+            float[] in = random(c * hw);
+            assertChannelStatsClose("channelMeanStd c=" + c + " hw=" + hw, in, c, hw, 1e-5f);
+        }
+    }
+
+    /** Features far from zero with a small spread: a one-pass Σx² − (Σx)²/n formula would lose every digit here. */
+    @Test void channelMeanStdOfOffsetFeatures() {
+        int c = 6, hw = 4099;
+        float[] in = random(c * hw);
+        for (int i = 0; i < in.length; i++) in[i] = 100f + (i / hw) + 0.01f * in[i];
+        assertChannelStatsClose("channelMeanStd offset 100, spread 0.01", in, c, hw, 0f);
+    }
+
+    @Test void channelAffineMatchesReferenceAndWorksInPlace() {
+        int[][] sizes = {{1, 1}, {3, 7}, {4, 8}, {5, 9}, {64, 256}, {512, 33}, {3, 4099}};
+        for (int[] s : sizes) {
+            int c = s[0], hw = s[1];
+            float[] in = random(c * hw), coeffs = random(2 * c);
+            Buffer fo = put(fast, random(c * hw)), ro = ref.allocate(c * hw);
+            fast.channelAffine(fo, put(fast, in), put(fast, coeffs), c, hw);
+            ref.channelAffine(ro, put(ref, in), put(ref, coeffs), c, hw);
+            Tolerance.KERNEL_F32.assertClose("channelAffine c=" + c + " hw=" + hw, get(fast, fo), get(ref, ro));
+            Buffer inPlace = put(fast, in);
+            fast.channelAffine(inPlace, inPlace, put(fast, coeffs), c, hw);
+            Tolerance.KERNEL_F32.assertClose("channelAffine in place c=" + c + " hw=" + hw, get(fast, inPlace), get(ref, ro));
+        }
+    }
+
+    private void assertChannelStatsClose(String label, float[] in, int c, int hw, float eps) {
+        Buffer fo = put(fast, random(2 * c)), ro = ref.allocate(2 * c);
+        fast.channelMeanStd(fo, put(fast, in), c, hw, eps);
+        ref.channelMeanStd(ro, put(ref, in), c, hw, eps);
+        Tolerance.KERNEL_F32.assertClose(label, get(fast, fo), get(ref, ro));
+    }
 }

@@ -2,6 +2,9 @@ package nst.kernels;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.SplittableRandom;
+import java.util.function.BiConsumer;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 /** The scalar reference against hand-computed values (its own proof is the PyTorch golden suite in engine). */
@@ -82,5 +85,98 @@ class ScalarBackendTest {
         assertEquals("pool padding 2 must be between 0 and half the window 3x3", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new PoolShape(3, 1, 4, 4, 2, 1));
         assertTrue(e.getMessage().contains("larger than input 1x4 padded by 1"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new PadShape(3, 1, 5, 1));   // reflection needs p < h
+        assertTrue(e.getMessage().contains("reflection padding 1") && e.getMessage().contains("1x5"), e.getMessage());
+    }
+
+    // ---------------------------------------------------------------- padding, upsampling and channel statistics (AdaIN)
+
+    @Test void reflectionPadMatchesPyTorchDocumentationExample() {
+        // torch.nn.ReflectionPad2d(2)(torch.arange(9.).reshape(1, 1, 3, 3)), as printed in PyTorch's documentation
+        PadShape s = new PadShape(1, 3, 3, 2);
+        Buffer out = b.allocate(s.outSize());
+        b.reflectionPadForward(out, buf(0, 1, 2, 3, 4, 5, 6, 7, 8), s);
+        assertArrayEquals(new float[] {
+                8, 7, 6, 7, 8, 7, 6,
+                5, 4, 3, 4, 5, 4, 3,
+                2, 1, 0, 1, 2, 1, 0,
+                5, 4, 3, 4, 5, 4, 3,
+                8, 7, 6, 7, 8, 7, 6,
+                5, 4, 3, 4, 5, 4, 3,
+                2, 1, 0, 1, 2, 1, 0}, HeapBuffer.of(out));
+    }
+
+    @Test void reflectionPadBackwardCountsEveryCopy() {
+        // all-ones gradient: each input element receives the number of padded positions that copy it
+        PadShape s = new PadShape(1, 3, 3, 1);
+        Buffer dIn = buf(10, 10, 10, 10, 10, 10, 10, 10, 10);           // accumulates onto what is there
+        float[] ones = new float[s.outSize()];
+        java.util.Arrays.fill(ones, 1f);
+        b.reflectionPadBackward(dIn, buf(ones), s);
+        // a row index is copied once (row 0 and 2) or three times (row 1: itself and both mirrors); likewise columns
+        assertArrayEquals(new float[] {11, 13, 11, 13, 19, 13, 11, 13, 11}, HeapBuffer.of(dIn));
+    }
+
+    @Test void upsampleNearestOnHandExample() {
+        Buffer out = b.allocate(16);
+        b.upsampleNearest2xForward(out, buf(1, 2, 3, 4), 1, 2, 2);
+        assertArrayEquals(new float[] {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4}, HeapBuffer.of(out));
+        Buffer dIn = buf(100, 0, 0, 0);
+        b.upsampleNearest2xBackward(dIn, out, 1, 2, 2);                 // each 2x2 block sums 4 equal values
+        assertArrayEquals(new float[] {104, 8, 12, 16}, HeapBuffer.of(dIn));
+    }
+
+    @Test void channelMeanStdUsesUnbiasedVarianceWithEpsilonInsideTheRoot() {
+        // channel 0: 1, 2, 3, 4 (mean 2.5, Σ(x − μ)² = 5, unbiased variance 5/3); channel 1: constant 7 (std √eps)
+        Buffer out = b.allocate(4);
+        b.channelMeanStd(out, buf(1, 2, 3, 4, 7, 7, 7, 7), 2, 4, 1e-5f);
+        assertArrayEquals(new float[] {2.5f, 7f, (float) Math.sqrt(5.0 / 3 + 1e-5), (float) Math.sqrt(1e-5)}, HeapBuffer.of(out));
+        b.channelMeanStd(out, buf(3, 3), 2, 1, 0f);                     // one value per channel: 0/0, as PyTorch's var
+        assertTrue(Float.isNaN(HeapBuffer.of(out)[2]), "std of a single value");
+    }
+
+    @Test void channelAffineScalesAndShiftsEachChannel() {
+        Buffer x = buf(1, 2, 3, 4, 5, 6);
+        b.channelAffine(x, x, buf(2, -1, 0.5f, 10), 2, 3);             // in place: 2x + 0.5, then −x + 10
+        assertArrayEquals(new float[] {2.5f, 4.5f, 6.5f, 6, 5, 4}, HeapBuffer.of(x));
+    }
+
+    /**
+     * Each backward op against central finite differences of its forward op, through the scalar loss
+     * L(x) = Σ r · forward(x) with random r (so dL/dforward = r): dL/dx_i ≈ (L(x + h·e_i) − L(x − h·e_i)) / 2h.
+     * The ops are linear, so the difference quotient is exact up to rounding and the tolerance can be tight.
+     */
+    @Test void backwardOpsMatchFiniteDifferences() {
+        PadShape pad = new PadShape(2, 4, 5, 2);
+        checkGradient("reflectionPad", pad.inSize(), pad.outSize(),
+                (out, in) -> b.reflectionPadForward(out, in, pad), (dIn, dOut) -> b.reflectionPadBackward(dIn, dOut, pad));
+        checkGradient("upsampleNearest2x", 2 * 3 * 5, 4 * 2 * 3 * 5,
+                (out, in) -> b.upsampleNearest2xForward(out, in, 2, 3, 5), (dIn, dOut) -> b.upsampleNearest2xBackward(dIn, dOut, 2, 3, 5));
+    }
+
+    private void checkGradient(String op, int inSize, int outSize,
+                               BiConsumer<Buffer, Buffer> forward, BiConsumer<Buffer, Buffer> backward) {
+        SplittableRandom r = new SplittableRandom(7);
+        float[] x = new float[inSize], weights = new float[outSize];
+        for (int i = 0; i < inSize; i++) x[i] = (float) r.nextGaussian();
+        for (int i = 0; i < outSize; i++) weights[i] = (float) r.nextGaussian();
+        Buffer grad = b.allocate(inSize);
+        backward.accept(grad, buf(weights));
+        float h = 0.25f;
+        for (int i = 0; i < inSize; i++) {
+            float[] plus = x.clone(), minus = x.clone();
+            plus[i] += h;
+            minus[i] -= h;
+            double numeric = (loss(forward, plus, weights) - loss(forward, minus, weights)) / (2 * h);
+            assertEquals(numeric, HeapBuffer.of(grad)[i], 1e-4 * (1 + Math.abs(numeric)), op + " backward, element " + i);
+        }
+    }
+
+    private double loss(BiConsumer<Buffer, Buffer> forward, float[] x, float[] weights) {
+        Buffer out = b.allocate(weights.length);
+        forward.accept(out, buf(x));
+        double sum = 0;
+        for (int i = 0; i < weights.length; i++) sum += (double) weights[i] * HeapBuffer.of(out)[i];
+        return sum;
     }
 }

@@ -5,6 +5,7 @@ import nst.kernels.BackendProvider;
 import nst.kernels.Buffer;
 import nst.kernels.ConvShape;
 import nst.kernels.DeviceException;
+import nst.kernels.PadShape;
 import nst.kernels.PoolShape;
 
 import java.lang.foreign.Arena;
@@ -36,7 +37,10 @@ public final class OpenClBackend implements Backend {
     static final List<String> KERNELS = List.of("conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights",
             "conv2d_backward_bias", "conv3x3_tiled", "max_pool_forward", "max_pool_backward", "avg_pool_forward",
             "avg_pool_backward", "gemm_tiled", "gram_tiled", "gram_backward_tiled", "relu_forward", "relu_backward",
-            "add_scaled_difference", "add_scaled", "sum_squared_difference_f32", "sum_abs_f32");
+            "add_scaled_difference", "add_scaled", "sum_squared_difference_f32", "sum_abs_f32",
+            // padding, upsampling and channel statistics (AdaIN, adain.cl)
+            "reflection_pad_forward", "reflection_pad_backward", "upsample_nearest2x_forward",
+            "upsample_nearest2x_backward", "channel_mean_std", "channel_affine");
 
     /** What kind of handle {@link Releaser} is given. */
     enum Handle { MEM, KERNEL, QUEUE }
@@ -521,6 +525,48 @@ public final class OpenClBackend implements Backend {
             failures.add(e);
         }
         return 1;
+    }
+
+    // ---------------------------------------------------------------- padding, upsampling and channel statistics (AdaIN)
+
+    /** Work-items per channel of channel_mean_std (= STATS_GROUP in adain.cl). */
+    private static final int STATS_GROUP = 64;
+
+    @Override
+    public void reflectionPadForward(Buffer out, Buffer in, PadShape s) {
+        launch("reflectionPadForward", "reflection_pad_forward", new long[] {s.outW(), s.outH(), s.c()}, null,
+                out, in, s.h(), s.w(), s.pad());
+    }
+
+    @Override
+    public void reflectionPadBackward(Buffer dIn, Buffer dOut, PadShape s) {
+        launch("reflectionPadBackward", "reflection_pad_backward", new long[] {s.w(), s.h(), s.c()}, null,
+                dIn, dOut, s.h(), s.w(), s.pad());
+    }
+
+    @Override
+    public void upsampleNearest2xForward(Buffer out, Buffer in, int c, int h, int w) {
+        if (c > 0 && h > 0 && w > 0)
+            launch("upsampleNearest2xForward", "upsample_nearest2x_forward", new long[] {2L * w, 2L * h, c}, null, out, in, h, w);
+    }
+
+    @Override
+    public void upsampleNearest2xBackward(Buffer dIn, Buffer dOut, int c, int h, int w) {
+        if (c > 0 && h > 0 && w > 0)
+            launch("upsampleNearest2xBackward", "upsample_nearest2x_backward", new long[] {w, h, c}, null, dIn, dOut, h, w);
+    }
+
+    @Override
+    public void channelMeanStd(Buffer out, Buffer in, int c, int hw, float eps) {
+        if (c > 0 && hw > 0)
+            launch("channelMeanStd", "channel_mean_std", new long[] {(long) c * STATS_GROUP}, new long[] {STATS_GROUP},
+                    out, in, c, hw, eps);
+    }
+
+    @Override
+    public void channelAffine(Buffer out, Buffer in, Buffer coeffs, int c, int hw) {
+        if (c > 0 && hw > 0)
+            launch("channelAffine", "channel_affine", new long[] {hw, c}, null, out, in, coeffs, c, hw);
     }
 
     // ---------------------------------------------------------------- selection

@@ -18,7 +18,7 @@ import java.util.Map;
 final class OpenClRuntime {
 
     /** The kernel sources, concatenated in this order into one program. */
-    static final List<String> SOURCES = List.of("conv.cl", "pool.cl", "gemm.cl", "elementwise.cl");
+    static final List<String> SOURCES = List.of("conv.cl", "pool.cl", "gemm.cl", "elementwise.cl", "adain.cl");
 
     /** Test hook: the loader library to open (a bogus name simulates a machine without OpenCL). Call {@link #reset} after changing it. */
     static volatile String libraryName = System.getProperty("nst.opencl.library", Cl.DEFAULT_LIBRARY);

@@ -4,11 +4,13 @@ import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import nst.kernels.Backend;
 import nst.kernels.BackendProvider;
 import nst.kernels.Buffer;
 import nst.kernels.ConvShape;
 import nst.kernels.HeapBuffer;
+import nst.kernels.PadShape;
 import nst.kernels.PoolShape;
 
 import java.util.Map;
@@ -446,6 +448,162 @@ public final class SimdBackend implements Backend {
     public void close() {
         pool.close();
         prepared.clear();
+    }
+
+    // ---------------------------------------------------------------- padding, upsampling and channel statistics (AdaIN)
+
+    /** Upsampling's lane doubling: lane i of the first (second) output vector is lane i/2 (VL/2 + i/2) of the input. */
+    private static final VectorShuffle<Float> DOUBLE_LOW = VectorShuffle.fromOp(F, i -> i / 2),
+            DOUBLE_HIGH = VectorShuffle.fromOp(F, i -> VL / 2 + i / 2);
+    /** The even (odd) lanes of two consecutive vectors a, b: index 2i ≥ VL wraps to b in {@code a.rearrange(s, b)}. */
+    private static final VectorShuffle<Float> EVEN_LANES = VectorShuffle.fromOp(F, i -> 2 * i),
+            ODD_LANES = VectorShuffle.fromOp(F, i -> 2 * i + 1);
+
+    /**
+     * Each padded row is its source row (a block copy: no arithmetic for the Vector API to do, and arraycopy is
+     * already vectorised by the JIT) with p mirrored values on either side.
+     */
+    @Override
+    public void reflectionPadForward(Buffer outB, Buffer inB, PadShape s) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        int h = s.h(), w = s.w(), p = s.pad(), oh = s.outH(), ow = s.outW();
+        perChannel(s.c(), c -> {
+            for (int y = 0; y < oh; y++) {
+                int src = (c * h + PadShape.reflect(y - p, h)) * w, dst = (c * oh + y) * ow;
+                System.arraycopy(in, src, out, dst + p, w);
+                for (int x = 0; x < p; x++) {
+                    out[dst + x] = in[src + p - x];                 // reflect(x − p) = p − x
+                    out[dst + p + w + x] = in[src + w - 2 - x];     // reflect(w + x) = w − 2 − x
+                }
+            }
+        });
+    }
+
+    /** Forward's mapping in reverse: the row's middle is a vector add, the mirrored edges scalar. One task per channel. */
+    @Override
+    public void reflectionPadBackward(Buffer dInB, Buffer dOutB, PadShape s) {
+        written(dInB);
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB);
+        int h = s.h(), w = s.w(), p = s.pad(), oh = s.outH(), ow = s.outW();
+        perChannel(s.c(), c -> {
+            for (int y = 0; y < oh; y++) {
+                int src = (c * h + PadShape.reflect(y - p, h)) * w, dst = (c * oh + y) * ow;
+                addInto(dIn, src, dOut, dst + p, w);
+                for (int x = 0; x < p; x++) {
+                    dIn[src + p - x] += dOut[dst + x];
+                    dIn[src + w - 2 - x] += dOut[dst + p + w + x];
+                }
+            }
+        });
+    }
+
+    /** dst[d + j] += src[s + j] for j < n. */
+    private static void addInto(float[] dst, int d, float[] src, int s, int n) {
+        int j = 0;
+        for (; j <= n - VL; j += VL)
+            FloatVector.fromArray(F, dst, d + j).add(FloatVector.fromArray(F, src, s + j)).intoArray(dst, d + j);
+        for (; j < n; j++) dst[d + j] += src[s + j];
+    }
+
+    /** Each input row becomes an even output row with every lane doubled (two shuffles); the odd row copies it. */
+    @Override
+    public void upsampleNearest2xForward(Buffer outB, Buffer inB, int c, int h, int w) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        int ow = 2 * w;
+        perChannel(c, ch -> {
+            for (int y = 0; y < h; y++) {
+                int src = (ch * h + y) * w, row = (ch * 2 * h + 2 * y) * ow;
+                int x = 0;
+                for (; x <= w - VL; x += VL) {
+                    FloatVector v = FloatVector.fromArray(F, in, src + x);
+                    v.rearrange(DOUBLE_LOW).intoArray(out, row + 2 * x);
+                    v.rearrange(DOUBLE_HIGH).intoArray(out, row + 2 * x + VL);
+                }
+                for (; x < w; x++) out[row + 2 * x] = out[row + 2 * x + 1] = in[src + x];
+                System.arraycopy(out, row, out, row + ow, ow);
+            }
+        });
+    }
+
+    /** The two output rows of an input row are added as vectors, then adjacent lanes pairwise (even + odd lanes). */
+    @Override
+    public void upsampleNearest2xBackward(Buffer dInB, Buffer dOutB, int c, int h, int w) {
+        written(dInB);
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB);
+        int ow = 2 * w;
+        perChannel(c, ch -> {
+            for (int y = 0; y < h; y++) {
+                int dst = (ch * h + y) * w, r0 = (ch * 2 * h + 2 * y) * ow, r1 = r0 + ow;
+                int x = 0;
+                for (; x <= w - VL; x += VL) {
+                    FloatVector a = FloatVector.fromArray(F, dOut, r0 + 2 * x).add(FloatVector.fromArray(F, dOut, r1 + 2 * x));
+                    FloatVector b = FloatVector.fromArray(F, dOut, r0 + 2 * x + VL).add(FloatVector.fromArray(F, dOut, r1 + 2 * x + VL));
+                    a.rearrange(EVEN_LANES, b).add(a.rearrange(ODD_LANES, b))
+                            .add(FloatVector.fromArray(F, dIn, dst + x)).intoArray(dIn, dst + x);
+                }
+                for (; x < w; x++)
+                    dIn[dst + x] += (dOut[r0 + 2 * x] + dOut[r1 + 2 * x]) + (dOut[r0 + 2 * x + 1] + dOut[r1 + 2 * x + 1]);
+            }
+        });
+    }
+
+    /** Two passes per channel (the mean, then the squared deviations from it), both accumulated in double lanes. */
+    @Override
+    public void channelMeanStd(Buffer outB, Buffer inB, int c, int hw, float eps) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
+        perChannel(c, ch -> {
+            double mean = sum(in, ch * hw, hw) / hw;
+            out[ch] = (float) mean;
+            out[c + ch] = (float) Math.sqrt(squaredDeviations(in, ch * hw, hw, mean) / (hw - 1) + eps);
+        });
+    }
+
+    @Override
+    public void channelAffine(Buffer outB, Buffer inB, Buffer coeffsB, int c, int hw) {
+        written(outB);
+        float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB), coeffs = HeapBuffer.of(coeffsB);
+        perChannel(c, ch -> {
+            float a = coeffs[ch], b = coeffs[c + ch];
+            int j = ch * hw, end = j + hw;
+            for (; j <= end - VL; j += VL) FloatVector.fromArray(F, in, j).fma(a, b).intoArray(out, j);
+            for (; j < end; j++) out[j] = Math.fma(a, in[j], b);
+        });
+    }
+
+    /** Σ_{j<n} a[from + j] in double lanes, summed in lane order. */
+    private static double sum(float[] a, int from, int n) {
+        DoubleVector acc = DoubleVector.zero(Vec.D);
+        int j = 0;
+        for (; j <= n - VL; j += VL) {
+            FloatVector v = FloatVector.fromArray(F, a, from + j);
+            for (int part = 0; part < VL / Vec.D.length(); part++)
+                acc = acc.add((DoubleVector) v.convertShape(VectorOperators.F2D, Vec.D, part));
+        }
+        double sum = Vec.sumLanes(acc);
+        for (; j < n; j++) sum += a[from + j];
+        return sum;
+    }
+
+    /** Σ_{j<n} (a[from + j] − mean)², in double lanes. */
+    private static double squaredDeviations(float[] a, int from, int n, double mean) {
+        DoubleVector acc = DoubleVector.zero(Vec.D), m = DoubleVector.broadcast(Vec.D, mean);
+        int j = 0;
+        for (; j <= n - VL; j += VL) {
+            FloatVector v = FloatVector.fromArray(F, a, from + j);
+            for (int part = 0; part < VL / Vec.D.length(); part++) {
+                DoubleVector d = ((DoubleVector) v.convertShape(VectorOperators.F2D, Vec.D, part)).sub(m);
+                acc = d.fma(d, acc);
+            }
+        }
+        double sum = Vec.sumLanes(acc);
+        for (; j < n; j++) {
+            double d = a[from + j] - mean;
+            sum += d * d;
+        }
+        return sum;
     }
 
     /** ServiceLoader entry: "simd", above scalar, below accelerators. */
