@@ -4,7 +4,7 @@ import nst.engine.image.Image;
 
 /**
  * A grey plane (width × height, row-major) and the filters the flow method needs on it: luminance, Gaussian
- * blur, bilinear resize, and the 5-point derivative. Borders are replicated throughout. Leaves out colour
+ * blur, bilinear resize, the 5-point derivative, and the median (used on flow components). Borders are replicated throughout. Leaves out colour
  * (the flow is computed on brightness) and any allocation-free variant.
  */
 record Gray(int width, int height, float[] values) {
@@ -77,5 +77,53 @@ record Gray(int width, int height, float[] values) {
             for (int x = 0; x < width; x++)
                 out[y * width + x] = (at(x, y - 2) - 8 * at(x, y - 1) + 8 * at(x, y + 1) - at(x, y + 2)) / 12;
         return new Gray(width, height, out);
+    }
+
+    /**
+     * Median over the (2r + 1)² window around each pixel, the window clipped at the border (an even count takes
+     * the mean of the two middle values).
+     */
+    Gray median(int r) {
+        float[] out = new float[values.length], window = new float[(2 * r + 1) * (2 * r + 1)];
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++) {
+                int n = 0;
+                for (int yy = Math.max(y - r, 0); yy <= Math.min(y + r, height - 1); yy++)
+                    for (int xx = Math.max(x - r, 0); xx <= Math.min(x + r, width - 1); xx++) window[n++] = values[yy * width + xx];
+                float upper = select(window, n, n / 2);
+                if (n % 2 == 1) {
+                    out[y * width + x] = upper;
+                } else {   // select left the n/2 smallest in front: the lower middle is their maximum
+                    float lower = window[0];
+                    for (int i = 1; i < n / 2; i++) lower = Math.max(lower, window[i]);
+                    out[y * width + x] = 0.5f * (lower + upper);
+                }
+            }
+        return new Gray(width, height, out);
+    }
+
+    /**
+     * The k-th smallest (from 0) of a[0, n), by Hoare's quickselect with the middle element as pivot. Reorders a:
+     * afterwards a[0, k) ≤ a[k] ≤ a[k+1, n). About 2n comparisons, against n log n for sorting the window.
+     */
+    static float select(float[] a, int n, int k) {
+        int lo = 0, hi = n - 1;
+        while (lo < hi) {
+            float pivot = a[(lo + hi) >>> 1];
+            int i = lo, j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) i++;
+                while (a[j] > pivot) j--;
+                if (i <= j) {
+                    float t = a[i];
+                    a[i++] = a[j];
+                    a[j--] = t;
+                }
+            }
+            if (k <= j) hi = j;
+            else if (k >= i) lo = i;
+            else return a[k];
+        }
+        return a[k];
     }
 }

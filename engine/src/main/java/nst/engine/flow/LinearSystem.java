@@ -14,9 +14,9 @@ package nst.engine.flow;
  * (its warp left the image) has I_x = I_y = c = 0: there the iteration only smooths. Leaves out the iteration
  * itself ({@link Relaxation}).
  */
-record LinearSystem(int width, int height, float[] ix, float[] iy, float[] c, float[] invD) {
+public record LinearSystem(int width, int height, float[] ix, float[] iy, float[] c, float[] invD) {
 
-    LinearSystem {
+    public LinearSystem {
         int n = width * height;
         if (ix.length != n || iy.length != n || c.length != n || invD.length != n)
             throw new IllegalArgumentException("linear system arrays do not match " + width + "x" + height);

@@ -103,15 +103,20 @@ public final class OpticalFlow {
         return flow;
     }
 
-    /** Level 0 is the pre-smoothed full size; each next level is blurred (σ = 1/(2·scale)) and shrunk by scale. */
+    /**
+     * Level 0 is the pre-smoothed full size; each next level is blurred (σ = 1/(2·scale)) and shrunk by scale, until
+     * the shorter side would drop below minSize or rounding stops the size from shrinking.
+     */
     List<Gray> pyramid(Gray image) {
         List<Gray> levels = new ArrayList<>();
         Gray level = image.blur(settings.sigma());
         levels.add(level);
-        double antiAlias = 1 / (2 * settings.scale());
+        double antiAlias = 1 / (2 * settings.scale()), factor = 1;
         while (true) {
-            int w = (int) Math.round(level.width() * settings.scale()), h = (int) Math.round(level.height() * settings.scale());
-            if (Math.min(w, h) < settings.minSize()) return levels;
+            factor *= settings.scale();   // sizes from the full size, so rounding does not bend the aspect ratio
+            int w = (int) Math.round(image.width() * factor), h = (int) Math.round(image.height() * factor);
+            boolean shrinks = w < level.width() || h < level.height();   // a scale near 1 rounds small sizes back up
+            if (Math.min(w, h) < settings.minSize() || !shrinks) return levels;
             level = level.blur(antiAlias).resize(w, h);
             levels.add(level);
         }
@@ -170,22 +175,8 @@ public final class OpticalFlow {
 
     /** Each component replaced by its median over the (2·median + 1)² window, the window clipped at the border. */
     FlowField medianFilter(FlowField flow) {
-        if (settings.median() == 0) return flow;
-        return new FlowField(flow.width(), flow.height(), median(flow.u(), flow.width(), flow.height()),
-                median(flow.v(), flow.width(), flow.height()));
-    }
-
-    private float[] median(float[] f, int w, int h) {
-        int r = settings.median();
-        float[] out = new float[f.length], window = new float[(2 * r + 1) * (2 * r + 1)];
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                int n = 0;
-                for (int yy = Math.max(y - r, 0); yy <= Math.min(y + r, h - 1); yy++)
-                    for (int xx = Math.max(x - r, 0); xx <= Math.min(x + r, w - 1); xx++) window[n++] = f[yy * w + xx];
-                java.util.Arrays.sort(window, 0, n);
-                out[y * w + x] = n % 2 == 1 ? window[n / 2] : 0.5f * (window[n / 2 - 1] + window[n / 2]);
-            }
-        return out;
+        int r = settings.median(), w = flow.width(), h = flow.height();
+        if (r == 0) return flow;
+        return new FlowField(w, h, new Gray(w, h, flow.u()).median(r).values(), new Gray(w, h, flow.v()).median(r).values());
     }
 }

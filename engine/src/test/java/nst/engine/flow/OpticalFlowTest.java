@@ -5,6 +5,8 @@ import nst.engine.flow.SyntheticMotion.Texture;
 import nst.engine.image.Image;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
@@ -81,6 +83,45 @@ class OpticalFlowTest {
         assertEquals("flow median filter radius must be in [0, 5], not 6", e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> Relaxation.named("gpu"));
         assertEquals("flow relaxation must be scalar or simd, not 'gpu'", e.getMessage());
+    }
+
+    /**
+     * The pyramid ends when rounding stops a level from shrinking (9 × 0.95 rounds back to 9), not never; level
+     * sizes are the full size times scale^l, rounded.
+     */
+    @Test void pyramidEndsWhenSizesStopShrinking() {
+        var s = new OpticalFlow.Settings(0.01, 0.95, 8, 1, 1, 0, 0);
+        var levels = new OpticalFlow(s, new ScalarRelaxation()).pyramid(new Gray(9, 9, new float[9 * 9]));
+        assertEquals(1, levels.size());
+        var wide = new OpticalFlow(s, new ScalarRelaxation()).pyramid(new Gray(12, 40, new float[12 * 40]));
+        assertEquals(List.of("12x40", "11x38", "11x36", "10x34", "10x33", "9x31", "9x29", "8x28", "8x27", "8x25"), wide.stream().map(g -> g.width() + "x" + g.height()).toList());
+    }
+
+    /** The 5 × 5 median removes a lone outlier and keeps a straight motion boundary where it is. */
+    @Test void medianFilterRemovesOutliersAndKeepsEdges() {
+        int w = 10, h = 8;
+        FlowField f = FlowField.zero(w, h);
+        for (int y = 0; y < h; y++) for (int x = 5; x < w; x++) f.u()[f.index(x, y)] = 4;
+        f.v()[f.index(2, 3)] = 9;   // outlier
+        FlowField m = new OpticalFlow().medianFilter(f);
+        assertArrayEquals(f.u(), m.u(), "the step edge stays");
+        assertArrayEquals(new float[w * h], m.v(), "the outlier goes");
+    }
+
+    /** Quickselect against sorting, on windows with repeats, every k. */
+    @Test void selectFindsTheKthSmallest() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(9);
+        for (int n = 1; n <= 25; n++)
+            for (int k = 0; k < n; k++) {
+                float[] a = new float[n];
+                for (int i = 0; i < n; i++) a[i] = r.nextInt(6);   // repeats on purpose
+                float[] sorted = a.clone();
+                java.util.Arrays.sort(sorted);
+                float got = Gray.select(a, n, k);
+                assertEquals(sorted[k], got, "n " + n + " k " + k);
+                for (int i = 0; i < k; i++) assertTrue(a[i] <= got, "left part at n " + n + " k " + k);
+                for (int i = k + 1; i < n; i++) assertTrue(a[i] >= got, "right part at n " + n + " k " + k);
+            }
     }
 
     @Test void tinyFramesGiveAFlowOfTheirSize() {
