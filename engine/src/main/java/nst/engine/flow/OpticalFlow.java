@@ -44,7 +44,8 @@ public final class OpticalFlow {
         /**
          * The defaults, chosen on the synthetic sequences: α = 0.03 gives about 40 % lower EPE on smooth motion
          * but spreads a moving object's flow 8–10 px into the background, so that the consistency check misses a
-         * third of a disocclusion ({@code ConsistencyTest}: 63 of 96 pixels found); α = 0.01 finds 88 of 96.
+         * third of a disocclusion ({@code ConsistencyTest}: 63 of 96 pixels found); α = 0.01 finds 88 of 96. A 3 × 3
+         * median instead of 5 × 5 loses the 10 px shift of {@code OpticalFlowTest} (EPE 1.23 px instead of 0.05).
          */
         public static final Settings DEFAULT = new Settings(0.01, 0.5, 16, 5, 60, 1.0, 2);
 
