@@ -81,25 +81,28 @@ record Gray(int width, int height, float[] values) {
 
     /**
      * Median over the (2r + 1)² window around each pixel, the window clipped at the border (an even count takes
-     * the mean of the two middle values).
+     * the mean of the two middle values). The readable definition {@link SimdMedian} must match.
      */
     Gray median(int r) {
         float[] out = new float[values.length], window = new float[(2 * r + 1) * (2 * r + 1)];
         for (int y = 0; y < height; y++)
-            for (int x = 0; x < width; x++) {
-                int n = 0;
-                for (int yy = Math.max(y - r, 0); yy <= Math.min(y + r, height - 1); yy++)
-                    for (int xx = Math.max(x - r, 0); xx <= Math.min(x + r, width - 1); xx++) window[n++] = values[yy * width + xx];
-                float upper = select(window, n, n / 2);
-                if (n % 2 == 1) {
-                    out[y * width + x] = upper;
-                } else {   // select left the n/2 smallest in front: the lower middle is their maximum
-                    float lower = window[0];
-                    for (int i = 1; i < n / 2; i++) lower = Math.max(lower, window[i]);
-                    out[y * width + x] = 0.5f * (lower + upper);
-                }
-            }
+            for (int x = 0; x < width; x++) out[y * width + x] = medianAt(x, y, r, window);
         return new Gray(width, height, out);
+    }
+
+    /**
+     * The median of the window around (x, y), using {@code window} as scratch. Adding 0 turns −0 into +0, so that
+     * the result does not depend on how an algorithm breaks the tie between the two zeros.
+     */
+    float medianAt(int x, int y, int r, float[] window) {
+        int n = 0;
+        for (int yy = Math.max(y - r, 0); yy <= Math.min(y + r, height - 1); yy++)
+            for (int xx = Math.max(x - r, 0); xx <= Math.min(x + r, width - 1); xx++) window[n++] = values[yy * width + xx] + 0f;
+        float upper = select(window, n, n / 2);
+        if (n % 2 == 1) return upper;
+        float lower = window[0];   // select left the n/2 smallest in front: the lower middle is their maximum
+        for (int i = 1; i < n / 2; i++) lower = Math.max(lower, window[i]);
+        return 0.5f * (lower + upper);
     }
 
     /**

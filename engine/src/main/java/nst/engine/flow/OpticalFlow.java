@@ -180,6 +180,11 @@ public final class OpticalFlow {
     FlowField medianFilter(FlowField flow) {
         int r = settings.median(), w = flow.width(), h = flow.height();
         if (r == 0) return flow;
-        return new FlowField(w, h, new Gray(w, h, flow.u()).median(r).values(), new Gray(w, h, flow.v()).median(r).values());
+        return new FlowField(w, h, median(new Gray(w, h, flow.u()), r).values(), median(new Gray(w, h, flow.v()), r).values());
+    }
+
+    /** The Vector API median goes with the Vector API sweep, so that the scalar settings are the whole reference. */
+    private Gray median(Gray component, int r) {
+        return r == 2 && relaxation instanceof SimdRelaxation ? SimdMedian.median5x5(component) : component.median(r);
     }
 }
