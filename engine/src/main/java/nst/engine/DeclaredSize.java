@@ -1,0 +1,62 @@
+package nst.engine;
+
+/**
+ * The width and height a JPEG or BMP header declares, read by nst itself so that they are checked before the JDK's
+ * decoder, which allocates for them (or fails on them with its own message), sees the file. (PNG: {@link PngChunks}.)
+ */
+final class DeclaredSize {
+    private DeclaredSize() {}
+
+    /**
+     * {width, height} of a JPEG's first frame header (SOFn), found by walking the marker segments before it. Leaves
+     * out the DNL marker (a height given after the scan), which the JDK's decoder does not support either: a height
+     * of 0 is refused.
+     */
+    static long[] jpeg(byte[] b, String name) {
+        int i = 2;                                               // after SOI (FF D8)
+        while (i + 1 < b.length) {
+            if ((b[i] & 0xff) != 0xff)
+                throw new NstException(name + " is corrupt: no JPEG marker at byte " + i);
+            int marker = b[i + 1] & 0xff;
+            if (marker == 0xff) { i++; continue; }               // fill byte before a marker
+            if (marker == 0x01 || marker == 0xd8 || (marker >= 0xd0 && marker <= 0xd7)) { i += 2; continue; }   // no length
+            if (marker == 0xd9 || marker == 0xda) break;         // end of image or start of scan before any frame
+            if (i + 4 > b.length) break;
+            int length = ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff);
+            if (length < 2 || i + 2 + length > b.length)
+                throw new NstException(name + " is truncated or corrupt: the JPEG segment at byte " + i + " declares " + length
+                        + " bytes, but only " + (b.length - i - 2) + " remain");
+            if (isFrameHeader(marker)) {
+                if (length < 8) throw new NstException(name + " is corrupt: the JPEG frame header at byte " + i + " is cut short");
+                long height = ((b[i + 5] & 0xff) << 8) | (b[i + 6] & 0xff), width = ((b[i + 7] & 0xff) << 8) | (b[i + 8] & 0xff);
+                return new long[] {width, height};
+            }
+            i += 2 + length;
+        }
+        throw new NstException(name + " is truncated or corrupt: the JPEG has no frame header (SOF) before its image data");
+    }
+
+    /** SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC). */
+    private static boolean isFrameHeader(int marker) {
+        return marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
+    }
+
+    /**
+     * {width, height} of a BMP's info header: 16-bit in the old 12-byte core header, else signed 32-bit, a negative
+     * height meaning rows stored top-down.
+     */
+    static long[] bmp(byte[] b, String name) {
+        if (b.length < 26) throw new NstException(name + " is truncated: a BMP header needs 26 bytes, the file has " + b.length);
+        long headerSize = u32le(b, 14);
+        if (headerSize == 12) return new long[] {u16le(b, 18), u16le(b, 20)};
+        return new long[] {(int) u32le(b, 18), Math.abs((long) (int) u32le(b, 22))};
+    }
+
+    private static int u16le(byte[] b, int at) {
+        return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
+    }
+
+    private static long u32le(byte[] b, int at) {
+        return (b[at] & 0xffL) | (b[at + 1] & 0xffL) << 8 | (b[at + 2] & 0xffL) << 16 | (b[at + 3] & 0xffL) << 24;
+    }
+}
