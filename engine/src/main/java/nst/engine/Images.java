@@ -236,8 +236,13 @@ public final class Images {
 
     /** Writes a PNG (values clamped to [0,1]) through a temporary file and a rename; tEXt entries optional. */
     public static void writePng(Image im, Path out, Map<String, String> text) throws IOException {
+        writePng(im, out, text, AtomicFiles.Disk.REAL);
+    }
+
+    /** {@link #writePng(Image, Path, Map)} through {@code disk} (tests: a full disk, a failed rename). */
+    static void writePng(Image im, Path out, Map<String, String> text, AtomicFiles.Disk disk) throws IOException {
         BufferedImage img = toBuffered(im);
-        AtomicFiles.write(out, ch -> encodePng(img, text, Channels.newOutputStream(ch)));
+        AtomicFiles.write(out, ch -> encodePng(img, text, Channels.newOutputStream(ch)), disk);
     }
 
     /** The PNG of {@code im} with tEXt entries {@code text} (may be null), in memory: the bytes {@link #writePng} writes. */
@@ -269,6 +274,10 @@ public final class Images {
                 meta.mergeTree("javax_imageio_png_1.0", root);
             }
             writer.write(null, new IIOImage(img, null, meta), null);
+        } catch (javax.imageio.IIOException e) {
+            // "I/O error writing PNG file!" hides the reason (a full disk, say): that is the cause
+            if (e.getCause() instanceof IOException cause) throw cause;
+            throw e;
         } finally {
             writer.dispose();
         }
