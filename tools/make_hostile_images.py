@@ -74,8 +74,8 @@ def gif_with_size(width, height):
     return screen + image + b"\x3b"
 
 
-def bmp_with_size(width, height):
-    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, 0, 2835, 2835, 0, 0)
+def bmp_with_size(width, height, compression=0, image_size=0):
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, compression, image_size, 2835, 2835, 0, 0)
     pixels = bytes(64)
     return b"BM" + struct.pack("<IHHI", 14 + len(info) + len(pixels), 0, 0, 14 + len(info)) + info + pixels
 
@@ -131,6 +131,8 @@ def main():
         "gif-65535x65535.gif": gif_with_size(65535, 65535),
         "bmp-65535x65535.bmp": bmp_with_size(65535, 65535),
         "bmp-height-min-int.bmp": bmp_with_size(4, -(1 << 31)),
+        # a 4x4 BMP wrapping a PNG (compression 5) of a declared 1 GB: the JDK allocates that before reading it
+        "bmp-wrapping-png-declares-1gb.bmp": bmp_with_size(4, 4, 5, 1 << 30),
         "empty.png": b"",
     }
     for name, data in crafted.items():

@@ -43,12 +43,18 @@ final class DeclaredSize {
 
     /**
      * {width, height} of a BMP's info header: 16-bit in the old 12-byte core header, else signed 32-bit, a negative
-     * height meaning rows stored top-down.
+     * height meaning rows stored top-down. Refuses a BMP that wraps a JPEG or PNG (compression 4 or 5): the JDK's
+     * reader allocates the wrapped image's declared size unchecked and decodes it past these checks (found by
+     * ImagesFuzzTest: 88 bytes asking for 1.3 GB).
      */
     static long[] bmp(byte[] b, String name) {
-        if (b.length < 26) throw new NstException(name + " is truncated: a BMP header needs 26 bytes, the file has " + b.length);
+        if (b.length < 34) throw new NstException(name + " is truncated: a BMP header needs 34 bytes, the file has " + b.length);
         long headerSize = u32le(b, 14);
         if (headerSize == 12) return new long[] {u16le(b, 18), u16le(b, 20)};
+        long compression = u32le(b, 30);
+        if (compression == 4 || compression == 5)
+            throw new NstException(name + " is a BMP wrapping a " + (compression == 4 ? "JPEG" : "PNG") + ", which nst does not read; give the "
+                    + (compression == 4 ? "JPEG" : "PNG") + " itself");
         return new long[] {(int) u32le(b, 18), Math.abs((long) (int) u32le(b, 22))};
     }
 

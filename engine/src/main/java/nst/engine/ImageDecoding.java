@@ -102,11 +102,11 @@ final class ImageDecoding {
         }
     }
 
-    /** An exception as one line: its message, or its class where it has none. */
+    /** An exception as one line of plain text: its message, or its class where it has none. */
     static String describe(Throwable e) {
         String m = e.getMessage();
         if (m == null || m.isBlank()) return e.getClass().getSimpleName();
-        return m.strip().replaceAll("\\s*\\R\\s*", " ");
+        return m.strip().replaceAll("\\s*\\R\\s*", " ").replaceAll("\\p{Cntrl}", "?");     // one line, no escape sequences
     }
 
     // ---------------------------------------------------------------- EXIF orientation

@@ -27,10 +27,15 @@ public record ImageLimits(long maxPixels, long maxFileBytes) {
             throw new IllegalArgumentException("maxFileBytes must be 1.." + (Integer.MAX_VALUE - 8) + ", got " + maxFileBytes);
     }
 
+    /** An image over a limit (a server answers 413 to it, not 415 as to a file that is not an image). */
+    public static final class Exceeded extends NstException {
+        Exceeded(String message) { super(message); }
+    }
+
     /** Refuses a file of {@code size} bytes over the limit; {@code name} names it in the message. */
     public void checkFileSize(String name, long size) {
         if (size > maxFileBytes)
-            throw new NstException(name + " is " + fileSize(size) + "; image files over " + fileSize(maxFileBytes) + " are refused");
+            throw new Exceeded(name + " is " + fileSize(size) + "; image files over " + fileSize(maxFileBytes) + " are refused");
     }
 
     /** Refuses declared dimensions that are not positive or exceed the pixel budget; {@code name} names the image. */
@@ -38,7 +43,7 @@ public record ImageLimits(long maxPixels, long maxFileBytes) {
         if (width < 1 || height < 1)
             throw new NstException(name + " declares width " + width + " and height " + height + "; an image needs at least 1x1 pixels");
         if (width > maxPixels || height > maxPixels || width * height > maxPixels)      // no overflow: both ≤ 7.2e8
-            throw new NstException(name + " is " + width + "x" + height + " = " + megapixels(width * height)
+            throw new Exceeded(name + " is " + width + "x" + height + " = " + megapixels(width * height)
                     + "; the limit is " + megapixels(maxPixels));
     }
 

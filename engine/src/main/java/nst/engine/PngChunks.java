@@ -41,7 +41,7 @@ final class PngChunks {
         long[] ihdr = new long[2];
         int[] exif = {-1, 0};
         new PngChunks(bytes, name).walk((type, offset, length) -> {
-            if (type.equals("IHDR")) {
+            if (offset == SIGNATURE.length + 8) {                     // the first chunk, checked to be a 13-byte IHDR
                 ihdr[0] = u32(bytes, offset);
                 ihdr[1] = u32(bytes, offset + 4);
             } else if (type.equals("eXIf") && exif[0] < 0) {
@@ -141,9 +141,18 @@ final class PngChunks {
         return new String[] {keyword, new String(text, StandardCharsets.UTF_8)};
     }
 
+    /**
+     * Where the keyword starting at {@code offset} ends (its NUL): 1 to 79 printable Latin-1 characters, as the PNG
+     * specification says, and as messages that quote it need (a newline or an escape sequence would not be one line).
+     */
     private int keywordEnd(String type, int offset, int end) {
         int nul = indexOfNul(offset, Math.min(end, offset + 80));
         if (nul < 1 + offset) throw new NstException(name + ": PNG " + type + " chunk at byte " + (offset - 8) + " has no keyword of 1 to 79 characters");
+        for (int i = offset; i < nul; i++) {
+            int c = bytes[i] & 0xff;
+            if (c < 32 || (c > 126 && c < 161))
+                throw new NstException(name + ": PNG " + type + " chunk at byte " + (offset - 8) + " has a keyword with an unprintable character (byte " + c + ")");
+        }
         return nul;
     }
 

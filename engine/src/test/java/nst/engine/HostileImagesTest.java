@@ -82,6 +82,11 @@ class HostileImagesTest {
         assertMentions(refusal(() -> Images.read(hostile("bmp-height-min-int.bmp"))), "bmp-height-min-int.bmp");
     }
 
+    @Test void bmpWrappingAPngIsRefusedBeforeTheJdkAllocatesItsDeclaredSize() throws Throwable {
+        String m = refusal(() -> Images.read(hostile("bmp-wrapping-png-declares-1gb.bmp")));
+        assertMentions(m, "bmp-wrapping-png-declares-1gb.bmp", "BMP wrapping a PNG");
+    }
+
     // ---------------------------------------------------------------- PNG structure
 
     @Test void chunkDeclaringTwoGigabytesIsRefusedBeforeAnythingAllocatesIt() throws Throwable {
@@ -225,8 +230,10 @@ class HostileImagesTest {
     @Test void callersPassTheirOwnPixelLimit() throws Throwable {
         ImageLimits studio = new ImageLimits(5000, ImageLimits.DEFAULT_MAX_FILE_BYTES);
         assertEquals(64, Images.read(hostile("png-64x64-with-text.png"), studio).width());
-        String m = refusal(() -> Images.decode(Images.pngBytes(Image.blank(64, 63)), "upload", new ImageLimits(4000, 1 << 20)));
-        assertEquals("upload is 64x63 = 4032 pixels; the limit is 4000 pixels", m);
+        byte[] png = Images.pngBytes(Image.blank(64, 63));
+        var e = assertThrows(ImageLimits.Exceeded.class, () -> Images.decode(png, "upload", new ImageLimits(4000, 1 << 20)));
+        assertEquals("upload is 64x63 = 4032 pixels; the limit is 4000 pixels", e.getMessage());
+        assertThrows(ImageLimits.Exceeded.class, () -> Images.read(hostile("png-64x64-with-text.png"), new ImageLimits(5000, 100)));
         assertThrows(IllegalArgumentException.class, () -> new ImageLimits(ImageLimits.MAX_PIXELS_IN_AN_IMAGE + 1, 1));
     }
 
