@@ -68,6 +68,14 @@ def jpeg_with_size(width, height):
         i += 2 + length
 
 
+def jpeg_with_scans(count):
+    """The committed EXIF JPEG with `count` scans: its scan header repeated with one byte of data each, before EOI."""
+    data = open(EXIF_JPEG, "rb").read()
+    sos = data.index(b"\xff\xda")
+    header = data[sos:sos + 2 + struct.unpack(">H", data[sos + 2:sos + 4])[0]]
+    return data[:-2] + (header + b"\x00") * count + b"\xff\xd9"
+
+
 def gif_with_size(width, height):
     screen = b"GIF89a" + struct.pack("<HHBBB", width, height, 0, 0, 0)
     image = b"\x2c" + struct.pack("<HHHHB", 0, 0, width, height, 0) + b"\x02\x02\x44\x01\x00"
@@ -128,6 +136,8 @@ def main():
         "png-no-iend.png": ok64[:-12],
         "jpeg-65535x65535.jpg": jpeg_with_size(65535, 65535),
         "jpeg-truncated.jpg": open(EXIF_JPEG, "rb").read()[:300],
+        # thousands of scans: each is a pass over the whole image for the decoder
+        "jpeg-5000-scans.jpg": jpeg_with_scans(5000),
         "gif-65535x65535.gif": gif_with_size(65535, 65535),
         "bmp-65535x65535.bmp": bmp_with_size(65535, 65535),
         "bmp-height-min-int.bmp": bmp_with_size(4, -(1 << 31)),

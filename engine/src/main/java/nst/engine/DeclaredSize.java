@@ -3,16 +3,24 @@ package nst.engine;
 /**
  * The width and height a JPEG or BMP header declares, read by nst itself so that they are checked before the JDK's
  * decoder, which allocates for them (or fails on them with its own message), sees the file. (PNG: {@link PngChunks}.)
+ * Also the two structures of these formats that cost the decoder far more than the file's size suggests.
  */
 final class DeclaredSize {
     private DeclaredSize() {}
 
     /**
+     * The most scans (SOS segments) a JPEG may have. Encoders write 1 (baseline) to about 20 (progressive); each scan
+     * is a pass over the whole image, so thousands of 10-byte scans would cost minutes of decoding for a small file.
+     */
+    static final int MAX_JPEG_SCANS = 256;
+
+    /**
      * {width, height} of a JPEG's first frame header (SOFn), found by walking the marker segments before it. Leaves
      * out the DNL marker (a height given after the scan), which the JDK's decoder does not support either: a height
-     * of 0 is refused.
+     * of 0 is refused, and so is a JPEG of more than {@link #MAX_JPEG_SCANS} scans.
      */
     static long[] jpeg(byte[] b, String name) {
+        checkScanCount(b, name);
         int i = 2;                                               // after SOI (FF D8)
         while (i + 1 < b.length) {
             if ((b[i] & 0xff) != 0xff)
@@ -34,6 +42,21 @@ final class DeclaredSize {
             i += 2 + length;
         }
         throw new NstException(name + " is truncated or corrupt: the JPEG has no frame header (SOF) before its image data");
+    }
+
+    /** Counts the SOS markers of the whole file, skipping segments by their length and entropy-coded data bytewise. */
+    private static void checkScanCount(byte[] b, String name) {
+        int scans = 0, i = 2;
+        while (i + 3 < b.length) {
+            if ((b[i] & 0xff) != 0xff) { i++; continue; }        // entropy-coded data
+            int marker = b[i + 1] & 0xff;
+            if (marker == 0xff) { i++; continue; }               // fill byte
+            if (marker == 0x00 || marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { i += 2; continue; }   // stuffed 0xFF, TEM, RSTn
+            if (marker == 0xd9) return;                          // end of image
+            if (marker == 0xda && ++scans > MAX_JPEG_SCANS)
+                throw new NstException(name + " has more than " + MAX_JPEG_SCANS + " JPEG scans (encoders write at most about 20); refused as a decoding-time bomb");
+            i += 2 + Math.max(2, ((b[i + 2] & 0xff) << 8) | (b[i + 3] & 0xff));
+        }
     }
 
     /** SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC). */

@@ -76,6 +76,12 @@ class HostileImagesTest {
         }
     }
 
+    @Test void jpegWithThousandsOfScansIsRefusedBeforeDecoding() throws Throwable {
+        String m = refusal(() -> Images.read(hostile("jpeg-5000-scans.jpg")));
+        assertMentions(m, "jpeg-5000-scans.jpg", "more than 256 JPEG scans");
+        assertEquals(6, Images.read(Path.of("src/test/resources/images/exif-orientation-6.jpg")).height(), "one scan is fine");
+    }
+
     @Test void impossibleDimensionsAreNamed() throws Throwable {
         assertMentions(refusal(() -> Images.read(hostile("png-width-zero.png"))), "png-width-zero.png", "width 0");
         assertMentions(refusal(() -> Images.read(hostile("png-width-2pow31.png"))), "png-width-2pow31.png", "2147483648x1");
