@@ -23,7 +23,7 @@ NaN in conv3_1), ``other_network.h5`` (a small ResNet-like Keras file), ``evil_l
 ``evil_zip.pth`` (a state-dict pickle whose __reduce__ would call os.system; nothing here runs it).
 
 ``loss_vgg19.safetensors``: tiny images (32x32) and the Gatys loss of the vgg19 weights under both
-preprocessings (DESIGN.md definitions, float32 torch), for the engine-vs-PyTorch check.
+preprocessings (docs/DESIGN.md definitions, float32 torch), for the engine-vs-PyTorch check.
 
 Run from the repository root with the distribution's interpreter (python3-torch, python3-torchvision,
 python3-h5py, python3-scipy, python3-protobuf, protobuf-compiler)::
@@ -53,7 +53,7 @@ from torchvision.models.vgg import VGG, make_layers
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(REPO, "weights-converter", "src", "test", "resources", "fixtures")
-PROTO = os.path.join(REPO, "weights-converter", "src", "main", "proto", "caffe_subset.proto")
+PROTO = os.path.join(REPO, "tools", "caffe_subset.proto")
 
 BLOCKS = {"vgg19": (2, 2, 4, 4, 4), "vgg16": (2, 2, 3, 3, 3)}
 WIDTHS = {"vgg19": (4, 6, 8, 8, 10), "vgg16": (3, 5, 6, 7, 8)}
@@ -281,7 +281,7 @@ def evil_files():
     assert b"posix" in open(os.path.join(OUT, "evil_legacy.pth"), "rb").read()
 
 
-# --------------------------------------------------------------------------- loss (DESIGN.md definitions)
+# --------------------------------------------------------------------------- loss (docs/DESIGN.md definitions)
 
 def preprocess(x, mode):
     if mode == "torchvision":

@@ -5,7 +5,7 @@ What it writes
 --------------
 Into ``engine/src/test/resources/golden/`` (relative to the repository root):
 
-* ``vgg19_max_torchvision.safetensors``  (also holds an L-BFGS record)
+* ``vgg19_max_torchvision.safetensors``  (also holds an L-BFGS record and an Adam record)
 * ``vgg19_avg_caffe.safetensors``
 * ``vgg16_max_caffe.safetensors``
 * ``vgg16_avg_torchvision.safetensors``
@@ -141,6 +141,8 @@ CASES = [
 
 LBFGS_MAX_ITER = 10
 LBFGS_HISTORY = 100
+ADAM_LR = 0.02          # nst's default Adam learning rate
+ADAM_STEPS = 20
 
 
 # --------------------------------------------------------------------------
@@ -473,6 +475,20 @@ def generate(case, images_dir, probe=False):
         )
         assert st["func_evals"] == len(losses)
 
+        # Adam record: torch.optim.Adam defaults (betas 0.9/0.999, eps 1e-8, no weight decay, no AMSGrad),
+        # from input.content; the loss of every evaluation, each taken before that step's update.
+        xa = content.clone().requires_grad_(True)
+        adam = torch.optim.Adam([xa], lr=ADAM_LR)
+        adam_losses = []
+        for _ in range(ADAM_STEPS):
+            adam.zero_grad()
+            loss, _ = prob.total(xa, alpha, beta, gamma)
+            loss.backward()
+            adam_losses.append(float(loss.item()))
+            adam.step()
+        tensors["adam.losses"] = np.array(adam_losses, dtype=np.float64)
+        meta.update(adam_lr=repr(ADAM_LR), adam_steps=str(ADAM_STEPS), adam_betas="0.9,0.999", adam_eps="1e-08")
+
     path = os.path.join(OUT_DIR, case["name"] + ".safetensors")
     write_safetensors(path, tensors, meta)
     return path
@@ -674,6 +690,11 @@ def verify(path):
             f0 = float(sum(parts(ct)))
         assert abs(f0 - losses[0]) <= 1e-4 * f0, ("lbfgs first", f0, losses[0])
         assert t["lbfgs.final_loss"][0] < losses[0]
+    if "adam.losses" in t:
+        adam = t["adam.losses"]
+        assert len(adam) == int(meta["adam_steps"])
+        assert abs(f0 - adam[0]) <= 1e-4 * f0, ("adam first", f0, adam[0])
+        assert adam[-1] < adam[0]
 
     return meta, t
 
@@ -801,6 +822,8 @@ def write_readme(rows):
         "  (F64 [1], L at `lbfgs.final_x` after the step), `lbfgs.final_x` (3,H,W). Started from",
         "  `input.content`; one `torch.optim.LBFGS(lr=1, max_iter=10, history_size=100,",
         "  line_search_fn='strong_wolfe').step(closure)` call.",
+        "- Adam record (same file): `adam.losses` (F64, the loss before each of %d steps of" % ADAM_STEPS,
+        "  `torch.optim.Adam(lr=%r)` with default betas (0.9, 0.999), eps 1e-8), started from `input.content`." % ADAM_LR,
         "",
         "## Metadata",
         "",
@@ -808,7 +831,7 @@ def write_readme(rows):
         "style_blend, content_weight (alpha), style_weight (beta), tv_weight (gamma), style_count,",
         "torch_version; L-BFGS file also lbfgs_iterations, lbfgs_history, lbfgs_evaluations (and",
         "informational lbfgs_init, lbfgs_lr, lbfgs_line_search, lbfgs_max_eval, lbfgs_tolerance_grad,",
-        "lbfgs_tolerance_change, lbfgs_iterations_done). Informational extras in every file:",
+        "lbfgs_tolerance_change, lbfgs_iterations_done) and adam_lr, adam_steps, adam_betas, adam_eps. Informational extras in every file:",
         "content_image, style_images, seed, noise_amplitude, cut_layer.",
         "",
     ]

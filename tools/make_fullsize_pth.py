@@ -20,6 +20,12 @@ out = sys.argv[1] if len(sys.argv) > 1 else "/tmp/nst-fullsize/vgg19-fullsize-le
 os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
 torch.manual_seed(0)
 model = torchvision.models.vgg19()          # torchvision's architecture and init, random values
+# torchvision initialises conv biases to zero: then every bias hashes alike and a bias mix-up (conv1_2's
+# bias under conv1_1's name) would pass FullSizeTest. Distinct nonzero biases make each hash unique.
+with torch.no_grad():
+    for m in model.features:
+        if isinstance(m, torch.nn.Conv2d):
+            m.bias.uniform_(-0.1, 0.1)
 sd = model.state_dict()
 torch.save(sd, out, _use_new_zipfile_serialization=False)
 names = ["conv%d_%d" % (b, i) for b, n in enumerate((2, 2, 4, 4, 4), 1) for i in range(1, n + 1)]

@@ -1,5 +1,5 @@
 """Writes the crafted hostile images under engine/src/test/resources/hostile/ (tests: HostileImagesTest) and the
-seeds of the image fuzz tests (engine/src/test/resources/nst/engine/ImagesFuzzTestInputs/). Raw bytes made with
+seeds of the image fuzz tests (engine/src/test/resources/nst/engine/image/ImagesFuzzTestInputs/). Raw bytes made with
 zlib and struct only; no imaging library is needed.
 The multi-gigabyte zTXt/iCCP bombs are too large to commit even compressed; HostileImagesTest streams those
 through a Deflater at test time. Run from the repository root: /usr/bin/python3 tools/make_hostile_images.py"""
@@ -8,7 +8,7 @@ import struct
 import zlib
 
 HOSTILE = "engine/src/test/resources/hostile"
-SEEDS = "engine/src/test/resources/nst/engine/ImagesFuzzTestInputs"
+SEEDS = "engine/src/test/resources/nst/engine/image/ImagesFuzzTestInputs"
 EXIF_JPEG = "engine/src/test/resources/images/exif-orientation-6.jpg"   # made by tools/make_exif_fixture.py
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

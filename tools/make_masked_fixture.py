@@ -3,7 +3,7 @@
 engine/src/test/resources/golden/masked_vgg19_max.safetensors for MaskedStyleGoldenTest.
 Leaves out content and TV terms (GoldenTest covers them) and everything below relu2_1.
 
-Definition (nst.engine.Objective's class comment): per style layer l and region r, masks carried to the
+Definition (nst.engine.loss.GuidedStyleLoss's class comment): per style layer l and region r, masks carried to the
 layer's size by 2x2 average pooling (floor) at every pooling layer,
     G_{l,r} = (F*m_r)(F*m_r)^T / (C * sum m_r^2),  a_r = sum m_r^2 / (H*W),  A_{l,r} = F_s F_s^T / (C*H_s*W_s)
     L_s     = sum_l w_l sum_r a_r mean((G_{l,r} - A_{l,r})^2)

@@ -1,9 +1,9 @@
 package nst.app;
 
-import nst.engine.Image;
-import nst.engine.Images;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
 import nst.engine.NstException;
-import nst.engine.StyleTransfer;
+import nst.engine.TransferOption;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -21,9 +21,9 @@ import java.util.concurrent.Callable;
  * {@code nst demo}: the README's main job. Stylizes the bundled Tübingen photo with The Starry Night into
  * out/demo.png, at a size and iteration count that finish in a few minutes on 2 cores.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "demo", mixinStandardHelpOptions = true, modelTransformer = TransferOptions.Flags.class,
         description = "Stylize the bundled example photo with a bundled painting into out/demo.png.")
-final class DemoCommand implements Callable<Integer> {
+final class DemoCommand implements Callable<Integer>, TransferOptions.Command {
 
     @Option(names = {"--out", "-o"}, paramLabel = "PNG", description = "Output PNG (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("out", "demo.png");
@@ -31,30 +31,20 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--style-image", paramLabel = "NAME", description = "Bundled painting: starry_night, the_scream, shipwreck, woman-with-hat-matisse (default: ${DEFAULT-VALUE}).")
     String style = "starry_night";
 
+    /** The demo starts from the catalogue's quick start (a few minutes on two cores) and takes no content or style files. */
     @Mixin
-    TransferOptions options = demoDefaults();
-
-    static TransferOptions demoDefaults() {
-        TransferOptions o = new TransferOptions();
-        o.size = 384;
-        o.iterations = 150;
-        return o;
-    }
+    TransferOptions options = new TransferOptions(TransferOption.quickStart(),
+            EnumSet.of(TransferOption.CONTENT, TransferOption.STYLE), EnumSet.noneOf(TransferOption.class));
 
     @Spec
     CommandSpec spec;
 
+    @Override public TransferOptions options() { return options; }
+
+    /** The content layers and TV weight follow the weights (random ones: relu2_2, lighter TV) as for every transfer. */
     @Override
     public Integer call() throws IOException {
-        // Random VGG weights keep fine detail only in shallow layers: with them (no pretrained file), the demo
-        // takes its content from relu2_2 and a lighter TV term unless those options were given.
-        boolean pretrained = !options.weights.equals("random")
-                && (!options.weights.equals("auto") || Files.isRegularFile(StyleTransfer.defaultWeightsFile(options.model)));
-        var parsed = spec.commandLine().getParseResult();
-        if (!pretrained) {
-            if (!parsed.hasMatchedOption("--content-layers")) options.contentLayers = "relu2_2";
-            if (!parsed.hasMatchedOption("--tv-weight")) options.tvWeight = 1e-5;
-        }
+        options.read(spec.commandLine().getParseResult());
         Image content = example("tubingen.jpg");
         Image style = example(this.style + ".jpg");
         return new TransferRunner().run(content, List.of(style), out, options, "tubingen.jpg in the style of " + this.style + ".jpg");

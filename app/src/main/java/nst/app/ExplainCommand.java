@@ -1,19 +1,23 @@
 package nst.app;
 
+import nst.engine.image.Image;
+import nst.engine.io.AtomicFiles;
 import nst.app.web.ExplainReport;
 import nst.app.web.Inspector;
-import nst.engine.AtomicFiles;
-import nst.engine.Image;
 import nst.engine.NstException;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.TransferOption;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -21,37 +25,34 @@ import java.util.concurrent.Callable;
  * (the studio's view, static), one stage per --scales entry. Leaves out the PNG output of stylize (the result
  * is inside the report) and --tile, which it refuses: tiled refinement has no whole image to step through.
  */
-@Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "explain", mixinStandardHelpOptions = true, sortOptions = false, modelTransformer = TransferOptions.Flags.class,
         description = "Run a transfer and write a self-contained HTML report that steps through the algorithm.")
-final class ExplainCommand implements Callable<Integer> {
-    @Option(names = "--content", required = true, paramLabel = "IMAGE", description = "Content image (PNG or JPEG).")
-    Path content;
-
-    @Option(names = "--style", required = true, paramLabel = "IMAGE", description = "Style image; repeat for several styles.")
-    List<Path> styles = new ArrayList<>();
-
+final class ExplainCommand implements Callable<Integer>, TransferOptions.Command {
     @Option(names = {"--out", "-o"}, required = true, paramLabel = "HTML", description = "The report (.html).")
     Path out;
 
     @Option(names = "--snapshots", description = "Most saved iterations in the report (default: ${DEFAULT-VALUE}).")
     int snapshots = 12;
 
+    /** A small quick run by default; the report is the output, so no loss log. */
     @picocli.CommandLine.Mixin
-    TransferOptions options = explainDefaults();
+    TransferOptions options = new TransferOptions(Map.of(TransferOption.SIZE, "128", TransferOption.ITERATIONS, "50"),
+            EnumSet.of(TransferOption.LOSS_LOG), EnumSet.of(TransferOption.CONTENT, TransferOption.STYLE));
 
-    static TransferOptions explainDefaults() {
-        TransferOptions o = new TransferOptions();
-        o.size = 128;
-        o.iterations = 50;
-        return o;
-    }
+    @Spec
+    CommandSpec spec;
+
+    @Override public TransferOptions options() { return options; }
 
     @Override
     public Integer call() throws Exception {
         String name = out.getFileName().toString().toLowerCase(Locale.ROOT);
         if (!name.endsWith(".html") && !name.endsWith(".htm")) throw new NstException("--out: " + out + " must end in .html");
         if (snapshots < 1) throw new NstException("--snapshots must be at least 1, got " + snapshots);
-        Image c = nst.engine.Images.read(content);
+        options.read(spec.commandLine().getParseResult());
+        Path content = options.paths(TransferOption.CONTENT).get(0);
+        List<Path> styles = options.paths(TransferOption.STYLE);
+        Image c = nst.engine.image.Images.read(content);
         List<Image> s = TransferRunner.readAll(styles);
         StyleOptions o = options.toOptions(c, s);
         if (o.controls().tile() > 0)

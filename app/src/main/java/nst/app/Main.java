@@ -46,7 +46,8 @@ public final class Main implements Runnable {
     }
 
     /**
-     * User errors print one line and exit 1: bad input and options (NstException, IllegalArgumentException),
+     * User errors print one line and exit 1: bad input and options (NstException, IllegalArgumentException; an
+     * OptionException names its options by their flags),
      * file system failures (IOException, UncheckedIOException: the file and the reason), device failures. A
      * non-finite loss exits 3. Anything else is a bug and prints the stack trace.
      */
@@ -59,6 +60,10 @@ public final class Main implements Runnable {
             }
             if (ex instanceof java.io.IOException io) {
                 cl.getErr().println("nst: error: " + describe(io));
+                return 1;
+            }
+            if (ex instanceof nst.engine.OptionException o) {         // the engine names the option; here it is a flag
+                cl.getErr().println("nst: error: " + o.spelled(nst.engine.TransferOption::flag));
                 return 1;
             }
             if (ex instanceof nst.engine.NstException || ex instanceof IllegalArgumentException) {

@@ -1,8 +1,8 @@
 package nst.app;
 
-import nst.engine.Images;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.image.Images;
 
 import java.util.List;
 import java.util.Map;

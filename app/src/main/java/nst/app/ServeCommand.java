@@ -4,6 +4,8 @@ import nst.app.web.StudioServer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -35,13 +37,32 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--queue", description = "Jobs that may wait behind the running one (default: ${DEFAULT-VALUE}).")
     int queue = 4;
 
+    @Option(names = "--allowed-host", paramLabel = "NAME", description = "A host name the studio answers to besides the address it"
+            + " listens on (repeatable; e.g. the machine's name on a LAN). Other Host headers are refused (DNS rebinding).")
+    List<String> allowedHosts = new ArrayList<>();
+
+    @Option(names = "--max-event-streams", description = "Open progress streams in all; each job takes at most "
+            + "${DEFAULT-VALUE} / 16, and at least 1 (default: ${DEFAULT-VALUE}).")
+    int maxStreams = 64;
+
+    @Option(names = "--max-uploads", description = "Job uploads read at once; more are refused with 503 (default: ${DEFAULT-VALUE}).")
+    int maxUploads = 4;
+
+    @Option(names = "--idle-timeout", description = "Seconds a silent connection is kept (default: ${DEFAULT-VALUE}).")
+    int idleTimeout = 30;
+
     @Override
     public Integer call() throws InterruptedException {
         if (port < 0 || port > 65535) throw new IllegalArgumentException("--port must be 0..65535, got " + port);
         if (queue < 1) throw new IllegalArgumentException("--queue must be at least 1, got " + queue);
         if (!(maxUploadMb > 0) || !(maxMegapixels > 0)) throw new IllegalArgumentException("--max-upload-mb and --max-megapixels must be positive");
+        if (maxStreams < 1 || maxUploads < 1) throw new IllegalArgumentException("--max-event-streams and --max-uploads must be at least 1");
+        if (idleTimeout < 5) throw new IllegalArgumentException("--idle-timeout must be at least 5 seconds, got " + idleTimeout);
+        StudioServer.Network defaults = StudioServer.Network.defaults();
+        StudioServer.Network net = defaults.withAllowedHosts(allowedHosts).withStreams(Math.max(1, maxStreams / 16), maxStreams)
+                .withUploads(maxUploads, idleTimeout, defaults.minUploadBytesPerSecond());
         StudioServer.Config cfg = StudioServer.Config.defaults().withHost(host).withPort(port).withBackend(backend, threads)
-                .withLimits((long) (maxUploadMb * 1048576), (long) (maxMegapixels * 1e6)).withQueue(queue);
+                .withLimits((long) (maxUploadMb * 1048576), (long) (maxMegapixels * 1e6)).withQueue(queue).withNetwork(net);
         StudioServer server;
         try {
             server = StudioServer.start(cfg);

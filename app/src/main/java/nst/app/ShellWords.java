@@ -51,7 +51,7 @@ final class ShellWords {
                 inWord = true;
             }
         }
-        if (quoted) throw new NstException("unterminated quote in recorded options: " + line);
+        if (quoted) throw new NstException("the recorded options end inside a quote (no closing ')");   // the line itself may hold anything
         if (inWord) out.add(cur.toString());
         return out;
     }

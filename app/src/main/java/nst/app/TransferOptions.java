@@ -1,164 +1,153 @@
 package nst.app;
 
 import nst.engine.Controls;
-import nst.engine.Image;
-import nst.engine.Images;
-import nst.engine.LayerWeight;
-import nst.engine.NstException;
-import nst.engine.Pooling;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.OptionException;
 import nst.engine.StyleOptions;
+import nst.engine.TransferOption;
+import nst.engine.TransferOption.WeightsKind;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
-/** The transfer options shared by {@code stylize} and {@code demo}; defaults are StyleOptions'. */
+/**
+ * The transfer options of {@code stylize}, {@code demo} and {@code explain}: one picocli flag per entry of the
+ * option catalogue ({@link TransferOption}: its name, help and default), added to the command by
+ * {@link Flags}; after parsing, {@link #read} keeps the values given on the command line, and
+ * {@link #toOptions} hands them to {@link StyleOptions.Builder#set}, which starts from the catalogue's defaults.
+ * A command may start from other values ({@code preset}: the demo's quick start) and leave options out.
+ * Leaves out the output file (each command has its own) and the command-line-only alias --original-colors.
+ */
 final class TransferOptions {
-    @Option(names = "--size", description = "Longest side of the output in pixels (default: ${DEFAULT-VALUE}).")
-    int size = 512;
+    /** A command with transfer options: picocli's model transformer asks it for them. */
+    interface Command {
+        TransferOptions options();
+    }
 
-    @Option(names = "--weights", paramLabel = "PATH|random|auto",
-            description = "VGG weights: a .safetensors file, 'random' (seeded He-normal), or 'auto' (the default location, else random). Default: ${DEFAULT-VALUE}.")
-    String weights = "auto";
-
-    @Option(names = "--model", description = "vgg16 or vgg19 (default: ${DEFAULT-VALUE}).")
-    String model = "vgg19";
-
-    @Option(names = "--pooling", description = "max or avg (default: ${DEFAULT-VALUE}).")
-    String pooling = "max";
-
-    @Option(names = "--iterations", description = "Optimiser iterations (default: ${DEFAULT-VALUE}).")
-    int iterations = 500;
-
-    @Option(names = "--optimizer", description = "lbfgs or adam (default: ${DEFAULT-VALUE}).")
-    String optimizer = "lbfgs";
-
-    @Option(names = "--learning-rate", description = "Step size (default: 1 for lbfgs, 0.02 for adam).")
-    Double learningRate;
-
-    @Option(names = "--history", description = "L-BFGS history size (default: ${DEFAULT-VALUE}).")
-    int history = 100;
-
-    @Option(names = "--content-weight", description = "α (default: ${DEFAULT-VALUE}).")
-    double contentWeight = StyleOptions.Defaults.CONTENT_WEIGHT;
-
-    @Option(names = "--style-weight", description = "β (default: ${DEFAULT-VALUE}).")
-    double styleWeight = StyleOptions.Defaults.STYLE_WEIGHT;
-
-    @Option(names = "--tv-weight", description = "γ, total variation (default: ${DEFAULT-VALUE}).")
-    double tvWeight = StyleOptions.Defaults.TV_WEIGHT;
-
-    @Option(names = "--content-layers", paramLabel = "L[:w],...", description = "Content layers (default: ${DEFAULT-VALUE}).")
-    String contentLayers = StyleOptions.DEFAULT_CONTENT_LAYERS;
-
-    @Option(names = "--style-layers", paramLabel = "L[:w],...", description = "Style layers (default: ${DEFAULT-VALUE}).")
-    String styleLayers = StyleOptions.DEFAULT_STYLE_LAYERS;
-
-    @Option(names = "--style-blend", split = ",", paramLabel = "W", description = "Blend weights of the style images (normalised to sum 1).")
-    double[] styleBlend;
-
-    @Option(names = "--init", description = "content, style or noise (default: ${DEFAULT-VALUE}).")
-    String init = "content";
-
-    @Option(names = "--seed", description = "Seed for random weights and noise (default: ${DEFAULT-VALUE}).")
-    long seed = 0;
-
-    @Option(names = "--save-every", paramLabel = "N", description = "Write an intermediate image every N iterations next to the output (0: never).")
-    int saveEvery = 0;
-
-    @Option(names = "--loss-log", paramLabel = "CSV", description = "Write every loss evaluation to this CSV file.")
-    Path lossLog;
-
-    @Option(names = "--threads", description = "Worker threads (default: all cores).")
-    int threads = 0;
-
-    @Option(names = "--backend", description = "auto, scalar, simd, opencl[:N] (default: ${DEFAULT-VALUE}).")
-    String backend = "auto";
+    /** Adds the catalogue's flags to a command's model (picocli calls it once per command line it builds). */
+    static final class Flags implements CommandLine.IModelTransformer {
+        @Override public CommandSpec transform(CommandSpec spec) {
+            ((Command) spec.userObject()).options().addFlags(spec);
+            return spec;
+        }
+    }
 
     @Option(names = "--quiet", description = "No progress output.")
     boolean quiet;
 
-    // ---------------------------------------------------------------- artistic controls (engine: nst.engine.Controls)
-
-    @Option(names = "--preserve-colors", paramLabel = "none|luminance|histogram",
-            description = "Keep the content's colours: 'luminance' transfers luminance only and keeps the content's chroma (YIQ); "
-                    + "'histogram' recolours the style to the content's colour mean and covariance first (Gatys et al. 2017). Default: ${DEFAULT-VALUE}.")
-    String preserveColors = "none";
-
     @Option(names = "--original-colors", description = "Same as --preserve-colors luminance (as neural-style's -original_colors 1).")
     boolean originalColors;
 
-    @Option(names = "--style-scale", description = "Size of the style images relative to the output (default: ${DEFAULT-VALUE}).")
-    double styleScale = 1.0;
+    private final Map<TransferOption, String> preset;
+    private final Set<TransferOption> taken, required;
+    private final Map<TransferOption, List<String>> given = new EnumMap<>(TransferOption.class);
 
-    @Option(names = "--mask", paramLabel = "IMAGE",
-            description = "Region mask for the style of the same position (white = that style); give one per --style.")
-    List<Path> masks = new ArrayList<>();
+    /** Every catalogue option, none required, the catalogue's defaults. */
+    TransferOptions() { this(Map.of(), EnumSet.noneOf(TransferOption.class), EnumSet.noneOf(TransferOption.class)); }
 
-    @Option(names = "--scales", split = ",", paramLabel = "PX",
-            description = "Coarse-to-fine sizes, e.g. 256,512,1024: optimise at each, upsample, refine; the last one is the output size (it overrides --size).")
-    int[] scales;
+    /**
+     * @param preset   the command's own starting values (shown as its defaults)
+     * @param left     catalogue options the command does not take
+     * @param required catalogue options the command cannot do without
+     */
+    TransferOptions(Map<TransferOption, String> preset, Set<TransferOption> left, Set<TransferOption> required) {
+        this.preset = Map.copyOf(preset);
+        this.taken = EnumSet.allOf(TransferOption.class);
+        this.taken.removeAll(left);
+        this.required = EnumSet.noneOf(TransferOption.class);
+        this.required.addAll(required);
+    }
 
-    @Option(names = "--tile", paramLabel = "PX", description = "Refine the last scale in overlapping tiles of this size (0: no tiling; default: ${DEFAULT-VALUE}).")
-    int tile = 0;
-
-    @Option(names = "--tile-iterations", paramLabel = "N", description = "Iterations per tile before the tile grid shifts (default: ${DEFAULT-VALUE}).")
-    int tileIterations = Controls.DEFAULT_TILE_ITERATIONS;
-
-    @Option(names = "--init-image", paramLabel = "IMAGE", description = "Start the optimisation from this image (overrides --init).")
-    Path initImage;
-
-    @Option(names = "--normalize-gradients", negatable = true,
-            description = "Divide each loss layer's gradient by its L1 norm before adding it (as neural-style's -normalize_gradients).")
-    boolean normalizeGradients;
-
-    @Option(names = "--memory-budget", paramLabel = "BYTES",
-            description = "Memory the run may use, e.g. 800m or 4g (default: the JVM's maximum heap). Runs that would not fit stop before starting.")
-    String memoryBudget;
-
-    /** Parses 123, 800k, 800m, 4g (powers of 1024). */
-    static long parseBytes(String s) {
-        if (s == null || s.isBlank()) return 0;
-        String t = s.trim().toLowerCase(Locale.ROOT);
-        long mult = 1;
-        char last = t.charAt(t.length() - 1);
-        if (last == 'k' || last == 'm' || last == 'g') {
-            mult = last == 'k' ? 1L << 10 : last == 'm' ? 1L << 20 : 1L << 30;
-            t = t.substring(0, t.length() - 1);
-        }
-        try {
-            double v = Double.parseDouble(t);
-            if (!(v >= 0) || Double.isInfinite(v)) throw new NumberFormatException();
-            return (long) (v * mult);
-        } catch (NumberFormatException e) {
-            throw new NstException("--memory-budget: '" + s + "' is not a size (e.g. 800m, 4g)");
+    private void addFlags(CommandSpec spec) {
+        for (TransferOption o : taken) {
+            OptionSpec.Builder b = OptionSpec.builder(o.flag()).description(help(o)).required(required.contains(o));
+            if (o.type() == TransferOption.Type.FLAG) b.type(boolean.class).arity("0").negatable(true);
+            else if (o.repeatable()) b.type(List.class).auxiliaryTypes(String.class).paramLabel(label(o));
+            else b.type(String.class).paramLabel(label(o));
+            spec.addOption(b.build());
         }
     }
 
-    Controls.ColorPreservation colours() {
-        Controls.ColorPreservation c = Controls.ColorPreservation.of(preserveColors);
-        if (originalColors && c == Controls.ColorPreservation.HISTOGRAM)
-            throw new NstException("--original-colors (luminance) and --preserve-colors histogram contradict each other");
-        return originalColors ? Controls.ColorPreservation.LUMINANCE : c;
+    /** The catalogue's help, with the default this command starts from. */
+    private String help(TransferOption o) {
+        String def = preset.get(o);
+        if (def == null && o.dependsOnWeights())
+            return o.help() + " Default: " + o.defaultText(WeightsKind.PRETRAINED) + " with pretrained weights, "
+                    + o.defaultText(WeightsKind.RANDOM) + " with random weights.";
+        if (def == null) def = o.defaultText(WeightsKind.PRETRAINED);
+        return def == null || o.type() == TransferOption.Type.FLAG ? o.help() : o.help() + " Default: " + def + ".";
     }
 
+    private static String label(TransferOption o) {
+        return switch (o.type()) {
+            case CHOICE -> String.join("|", o.choices());
+            case IMAGE -> "IMAGE";
+            case FILE -> "FILE";
+            case LAYERS -> "L[:w],...";
+            case BYTES -> "BYTES";
+            case INTS, NUMBERS -> "N,...";
+            default -> o == TransferOption.WEIGHTS ? "PATH|random|auto" : o == TransferOption.BACKEND ? "NAME" : "N";
+        };
+    }
+
+    /** Keeps the catalogue options matched on the command line (after parsing). */
+    TransferOptions read(CommandLine.ParseResult parsed) {
+        given.clear();
+        for (TransferOption o : taken) {
+            if (!parsed.hasMatchedOption(o.flag())) continue;
+            var m = parsed.matchedOption(o.flag());
+            given.put(o, o.type() == TransferOption.Type.FLAG ? List.of(String.valueOf((Object) m.getValue())) : m.stringValues());
+        }
+        return this;
+    }
+
+    /** Whether the command line gave this option. */
+    boolean given(TransferOption o) { return given.containsKey(o); }
+
+    /** The value given for a single-valued option, or null. */
+    String value(TransferOption o) {
+        List<String> v = given.get(o);
+        return v == null ? null : v.get(v.size() - 1);
+    }
+
+    /** The files given for an option that names files (content, style, mask, init-image, loss-log): empty when none. */
+    List<Path> paths(TransferOption o) {
+        List<Path> l = new ArrayList<>();
+        for (String s : given.getOrDefault(o, List.of())) l.add(Path.of(s));
+        return l;
+    }
+
+    /** The options for one transfer: the catalogue's defaults, the command's preset, the values given, and the images. */
     StyleOptions toOptions(Image content, List<Image> styles) {
-        StyleOptions.Builder b = StyleOptions.builder().content(content).styles(styles)
-                .size(size).weights(weights).model(model).pooling(Pooling.of(pooling)).iterations(iterations)
-                .optimizer(optimizer).history(history).contentWeight(contentWeight).styleWeight(styleWeight).tvWeight(tvWeight)
-                .contentLayers(LayerWeight.parseList(contentLayers, "--content-layers"))
-                .styleLayers(LayerWeight.parseList(styleLayers, "--style-layers"))
-                .init(StyleOptions.Init.of(init)).seed(seed).saveEvery(saveEvery).threads(threads).backend(backend);
-        if (learningRate != null) b.learningRate(learningRate);
-        if (styleBlend != null) b.styleBlend(styleBlend);
-        if (threads < 0) throw new NstException("--threads must not be negative, got " + threads);
-        b.preserveColors(colours()).styleScale(styleScale).tile(tile).tileIterations(tileIterations)
-                .normalizeGradients(normalizeGradients).memoryBudget(parseBytes(memoryBudget));
-        if (!masks.isEmpty()) b.masks(TransferRunner.readAll(masks));
-        if (initImage != null) b.initImage(Images.read(initImage));
-        if (scales != null && scales.length > 0) b.scales(scales);
+        StyleOptions.Builder b = StyleOptions.builder().content(content).styles(styles);
+        preset.forEach((o, v) -> { if (!given(o)) b.set(o, v); });
+        given.forEach((o, values) -> {
+            if (o.kind() != TransferOption.Kind.INPUT && o != TransferOption.LOSS_LOG) for (String v : values) b.set(o, v);
+        });
+        if (originalColors) {
+            if (value(TransferOption.PRESERVE_COLORS) != null
+                    && Controls.ColorPreservation.of(value(TransferOption.PRESERVE_COLORS)) == Controls.ColorPreservation.HISTOGRAM)
+                throw new OptionException("--original-colors (luminance) and {} histogram contradict each other", TransferOption.PRESERVE_COLORS);
+            b.preserveColors(Controls.ColorPreservation.LUMINANCE);
+        }
+        if (given(TransferOption.MASK)) b.masks(TransferRunner.readAll(paths(TransferOption.MASK)));
+        if (given(TransferOption.INIT_IMAGE)) b.initImage(Images.read(paths(TransferOption.INIT_IMAGE).get(0)));
         return b.build().validate();
+    }
+
+    /** The loss log's path, or null. */
+    Path lossLog() {
+        String v = value(TransferOption.LOSS_LOG);
+        return v == null ? null : Path.of(v);
     }
 }

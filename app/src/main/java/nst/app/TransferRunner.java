@@ -1,12 +1,13 @@
 package nst.app;
 
-import nst.engine.AtomicFiles;
-import nst.engine.Image;
-import nst.engine.Images;
-import nst.engine.LossTerms;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.io.AtomicFiles;
+import nst.engine.loss.LossTerms;
 import nst.engine.NstException;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.TransferOption;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -57,7 +58,7 @@ final class TransferRunner {
             throw new NstException("--out: " + out + " must end in .png (nst writes PNG)");
         StyleOptions o = opts.toOptions(content, styles);
         AtomicFiles.checkWritable(out);
-        if (opts.lossLog != null) AtomicFiles.checkWritable(opts.lossLog);
+        if (opts.lossLog() != null) AtomicFiles.checkWritable(opts.lossLog());
 
         try (Interrupts interrupts = new Interrupts(err)) {
             return transfer(o, opts, out, what, inputs, interrupts.cancellation);
@@ -103,7 +104,7 @@ final class TransferRunner {
                          StyleTransfer.Cancellation cancel) throws IOException {
         StyleTransfer st = new StyleTransfer(msg -> err.println("nst: " + msg));
         Progress progress = new Progress(err, opts.quiet);
-        LossLog log = opts.lossLog == null ? null : new LossLog(opts.lossLog);
+        LossLog log = opts.lossLog() == null ? null : new LossLog(opts.lossLog());
         StyleTransfer.Result result;
         try {
             result = st.run(o, new StyleTransfer.Listener() {
@@ -191,41 +192,23 @@ final class TransferRunner {
         return m;
     }
 
-    /** Every option of the run as arguments (numbers as Java prints them, so they read back exactly); paths absolute. */
+    /**
+     * Every option of the run that the catalogue records (those that shape the picture, and the machine settings
+     * for the record) as arguments, numbers as Java prints them so they read back exactly; file paths absolute.
+     * Output paths are not recorded: {@code --like} must never write where a picture says.
+     */
     static List<String> arguments(StyleOptions o, TransferOptions t, List<String> inputs) {
         List<String> a = new ArrayList<>(inputs);
-        java.util.function.BiConsumer<String, Object> add = (k, v) -> { a.add(k); a.add(String.valueOf(v)); };
-        add.accept("--size", o.size());
-        add.accept("--model", o.model());
-        add.accept("--pooling", o.pooling().name().toLowerCase(Locale.ROOT));
-        add.accept("--weights", o.weights());
-        add.accept("--iterations", o.iterations());
-        add.accept("--optimizer", o.optimizer());
-        add.accept("--learning-rate", o.learningRate());
-        add.accept("--history", o.history());
-        add.accept("--content-weight", o.contentWeight());
-        add.accept("--style-weight", o.styleWeight());
-        add.accept("--tv-weight", o.tvWeight());
-        add.accept("--content-layers", nst.engine.LayerWeight.format(o.contentLayers()));
-        add.accept("--style-layers", nst.engine.LayerWeight.format(o.styleLayers()));
-        if (o.styleBlend() != null && o.styleBlend().length > 0)
-            add.accept("--style-blend", String.join(",", java.util.Arrays.stream(o.styleBlend()).mapToObj(Double::toString).toList()));
-        add.accept("--init", o.init().name().toLowerCase(Locale.ROOT));
-        add.accept("--seed", o.seed());
-        add.accept("--backend", o.backend());
-        add.accept("--threads", o.threads());
-        nst.engine.Controls k = o.controls();
-        add.accept("--preserve-colors", k.preserveColors().id());
-        add.accept("--style-scale", k.styleScale());
-        if (k.scales().length > 0)
-            add.accept("--scales", String.join(",", java.util.Arrays.stream(k.scales()).mapToObj(Integer::toString).toList()));
-        add.accept("--tile", k.tile());
-        add.accept("--tile-iterations", k.tileIterations());
-        a.add(k.normalizeGradients() ? "--normalize-gradients" : "--no-normalize-gradients");
-        if (k.memoryBudget() > 0) add.accept("--memory-budget", k.memoryBudget());
+        for (TransferOption opt : TransferOption.values()) {
+            if (opt.kind() != TransferOption.Kind.PICTURE && opt.kind() != TransferOption.Kind.MACHINE) continue;
+            String v = o.text(opt);
+            if (v == null) continue;
+            if (opt.type() == TransferOption.Type.FLAG) a.add(Boolean.parseBoolean(v) ? opt.flag() : "--no-" + opt.id());
+            else if (!(opt == TransferOption.MEMORY_BUDGET && v.equals("0"))) a.addAll(List.of(opt.flag(), v));
+        }
         if (t != null) {
-            for (Path p : t.masks) add.accept("--mask", p.toAbsolutePath().normalize());
-            if (t.initImage != null) add.accept("--init-image", t.initImage.toAbsolutePath().normalize());
+            for (TransferOption opt : List.of(TransferOption.MASK, TransferOption.INIT_IMAGE))
+                for (Path p : t.paths(opt)) a.addAll(List.of(opt.flag(), p.toAbsolutePath().normalize().toString()));
         }
         return a;
     }

@@ -94,6 +94,51 @@ $('style-files').addEventListener('change', (e) => {
   renderChoice();
 });
 
+// ---------------------------------------------------------------- options: defaults, ranges and help from the catalogue
+
+// GET /api/options describes every option the form takes (nst.engine.TransferOption); the page spells none of them.
+const catalogue = { options: [], autoWeights: {}, page: {}, shown: new Map() };  // shown: field -> the default last filled in
+
+/** What the weights chosen are on this server: 'pretrained' or 'random' ('auto' is pretrained where the file is installed). */
+function weightsKind() {
+  const f = $('options').elements;
+  return f.weights.value === 'random' ? 'random' : (catalogue.autoWeights[f.model.value] || 'random');
+}
+
+/** Fills each field with its default for the weights chosen (two defaults depend on them), unless the user changed it. */
+function fillDefaults() {
+  const f = $('options').elements;
+  const kind = weightsKind();
+  for (const o of catalogue.options) {
+    const el = f[o.field];
+    const value = catalogue.page[o.field] ?? o.defaults[kind];
+    if (!el || el.type === 'file' || value == null) continue;
+    const untouched = !catalogue.shown.has(o.field)
+      || (el.type === 'checkbox' ? String(el.checked) : el.value) === catalogue.shown.get(o.field);
+    if (untouched) { if (el.type === 'checkbox') el.checked = value === 'true'; else el.value = value; }
+    catalogue.shown.set(o.field, value);
+  }
+}
+
+async function loadOptions() {
+  const d = await (await fetch('/api/options')).json();
+  Object.assign(catalogue, { options: d.options, autoWeights: d.autoWeights, page: d.page });
+  const f = $('options').elements;
+  for (const o of d.options) {
+    const el = f[o.field];
+    if (!el) continue;
+    el.title = o.help;
+    if (el.tagName === 'SELECT' && o.choices) for (const c of o.choices) el.add(new Option(c, c));
+    if (el.type === 'number' && o.min !== undefined && !o.minExclusive) el.min = o.min;
+    const max = d.limits[o.field] ?? o.max;
+    if (el.type === 'number' && max !== undefined) el.max = max;
+  }
+  fillDefaults();
+  f.weights.addEventListener('change', fillDefaults);
+  f.model.addEventListener('change', fillDefaults);
+  $('options').dataset.loaded = 'true';
+}
+
 // ---------------------------------------------------------------- starting and cancelling
 
 $('start').addEventListener('click', async () => {
@@ -338,4 +383,5 @@ function renderInspect(d) {
 
 window.addEventListener('resize', drawChart);
 loadExamples().catch(e => showMessage('Could not load the examples: ' + e, true));
+loadOptions().catch(e => showMessage('Could not load the options: ' + e, true));
 drawChart();

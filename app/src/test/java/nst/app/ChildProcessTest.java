@@ -1,9 +1,9 @@
 package nst.app;
 
-import nst.engine.Images;
-import nst.engine.Preprocess;
-import nst.engine.VggSpec;
-import nst.engine.VggWeights;
+import nst.engine.image.Images;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,9 +1,9 @@
 package nst.app;
 
-import nst.engine.Images;
-import nst.engine.Preprocess;
-import nst.engine.VggSpec;
-import nst.engine.VggWeights;
+import nst.engine.image.Images;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -12,6 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -52,6 +54,24 @@ class CliTest {
         return p;
     }
 
+    /** Every file under the test's directory (inputs included), to prove that a failed run wrote nothing. */
+    Set<Path> files() throws Exception {
+        try (var s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).collect(Collectors.toSet());
+        }
+    }
+
+    /** Runs a command that must fail on bad input, and checks that it wrote no file: no image, log or temporary. */
+    Run failsWritingNothing(List<String> args) throws Exception {
+        Set<Path> before = files();
+        Run r = nst(args.toArray(String[]::new));
+        assertNotEquals(0, r.code, "bad input must fail: " + r.err);
+        Set<Path> written = files();
+        written.removeAll(before);
+        assertEquals(Set.of(), written, "a run that failed on bad input wrote files");
+        return r;
+    }
+
     List<String> base(Path out) throws Exception {
         return new ArrayList<>(List.of("stylize", "--content", example("tubingen.jpg").toString(), "--style", example("starry_night.jpg").toString(),
                 "--out", out.toString(), "--size", "48", "--iterations", "3", "--weights", narrowWeights().toString(), "--backend", "scalar"));
@@ -90,7 +110,7 @@ class CliTest {
     @Test void missingContentFile() throws Exception {
         List<String> args = base(dir.resolve("o.png"));
         args.set(2, dir.resolve("absent.jpg").toString());
-        Run r = nst(args.toArray(String[]::new));
+        Run r = failsWritingNothing(args);
         assertEquals(1, r.code);
         assertTrue(r.err.contains("image file not found") && r.err.contains("absent.jpg"), r.err);
     }
@@ -99,7 +119,7 @@ class CliTest {
         Path txt = Files.writeString(dir.resolve("style.jpg"), "plain text");
         List<String> args = base(dir.resolve("o.png"));
         args.set(4, txt.toString());
-        Run r = nst(args.toArray(String[]::new));
+        Run r = failsWritingNothing(args);
         assertEquals(1, r.code);
         assertTrue(r.err.contains("style.jpg") && r.err.contains("not an image"), r.err);
     }
@@ -107,7 +127,7 @@ class CliTest {
     @Test void unknownLayerListsValidOnes() throws Exception {
         List<String> args = base(dir.resolve("o.png"));
         args.addAll(List.of("--style-layers", "relu1_1,relu6_1"));
-        Run r = nst(args.toArray(String[]::new));
+        Run r = failsWritingNothing(args);
         assertEquals(1, r.code);
         assertTrue(r.err.contains("--style-layers: unknown layer 'relu6_1'") && r.err.contains("valid layers: conv1_1,relu1_1"), r.err);
     }
@@ -118,7 +138,7 @@ class CliTest {
             int at = args.indexOf(bad[0]);
             if (at >= 0) args.set(at + 1, bad[1]);
             else args.addAll(List.of(bad));
-            Run r = nst(args.toArray(String[]::new));
+            Run r = failsWritingNothing(args);
             assertEquals(1, r.code, String.join(" ", bad) + ": " + r.err);
             assertTrue(r.err.contains("nst: error: ") && r.err.contains(bad[1]), r.err);
             assertTrue(r.err.contains(bad[0]), "the error names the option: " + r.err);
@@ -132,7 +152,7 @@ class CliTest {
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         List<String> args = base(file.resolve("out.png"));
         args.addAll(List.of("--loss-log", dir.resolve("loss.csv").toString()));
-        Run r = nst(args.toArray(String[]::new));
+        Run r = failsWritingNothing(args);
         assertEquals(1, r.code);
         assertTrue(r.err.contains("not writable"), r.err);
         assertFalse(r.err.contains("iteration"), "the optimisation must not start: " + r.err);
@@ -143,9 +163,11 @@ class CliTest {
         Path bogus = Files.writeString(dir.resolve("w.safetensors"), "not weights");
         List<String> args = base(dir.resolve("o.png"));
         args.set(args.indexOf("--weights") + 1, bogus.toString());
-        Run r = nst(args.toArray(String[]::new));
+        Path earlier = Files.writeString(dir.resolve("o.png"), "an earlier result");   // must survive the failed run
+        Run r = failsWritingNothing(args);
         assertEquals(1, r.code);
         assertTrue(r.err.contains("w.safetensors") && r.err.contains("not a safetensors file"), r.err);
+        assertEquals("an earlier result", Files.readString(earlier), "a failed run overwrote the earlier output");
     }
 
     @Test void nonFiniteLossKeepsTheLastGoodImage() throws Exception {
@@ -255,8 +277,8 @@ class CliTest {
         for (int c = 0; c < 3; c++)
             for (int y = 0; y < 12; y++)
                 for (int x = 0; x < 16; x++) (x < 8 ? l : r)[(c * 12 + y) * 16 + x] = 1f;
-        Images.writePng(new nst.engine.Image(16, 12, l), left, null);
-        Images.writePng(new nst.engine.Image(16, 12, r), right, null);
+        Images.writePng(new nst.engine.image.Image(16, 12, l), left, null);
+        Images.writePng(new nst.engine.image.Image(16, 12, r), right, null);
         List<String> args = base(out);
         args.addAll(List.of("--style", example("the_scream.jpg").toString(), "--mask", left.toString(), "--mask", right.toString()));
         Run run = nst(args.toArray(String[]::new));
@@ -302,7 +324,7 @@ class CliTest {
         args.addAll(List.of("--init-image", init.toString()));
         Run run = nst(args.toArray(String[]::new));
         assertEquals(0, run.code, run.err);
-        nst.engine.Image got = Images.read(out), want = Images.resize(Images.read(init), 48, 36).clamped();
+        nst.engine.image.Image got = Images.read(out), want = Images.resize(Images.read(init), 48, 36).clamped();
         assertEquals(48, got.width());
         double worst = 0;
         for (int i = 0; i < want.rgb().length; i++) worst = Math.max(worst, Math.abs(got.rgb()[i] - want.rgb()[i]));
@@ -320,7 +342,7 @@ class CliTest {
     }
 
     @Test void outputMustBePng() throws Exception {
-        Run r = nst(base(dir.resolve("o.jpg")).toArray(String[]::new));
+        Run r = failsWritingNothing(base(dir.resolve("o.jpg")));
         assertEquals(1, r.code);
         assertTrue(r.err.contains("--out") && r.err.contains(".png"), r.err);
     }

@@ -1,6 +1,7 @@
 package nst.app;
 
-import nst.engine.Images;
+import nst.engine.image.Images;
+import nst.engine.TransferOption;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -52,10 +53,12 @@ class LikeTest {
         assertTrue(meta.get("nst:options").contains("--preserve-colors histogram"));
         assertTrue(meta.get("nst:options").contains("--normalize-gradients"));
 
-        assertEquals(0, nst("stylize", "--like", first.toString(), "--out", again.toString(), "--quiet"));
+        // machine settings are this machine's: --like does not take them, so the rerun names them (the notice says so)
+        assertEquals(0, nst("stylize", "--like", first.toString(), "--out", again.toString(), "--quiet", "--backend", "scalar", "--threads", "1"));
         assertArrayEquals(Files.readAllBytes(first), Files.readAllBytes(again), "--like reproduces the image and its metadata");
 
-        assertEquals(0, nst("stylize", "--like", first.toString(), "--out", other.toString(), "--seed", "8", "--no-normalize-gradients", "--quiet"));
+        assertEquals(0, nst("stylize", "--like", first.toString(), "--out", other.toString(), "--seed", "8", "--no-normalize-gradients", "--quiet",
+                "--backend", "scalar", "--threads", "1"));
         Map<String, String> m2 = Images.readPngText(other);
         assertEquals("8", m2.get("nst:seed"));
         String o2 = m2.get("nst:options");
@@ -76,26 +79,34 @@ class LikeTest {
     }
 
     /** Every option that changes the image is recorded, and the recorded arguments read back to themselves. */
-    @Test void metadataRecordsEveryOptionAndReadsBack() throws Exception {
+    @Test void metadataRecordsEveryOptionAndReadsBack(@TempDir Path dir) throws Exception {
+        String m1 = blankPng(dir, "m1.png"), m2 = blankPng(dir, "m2.png"), init = blankPng(dir, "i.png");
         String[] args = {"--content", "/tmp/c d.png", "--style", "/tmp/s1.png", "--style", "/tmp/s'2.png", "--out", "/tmp/o.png",
                 "--size", "96", "--model", "vgg16", "--pooling", "avg", "--weights", "random", "--iterations", "7", "--optimizer", "adam",
                 "--learning-rate", "0.05", "--history", "9", "--content-weight", "2.5", "--style-weight", "123.25", "--tv-weight", "0",
                 "--content-layers", "relu3_1:0.5", "--style-layers", "relu1_1,relu2_1:2", "--init", "style", "--seed", "-3",
                 "--backend", "scalar", "--threads", "2", "--preserve-colors", "luminance", "--style-scale", "0.5",
                 "--scales", "48,96", "--tile", "64", "--tile-iterations", "3", "--normalize-gradients", "--memory-budget", "64m",
-                "--mask", "/tmp/m1.png", "--mask", "/tmp/m2.png", "--init-image", "/tmp/i.png"};
+                "--init-image", init};
         List<String> recorded = recordedArguments(args);
         List<String> again = recordedArguments(recorded.toArray(String[]::new));
         assertEquals(recorded, again, "recorded arguments are a fixed point");
         System.out.println("recorded: " + ShellWords.join(recorded));
         assertEquals(recorded, ShellWords.split(ShellWords.join(recorded)));
+        assertTrue(ShellWords.join(recorded).contains("--memory-budget 67108864"), ShellWords.join(recorded));
         // --style-blend does not combine with masks: a second run records it
         List<String> blended = recordedArguments(new String[] {"--content", "/tmp/c.png", "--style", "/tmp/s1.png", "--style", "/tmp/s2.png",
                 "--style-blend", "1,3.5"});
         assertTrue(ShellWords.join(blended).contains("--style-blend 1.0,3.5"), ShellWords.join(blended));
         assertEquals(blended, recordedArguments(blended.toArray(String[]::new)));
+        // masks do not combine with tiles: a third run records them
+        List<String> masked = recordedArguments(new String[] {"--content", "/tmp/c.png", "--style", "/tmp/s1.png", "--style", "/tmp/s2.png",
+                "--mask", m1, "--mask", m2});
+        assertTrue(ShellWords.join(masked).contains("--mask " + m1 + " --mask " + m2), ShellWords.join(masked));
+        assertEquals(masked, recordedArguments(masked.toArray(String[]::new)));
         recorded = new ArrayList<>(recorded);
         recorded.addAll(blended);
+        recorded.addAll(masked);
         // completeness: every stylize option is recorded except those about output and the alias
         Set<String> notRecorded = Set.of("--out", "--like", "--save-every", "--loss-log", "--quiet", "--original-colors", "--help", "--version");
         CommandLine cl = new CommandLine(new StylizeCommand());
@@ -106,27 +117,131 @@ class LikeTest {
         }
     }
 
-    /** Parses stylize arguments and returns what the metadata would record (images are not read). */
+    static String blankPng(Path dir, String name) throws Exception {
+        Path p = dir.resolve(name);
+        Images.writePng(nst.engine.image.Image.blank(4, 4), p, null);
+        return p.toString();
+    }
+
+    /** Parses stylize arguments and returns what the metadata would record (content and style images are not read). */
     static List<String> recordedArguments(String[] args) {
         StylizeCommand c = new StylizeCommand();
         List<String> withOut = new ArrayList<>(List.of(args));
         if (!withOut.contains("--out")) withOut.addAll(List.of("--out", "/tmp/o.png"));
-        new CommandLine(c).parseArgs(withOut.toArray(String[]::new));
-        var img = nst.engine.Image.blank(4, 4);
-        List<nst.engine.Image> styles = new ArrayList<>();
-        for (int i = 0; i < c.styles.size(); i++) styles.add(img);
-        // the masks and init image are read from files by toOptions; give blank images instead
-        List<Path> masks = c.options.masks;
-        Path init = c.options.initImage;
-        c.options.masks = List.of();
-        c.options.initImage = null;
-        var b = c.options.toOptions(img, styles).toBuilder();
-        c.options.masks = masks;
-        c.options.initImage = init;
-        if (!masks.isEmpty()) b.masks(java.util.Collections.nCopies(masks.size(), img));
-        List<String> inputs = new ArrayList<>(List.of("--content", c.content.toString()));
-        for (Path p : c.styles) inputs.addAll(List.of("--style", p.toString()));
-        return TransferRunner.arguments(b.build(), c.options, inputs);
+        CommandLine cl = new CommandLine(c);
+        c.options.read(cl.parseArgs(withOut.toArray(String[]::new)));
+        var img = nst.engine.image.Image.blank(4, 4);
+        List<Path> stylePaths = c.options.paths(TransferOption.STYLE);
+        List<nst.engine.image.Image> styles = java.util.Collections.nCopies(stylePaths.size(), img);
+        List<String> inputs = new ArrayList<>(List.of("--content", c.options.paths(TransferOption.CONTENT).get(0).toString()));
+        for (Path p : stylePaths) inputs.addAll(List.of("--style", p.toString()));
+        return TransferRunner.arguments(c.options.toOptions(img, styles), c.options, inputs);
+    }
+
+    // ---------------------------------------------------------------- --like and an untrusted PNG (issue 13)
+
+    /** Runs nst with stderr captured; the exit code and what it printed. */
+    record Run(int code, String err) {}
+
+    static Run nstCaptured(String... args) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(stderr, true));          // before the command lines are made: picocli's err is System.err
+        try {
+            int code = Main.commandLine().execute(args);
+            return new Run(code, stderr.toString());
+        } finally {
+            System.setErr(old);
+        }
+    }
+
+    /** A PNG whose nst:options are {@code recorded}, as a hostile file could have them. */
+    static Path crafted(Path dir, String recorded) throws Exception {
+        Path p = dir.resolve("crafted.png");
+        Images.writePng(nst.engine.image.Image.blank(8, 8), p, Map.of("nst:options", recorded));
+        return p;
+    }
+
+    static final String SMALL_RECORDED = "--size 32 --iterations 2 --weights random --content-layers relu2_1 --style-layers relu1_1,relu2_1";
+
+    @Test void likeNeverWritesARecordedLossLog(@TempDir Path dir) throws Exception {
+        Path sentinel = Files.writeString(dir.resolve("precious.txt"), "do not overwrite");
+        Path png = crafted(dir, "--content " + example("tubingen.jpg").toAbsolutePath() + " --style " + example("starry_night.jpg").toAbsolutePath()
+                + " " + SMALL_RECORDED + " --loss-log " + sentinel + " --save-every 1");
+        Run r = nstCaptured("stylize", "--like", png.toString(), "--out", dir.resolve("out.png").toString(), "--quiet", "--backend", "scalar");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("do not overwrite", Files.readString(sentinel), "the recorded --loss-log was written");
+        assertTrue(Files.isRegularFile(dir.resolve("out.png")));
+        try (var files = Files.list(dir)) {
+            assertEquals(Set.of("precious.txt", "crafted.png", "out.png"), Set.copyOf(files.map(p -> p.getFileName().toString()).toList()),
+                    "no intermediates from the recorded --save-every");
+        }
+        List<String> notices = r.err().lines().filter(l -> l.contains("--like")).toList();
+        assertEquals(1, notices.size(), r.err());
+        assertTrue(notices.get(0).contains("--loss-log " + sentinel + " (an output path)") && notices.get(0).contains("--save-every 1 (an output path)"),
+                notices.get(0));
+    }
+
+    /** picocli reads "@FILE" arguments as more arguments: a recorded value must stay a value. */
+    @Test void likeDoesNotExpandRecordedArgumentFiles(@TempDir Path dir) throws Exception {
+        Path sentinel = Files.writeString(dir.resolve("precious.txt"), "do not overwrite");
+        Path args = Files.writeString(dir.resolve("args.txt"), "1 --loss-log " + sentinel);
+        Path png = crafted(dir, "--content " + example("tubingen.jpg").toAbsolutePath() + " --style " + example("starry_night.jpg").toAbsolutePath()
+                + " " + SMALL_RECORDED + " --seed @" + args);
+        Run r = nstCaptured("stylize", "--like", png.toString(), "--out", dir.resolve("out.png").toString(), "--quiet", "--backend", "scalar");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("nst: error: --seed must be a whole number, got '@" + args + "'"), r.err());
+        assertEquals("do not overwrite", Files.readString(sentinel));
+        assertFalse(Files.exists(dir.resolve("out.png")));
+    }
+
+    @Test void likeDoesNotReadARecordedDevice(@TempDir Path dir) throws Exception {
+        Path png = crafted(dir, "--content /dev/zero --style " + example("starry_night.jpg").toAbsolutePath() + " " + SMALL_RECORDED);
+        Path out = dir.resolve("out.png");
+        Run r = assertTimeoutPreemptively(java.time.Duration.ofSeconds(120),
+                () -> nstCaptured("stylize", "--like", png.toString(), "--out", out.toString(), "--quiet", "--backend", "scalar"));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("--content /dev/zero (not a regular file)"), r.err());
+        assertTrue(r.err().contains("nst: error: --content: a content image is required (or --like IMAGE.png)"), r.err());
+        assertFalse(Files.exists(out));
+        // the content given on the command line instead
+        Run ok = nstCaptured("stylize", "--like", png.toString(), "--content", example("tubingen.jpg").toString(), "--out", out.toString(),
+                "--quiet", "--backend", "scalar");
+        assertEquals(0, ok.code(), ok.err());
+        assertFalse(ok.err().contains("/dev/zero"), "an option given here replaces the recorded one silently: " + ok.err());
+    }
+
+    @Test void likeIgnoresRecordedMachineSettings(@TempDir Path dir) throws Exception {
+        Path png = crafted(dir, "--content " + example("tubingen.jpg").toAbsolutePath() + " --style " + example("starry_night.jpg").toAbsolutePath()
+                + " " + SMALL_RECORDED + " --threads 1 --backend opencl:7 --memory-budget 1k --quiet");
+        Path out = dir.resolve("out.png");
+        Run r = nstCaptured("stylize", "--like", png.toString(), "--out", out.toString(), "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        String notice = r.err().lines().filter(l -> l.contains("--like")).findFirst().orElseThrow();
+        // --threads is given here: its recorded value goes without a notice
+        assertEquals("nst: --like: ignored from crafted.png: --backend opencl:7 (a machine setting),"
+                + " --memory-budget 1k (a machine setting), --quiet (not about the picture); give such options on the command line", notice);
+        String recorded = Images.readPngText(out).get("nst:options");
+        assertTrue(recorded.contains("--threads 2") && recorded.contains("--backend auto") && !recorded.contains("--memory-budget"), recorded);
+        assertTrue(recorded.contains("--content-layers relu2_1 ") && recorded.contains("--size 32 "), "the picture's options are taken: " + recorded);
+    }
+
+    @Test void likeRefusesUnknownAndBrokenRecords(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out.png");
+        Run unknown = nstCaptured("stylize", "--like", crafted(dir, "--size 32 --rm-rf /").toString(), "--out", out.toString());
+        assertEquals(1, unknown.code());
+        assertEquals(1, unknown.code(), unknown.err());
+        assertTrue(unknown.err().contains("nst: error: --like: the recorded options name an unknown option --rm-rf (written by another nst version?)"), unknown.err());
+        assertEquals("ESC?[2J then a tab?", LikeOptions.printable("ESC\u001b[2J then a tab\t"), "nothing from a file moves the terminal");
+        assertEquals("x".repeat(80) + "…", LikeOptions.printable("x".repeat(500)));
+        Run noValue = nstCaptured("stylize", "--like", crafted(dir, "--size").toString(), "--out", out.toString());
+        assertTrue(noValue.err().contains("nst: error: --like: the recorded option --size has no value"), noValue.err());
+        Run quote = nstCaptured("stylize", "--like", crafted(dir, "--size '32").toString(), "--out", out.toString());
+        assertTrue(quote.err().contains("nst: error: the recorded options end inside a quote (no closing ')"), quote.err());
+        Run flagValue = nstCaptured("stylize", "--like", crafted(dir, "--weights --size").toString(), "--out", out.toString());
+        assertEquals(1, flagValue.code(), flagValue.err());
+        assertFalse(flagValue.err().contains("\tat "), "no stack trace: " + flagValue.err());
+        assertFalse(Files.exists(out));
     }
 
     @Test void shellWordsRoundTrip() {
@@ -134,10 +249,4 @@ class LikeTest {
         assertEquals(w, ShellWords.split(ShellWords.join(w)));
     }
 
-    @Test void memoryBudgetParses() {
-        assertEquals(64L << 20, TransferOptions.parseBytes("64m"));
-        assertEquals(3L << 30, TransferOptions.parseBytes("3G"));
-        assertEquals(1000, TransferOptions.parseBytes("1000"));
-        assertThrows(nst.engine.NstException.class, () -> TransferOptions.parseBytes("lots"));
-    }
 }

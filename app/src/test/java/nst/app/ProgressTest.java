@@ -1,9 +1,9 @@
 package nst.app;
 
-import nst.engine.Image;
-import nst.engine.LossTerms;
-import nst.engine.Objective;
 import nst.engine.StyleTransfer;
+import nst.engine.image.Image;
+import nst.engine.loss.LossTerms;
+import nst.engine.loss.Objective;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

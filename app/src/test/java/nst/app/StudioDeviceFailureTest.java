@@ -2,11 +2,11 @@ package nst.app;
 
 import nst.app.web.Job;
 import nst.app.web.JobManager;
-import nst.engine.Images;
-import nst.engine.Preprocess;
 import nst.engine.StyleOptions;
-import nst.engine.VggSpec;
-import nst.engine.VggWeights;
+import nst.engine.image.Images;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

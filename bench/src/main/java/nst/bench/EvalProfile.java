@@ -1,13 +1,13 @@
 package nst.bench;
 
-import nst.engine.Image;
-import nst.engine.LayerWeight;
-import nst.engine.Objective;
-import nst.engine.Pooling;
-import nst.engine.Preprocess;
-import nst.engine.VggNetwork;
-import nst.engine.VggSpec;
-import nst.engine.VggWeights;
+import nst.engine.image.Image;
+import nst.engine.loss.LayerWeight;
+import nst.engine.loss.Objective;
+import nst.engine.network.Pooling;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import nst.kernels.Backend;
 import nst.kernels.Backends;
 import nst.kernels.ConvShape;

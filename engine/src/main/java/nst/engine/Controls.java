@@ -1,8 +1,14 @@
 package nst.engine;
 
+import nst.engine.image.ColorTransfer;
+import nst.engine.image.Image;
+import nst.engine.loss.Objective;
+
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+
+import static nst.engine.TransferOption.WeightsKind.PRETRAINED;
 
 /**
  * The artistic controls of a transfer beyond the Gatys loss weights: colour preservation, style scale,
@@ -13,10 +19,10 @@ import java.util.Locale;
  * @param preserveColors     keep the content's colours (luminance-only transfer or histogram matching)
  * @param styleScale         longest side of each style image, relative to the output's longest side at each scale
  * @param masks              one per style image (white = that style's region), or empty for none
- * @param scales             longest sides of a coarse-to-fine schedule, increasing; empty for one scale at --size
+ * @param scales             longest sides of a coarse-to-fine schedule, increasing; empty for one scale at the size
  * @param tile               tile size in pixels for tiled refinement at the last scale; 0 for none
  * @param tileIterations     optimiser iterations per tile before the tile offsets shift
- * @param initImage          the image the optimisation starts from (overrides --init), or null
+ * @param initImage          the image the optimisation starts from (overrides init), or null
  * @param normalizeGradients divide each loss layer's gradient by its L1 norm (jcjohnson/neural-style)
  * @param memoryBudget       bytes the run may use; 0 for the JVM's maximum heap
  */
@@ -35,15 +41,12 @@ public record Controls(ColorPreservation preserveColors, double styleScale, List
         public String id() { return name().toLowerCase(Locale.ROOT); }
 
         public static ColorPreservation of(String s) {
-            for (ColorPreservation c : values()) if (c.id().equalsIgnoreCase(s)) return c;
-            throw new NstException("--preserve-colors: unknown value '" + s + "'; known: none, luminance, histogram");
+            return valueOf(TransferOption.PRESERVE_COLORS.parseChoice(s).toUpperCase(Locale.ROOT));
         }
     }
 
-    public static final int DEFAULT_TILE_ITERATIONS = 10;
-
-    public static final Controls NONE = new Controls(ColorPreservation.NONE, 1.0, List.of(), new int[0], 0,
-            DEFAULT_TILE_ITERATIONS, null, false, 0);
+    /** The controls' defaults (the option catalogue's): they change nothing. */
+    public static final Controls NONE = new Builder().build();
 
     public Controls {
         masks = masks == null ? List.of() : List.copyOf(masks);
@@ -53,27 +56,32 @@ public record Controls(ColorPreservation preserveColors, double styleScale, List
 
     @Override public int[] scales() { return scales.clone(); }
 
-    /** Checks the controls against the rest of the options; errors name the option. */
+    /** Checks the controls against the rest of the options; errors name the option ({@link OptionException}). */
     void validate(StyleOptions o) {
-        if (!(styleScale > 0) || Double.isInfinite(styleScale)) throw new NstException("--style-scale must be positive, got " + styleScale);
+        TransferOption.STYLE_SCALE.check(styleScale);
         if (Math.round(o.size() * styleScale) < 16 || (scales.length > 0 && Math.round(scales[0] * styleScale) < 16))
-            throw new NstException("--style-scale " + styleScale + " makes the style image smaller than 16 pixels");
+            throw new OptionException(TransferOption.STYLE_SCALE, "{} " + styleScale + " makes the style image smaller than 16 pixels");
         if (!masks.isEmpty()) {
             if (masks.size() != o.styles().size())
-                throw new NstException("--mask: give one mask per style image (" + masks.size() + " masks for " + o.styles().size() + " styles)");
+                throw new OptionException(TransferOption.MASK, "{}: give one mask per style image (" + masks.size() + " masks for "
+                        + o.styles().size() + " styles)");
             if (o.styleBlend() != null && o.styleBlend().length > 0)
-                throw new NstException("--mask and --style-blend do not combine: with masks each region takes its own style");
-            if (tile > 0) throw new NstException("--mask and --tile do not combine yet");
+                throw new OptionException("{} and {} do not combine: with masks each region takes its own style",
+                        TransferOption.MASK, TransferOption.STYLE_BLEND);
+            if (tile > 0) throw new OptionException("{} and {} do not combine yet", TransferOption.MASK, TransferOption.TILE);
         }
         for (int i = 0; i < scales.length; i++) {
-            if (scales[i] < 16 || scales[i] > 16384) throw new NstException("--scales: each scale must be 16..16384 pixels, got " + scales[i]);
-            if (i > 0 && scales[i] <= scales[i - 1]) throw new NstException("--scales must increase, got " + Arrays.toString(scales));
+            TransferOption.SCALES.check(scales[i]);
+            if (i > 0 && scales[i] <= scales[i - 1])
+                throw new OptionException(TransferOption.SCALES, "{} must increase, got " + Arrays.toString(scales));
         }
         if (scales.length > 0 && scales[scales.length - 1] != o.size())
-            throw new NstException("--scales: the last scale (" + scales[scales.length - 1] + ") must equal --size (" + o.size() + ")");
-        if (tile != 0 && tile < 32) throw new NstException("--tile must be at least 32 pixels (or 0 for none), got " + tile);
-        if (tileIterations < 1) throw new NstException("--tile-iterations must be at least 1, got " + tileIterations);
-        if (memoryBudget < 0) throw new NstException("--memory-budget must not be negative, got " + memoryBudget);
+            throw new OptionException("{}: the last scale (" + scales[scales.length - 1] + ") must equal {} (" + o.size() + ")",
+                    TransferOption.SCALES, TransferOption.SIZE);
+        TransferOption.TILE.check(tile);
+        if (tile != 0 && tile < 32) throw new OptionException(TransferOption.TILE, "{} must be at least 32 pixels (or 0 for none), got " + tile);
+        TransferOption.TILE_ITERATIONS.check(tileIterations);
+        TransferOption.MEMORY_BUDGET.check(memoryBudget);
     }
 
     /** Longest side of the style images at a scale whose longest side is {@code scaleSize}: × styleScale, at least 16. */
@@ -86,17 +94,17 @@ public record Controls(ColorPreservation preserveColors, double styleScale, List
         return scales.length == 0 ? new int[] {size} : scales.clone();
     }
 
-    /** Mutable builder; starts from {@link #NONE}. */
+    /** Mutable builder; starts from the option catalogue's defaults ({@link TransferOption}). */
     public static final class Builder {
-        ColorPreservation preserveColors = ColorPreservation.NONE;
-        double styleScale = 1.0;
+        ColorPreservation preserveColors = ColorPreservation.of(TransferOption.PRESERVE_COLORS.defaultText(PRETRAINED));
+        double styleScale = TransferOption.STYLE_SCALE.parseNumber(TransferOption.STYLE_SCALE.defaultText(PRETRAINED));
         List<Image> masks = List.of();
         int[] scales = new int[0];
-        int tile = 0;
-        int tileIterations = DEFAULT_TILE_ITERATIONS;
+        int tile = TransferOption.TILE.parseInt(TransferOption.TILE.defaultText(PRETRAINED));
+        int tileIterations = TransferOption.TILE_ITERATIONS.parseInt(TransferOption.TILE_ITERATIONS.defaultText(PRETRAINED));
         Image initImage;
-        boolean normalizeGradients;
-        long memoryBudget;
+        boolean normalizeGradients = TransferOption.NORMALIZE_GRADIENTS.parseFlag(TransferOption.NORMALIZE_GRADIENTS.defaultText(PRETRAINED));
+        long memoryBudget = TransferOption.MEMORY_BUDGET.parseBytes(TransferOption.MEMORY_BUDGET.defaultText(PRETRAINED));
 
         public Builder() {}
 

@@ -1,5 +1,10 @@
 package nst.engine;
 
+import nst.engine.image.Image;
+import nst.engine.loss.Objective;
+import nst.engine.network.Tensor;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
 import nst.kernels.Backend;
 
 import javax.imageio.ImageIO;

@@ -1,5 +1,9 @@
 package nst.engine;
 
+import nst.engine.loss.LayerWeight;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
+
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;

@@ -1,14 +1,20 @@
 package nst.engine;
 
-import java.nio.file.Path;
+import nst.engine.image.Image;
+import nst.engine.loss.LayerWeight;
+import nst.engine.network.Pooling;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * Everything one style transfer needs, with the defaults of the command line. Build with
- * {@link #builder()}; {@link #validate()} names the option at fault. Images are given decoded, at any
+ * Everything one style transfer needs. Build with {@link #builder()}, which starts from the defaults of the
+ * option catalogue ({@link TransferOption}); {@link #validate()} names the option at fault. Images are given decoded, at any
  * size: the transfer resizes them. Leaves out the choice of output file (the caller writes the result).
  */
 public record StyleOptions(
@@ -40,14 +46,8 @@ public record StyleOptions(
     public enum Init {
         CONTENT, STYLE, NOISE;
 
-        public static Init of(String s) {
-            for (Init i : values()) if (i.name().equalsIgnoreCase(s)) return i;
-            throw new NstException("--init: unknown value '" + s + "'; known: content, style, noise");
-        }
+        public static Init of(String s) { return valueOf(TransferOption.INIT.parseChoice(s).toUpperCase(Locale.ROOT)); }
     }
-
-    public static final String DEFAULT_CONTENT_LAYERS = "relu4_2";
-    public static final String DEFAULT_STYLE_LAYERS = "relu1_1,relu2_1,relu3_1,relu4_1,relu5_1";
 
     public static Builder builder() { return new Builder(); }
 
@@ -60,6 +60,52 @@ public record StyleOptions(
         b.init = init; b.saveEvery = saveEvery; b.backend = backend; b.threads = threads;
         b.controls = new Controls.Builder(controls);
         return b;
+    }
+
+    /**
+     * Whether the weights these options name are pretrained or seeded random: "random" and random
+     * {@link #weightsData()} are random, "auto" is pretrained when the default file exists, a path is pretrained.
+     */
+    public static TransferOption.WeightsKind weightsKind(String weights, VggWeights weightsData, String model) {
+        if (weightsData != null)
+            return weightsData.source().startsWith("random") ? TransferOption.WeightsKind.RANDOM : TransferOption.WeightsKind.PRETRAINED;
+        return WeightsLookup.isRandom(weights, model) ? TransferOption.WeightsKind.RANDOM : TransferOption.WeightsKind.PRETRAINED;
+    }
+
+    /**
+     * An option's value as text that {@link Builder#set} reads back to the same value (numbers as Java prints
+     * them); null for options these options do not hold (images, output files) or have not set (style blend, scales).
+     */
+    public String text(TransferOption option) {
+        return switch (option) {
+            case SIZE -> Integer.toString(size);
+            case WEIGHTS -> weights;
+            case MODEL -> model;
+            case POOLING -> pooling.name().toLowerCase(Locale.ROOT);
+            case ITERATIONS -> Integer.toString(iterations);
+            case OPTIMIZER -> optimizer;
+            case LEARNING_RATE -> Double.toString(learningRate);
+            case HISTORY -> Integer.toString(history);
+            case CONTENT_WEIGHT -> Double.toString(contentWeight);
+            case STYLE_WEIGHT -> Double.toString(styleWeight);
+            case TV_WEIGHT -> Double.toString(tvWeight);
+            case CONTENT_LAYERS -> LayerWeight.format(contentLayers);
+            case STYLE_LAYERS -> LayerWeight.format(styleLayers);
+            case STYLE_BLEND -> styleBlend == null || styleBlend.length == 0 ? null : TransferOption.join(styleBlend);
+            case INIT -> init.name().toLowerCase(Locale.ROOT);
+            case SEED -> Long.toString(seed);
+            case PRESERVE_COLORS -> controls.preserveColors().id();
+            case STYLE_SCALE -> Double.toString(controls.styleScale());
+            case SCALES -> controls.scales().length == 0 ? null : TransferOption.join(controls.scales());
+            case TILE -> Integer.toString(controls.tile());
+            case TILE_ITERATIONS -> Integer.toString(controls.tileIterations());
+            case NORMALIZE_GRADIENTS -> Boolean.toString(controls.normalizeGradients());
+            case SAVE_EVERY -> Integer.toString(saveEvery);
+            case THREADS -> Integer.toString(threads);
+            case BACKEND -> backend;
+            case MEMORY_BUDGET -> Long.toString(controls.memoryBudget());
+            case CONTENT, STYLE, MASK, INIT_IMAGE, LOSS_LOG -> null;
+        };
     }
 
     /** The blend weights b_k, normalised to sum 1 (equal weights when none were given). */
@@ -77,77 +123,117 @@ public record StyleOptions(
         return b;
     }
 
-    /** Checks every option; the error names the option as the command line spells it. */
+    /** Checks every option against the catalogue's ranges and the rules between them; errors name the option. */
     public StyleOptions validate() {
-        if (content == null) throw new NstException("--content: a content image is required");
-        if (styles.isEmpty() && styleWeight != 0) throw new NstException("--style: at least one style image is required");
-        if (size < 16) throw new NstException("--size must be at least 16 pixels, got " + size);
-        if (size > 16384) throw new NstException("--size must be at most 16384 pixels, got " + size);
-        VggSpec.of(model);
-        if (iterations < 0) throw new NstException("--iterations must not be negative, got " + iterations);
-        if (!optimizer.equals("lbfgs") && !optimizer.equals("adam"))
-            throw new NstException("--optimizer: unknown value '" + optimizer + "'; known: lbfgs, adam");
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) throw new NstException("--learning-rate must be positive, got " + learningRate);
-        if (history < 1) throw new NstException("--history must be at least 1, got " + history);
-        checkWeight("--content-weight", contentWeight);
-        checkWeight("--style-weight", styleWeight);
-        checkWeight("--tv-weight", tvWeight);
-        if (saveEvery < 0) throw new NstException("--save-every must not be negative, got " + saveEvery);
+        if (content == null) throw new OptionException(TransferOption.CONTENT, "{}: a content image is required");
+        if (styles.isEmpty() && styleWeight != 0) throw new OptionException(TransferOption.STYLE, "{}: at least one style image is required");
+        TransferOption.SIZE.check(size);
+        TransferOption.MODEL.parseChoice(model);
+        TransferOption.ITERATIONS.check(iterations);
+        TransferOption.OPTIMIZER.parseChoice(optimizer);
+        TransferOption.LEARNING_RATE.check(learningRate);
+        TransferOption.HISTORY.check(history);
+        TransferOption.CONTENT_WEIGHT.check(contentWeight);
+        TransferOption.STYLE_WEIGHT.check(styleWeight);
+        TransferOption.TV_WEIGHT.check(tvWeight);
+        TransferOption.SAVE_EVERY.check(saveEvery);
+        TransferOption.THREADS.check(threads);
         if (styleBlend != null && styleBlend.length > 0) {
             if (styleBlend.length != styles.size())
-                throw new NstException("--style-blend has " + styleBlend.length + " weights for " + styles.size() + " style images");
-            double sum = 0;
-            for (double b : styleBlend) {
-                if (!(b >= 0) || Double.isInfinite(b)) throw new NstException("--style-blend weights must be finite and ≥ 0, got " + b);
-                sum += b;
-            }
-            if (!(sum > 0)) throw new NstException("--style-blend weights must not all be 0");
+                throw new OptionException(TransferOption.STYLE_BLEND, "{} has " + styleBlend.length + " weights for " + styles.size() + " style images");
+            for (double b : styleBlend) TransferOption.STYLE_BLEND.check(b);
+            if (!(Arrays.stream(styleBlend).sum() > 0)) throw new OptionException(TransferOption.STYLE_BLEND, "{} weights must not all be 0");
         }
         VggSpec spec = weightsData != null ? weightsData.spec() : VggSpec.of(model);
-        for (LayerWeight l : contentLayers) checkLayer(spec, "--content-layers", l.layer());
-        for (LayerWeight l : styleLayers) checkLayer(spec, "--style-layers", l.layer());
-        if (contentLayers.isEmpty() && styleLayers.isEmpty()) throw new NstException("--content-layers and --style-layers are both empty");
+        for (LayerWeight l : contentLayers) checkLayer(spec, TransferOption.CONTENT_LAYERS, l.layer());
+        for (LayerWeight l : styleLayers) checkLayer(spec, TransferOption.STYLE_LAYERS, l.layer());
+        if (contentLayers.isEmpty() && styleLayers.isEmpty())
+            throw new OptionException("{} and {} are both empty", TransferOption.CONTENT_LAYERS, TransferOption.STYLE_LAYERS);
         controls.validate(this);
         return this;
     }
 
-    private static void checkWeight(String option, double w) {
-        if (!(w >= 0) || Double.isInfinite(w)) throw new NstException(option + " must be finite and ≥ 0, got " + w);
-    }
-
-    private static void checkLayer(VggSpec spec, String option, String layer) {
+    private static void checkLayer(VggSpec spec, TransferOption option, String layer) {
         try {
             spec.indexOf(layer);
         } catch (NstException e) {
-            throw new NstException(option + ": " + e.getMessage());
+            throw new OptionException(option, "{}: " + e.getMessage());
         }
     }
 
-    /** Mutable builder with the command line's defaults. */
+    /**
+     * Mutable builder. It starts from the catalogue's defaults ({@link TransferOption#defaults}); the content layers
+     * and the TV weight that are not set explicitly take the defaults for the kind of weights the options name
+     * (pretrained or random), decided when {@link #build()} runs.
+     */
     public static final class Builder {
         private Image content;
         private List<Image> styles = new ArrayList<>();
         private double[] styleBlend;
-        private int size = 512;
-        private String model = "vgg19";
-        private Pooling pooling = Pooling.MAX;
-        private String weights = "auto";
+        private int size;
+        private String model;
+        private Pooling pooling;
+        private String weights;
         private VggWeights weightsData;
-        private long seed = 0;
-        private int iterations = 500;
-        private String optimizer = "lbfgs";
-        private double learningRate = Double.NaN;
-        private int history = 100;
-        private double contentWeight = Defaults.CONTENT_WEIGHT;
-        private double styleWeight = Defaults.STYLE_WEIGHT;
-        private double tvWeight = Defaults.TV_WEIGHT;
-        private List<LayerWeight> contentLayers = LayerWeight.parseList(DEFAULT_CONTENT_LAYERS, "--content-layers");
-        private List<LayerWeight> styleLayers = LayerWeight.parseList(DEFAULT_STYLE_LAYERS, "--style-layers");
-        private Init init = Init.CONTENT;
-        private int saveEvery = 0;
-        private String backend = "auto";
-        private int threads = 0;
+        private long seed;
+        private int iterations;
+        private String optimizer;
+        private double learningRate = Double.NaN;          // NaN: the optimiser's default
+        private int history;
+        private double contentWeight;
+        private double styleWeight;
+        private double tvWeight = Double.NaN;              // NaN: the default for the weights
+        private List<LayerWeight> contentLayers;           // null: the default for the weights
+        private List<LayerWeight> styleLayers;
+        private Init init;
+        private int saveEvery;
+        private String backend;
+        private int threads;
         private Controls.Builder controls = new Controls.Builder();
+
+        private Builder() {
+            TransferOption.defaults(TransferOption.WeightsKind.PRETRAINED).forEach((option, text) -> {
+                if (!option.dependsOnWeights()) set(option, text);
+            });
+        }
+
+        /**
+         * Sets an option from its text as a front end has it (command line, form field, recorded metadata); errors
+         * name the option ({@link OptionException}). Images are not text: give them decoded ({@link #content} …).
+         */
+        public Builder set(TransferOption option, String text) {
+            switch (option) {
+                case SIZE -> size(option.parseInt(text));
+                case WEIGHTS -> weights(text);
+                case MODEL -> model(option.parseChoice(text));
+                case POOLING -> pooling(Pooling.of(text));
+                case ITERATIONS -> iterations(option.parseInt(text));
+                case OPTIMIZER -> optimizer(option.parseChoice(text));
+                case LEARNING_RATE -> learningRate(option.parseNumber(text));
+                case HISTORY -> history(option.parseInt(text));
+                case CONTENT_WEIGHT -> contentWeight(option.parseNumber(text));
+                case STYLE_WEIGHT -> styleWeight(option.parseNumber(text));
+                case TV_WEIGHT -> tvWeight(option.parseNumber(text));
+                case CONTENT_LAYERS -> contentLayers(option.parseLayers(text));
+                case STYLE_LAYERS -> styleLayers(option.parseLayers(text));
+                case STYLE_BLEND -> styleBlend(option.parseNumbers(text));
+                case INIT -> init(Init.of(text));
+                case SEED -> seed(option.parseLong(text));
+                case PRESERVE_COLORS -> preserveColors(Controls.ColorPreservation.of(text));
+                case STYLE_SCALE -> styleScale(option.parseNumber(text));
+                case SCALES -> scales(option.parseInts(text));
+                case TILE -> tile(option.parseInt(text));
+                case TILE_ITERATIONS -> tileIterations(option.parseInt(text));
+                case NORMALIZE_GRADIENTS -> normalizeGradients(option.parseFlag(text));
+                case SAVE_EVERY -> saveEvery(option.parseInt(text));
+                case THREADS -> threads(option.parseInt(text));
+                case BACKEND -> backend(text);
+                case MEMORY_BUDGET -> memoryBudget(option.parseBytes(text));
+                case CONTENT, STYLE, MASK, INIT_IMAGE, LOSS_LOG ->
+                        throw new IllegalArgumentException(option.id() + " is not a StyleOptions value (images are given decoded)");
+            }
+            return this;
+        }
 
         public Builder content(Image v) { content = v; return this; }
         public Builder style(Image v) { styles.add(v); return this; }
@@ -163,21 +249,22 @@ public record StyleOptions(
         public Builder seed(long v) { seed = v; return this; }
         public Builder iterations(int v) { iterations = v; return this; }
         public Builder optimizer(String v) { optimizer = v.toLowerCase(Locale.ROOT); return this; }
-        /** NaN means the optimiser's default: 1 for L-BFGS, 0.02 for Adam. */
+        /** NaN means the optimiser's default ({@link TransferOption#defaultLearningRate}). */
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder history(int v) { history = v; return this; }
         public Builder contentWeight(double v) { contentWeight = v; return this; }
         public Builder styleWeight(double v) { styleWeight = v; return this; }
+        /** NaN means the default for the kind of weights. */
         public Builder tvWeight(double v) { tvWeight = v; return this; }
-        public Builder contentLayers(List<LayerWeight> v) { contentLayers = List.copyOf(v); return this; }
-        public Builder contentLayers(String v) { return contentLayers(LayerWeight.parseList(v, "--content-layers")); }
+        /** null means the default for the kind of weights. */
+        public Builder contentLayers(List<LayerWeight> v) { contentLayers = v == null ? null : List.copyOf(v); return this; }
+        public Builder contentLayers(String v) { return contentLayers(TransferOption.CONTENT_LAYERS.parseLayers(v)); }
         public Builder styleLayers(List<LayerWeight> v) { styleLayers = List.copyOf(v); return this; }
-        public Builder styleLayers(String v) { return styleLayers(LayerWeight.parseList(v, "--style-layers")); }
+        public Builder styleLayers(String v) { return styleLayers(TransferOption.STYLE_LAYERS.parseLayers(v)); }
         public Builder init(Init v) { init = v; return this; }
         public Builder saveEvery(int v) { saveEvery = v; return this; }
         public Builder backend(String v) { backend = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
-
         // ------------------------------------------------------------ artistic controls (see Controls)
         public Builder controls(Controls v) { controls = new Controls.Builder(v); return this; }
         public Builder preserveColors(Controls.ColorPreservation v) { controls.preserveColors = v; return this; }
@@ -198,18 +285,14 @@ public record StyleOptions(
         public Builder memoryBudget(long v) { controls.memoryBudget = v; return this; }
 
         public StyleOptions build() {
-            double lr = Double.isNaN(learningRate) ? (optimizer.equals("adam") ? 0.02 : 1.0) : learningRate;
+            Map<TransferOption, String> byWeights = TransferOption.defaults(weightsKind(weights, weightsData, model));
+            double lr = Double.isNaN(learningRate) ? TransferOption.defaultLearningRate(optimizer) : learningRate;
+            double tv = Double.isNaN(tvWeight) ? TransferOption.TV_WEIGHT.parseNumber(byWeights.get(TransferOption.TV_WEIGHT)) : tvWeight;
+            List<LayerWeight> cl = contentLayers != null ? contentLayers
+                    : TransferOption.CONTENT_LAYERS.parseLayers(byWeights.get(TransferOption.CONTENT_LAYERS));
             return new StyleOptions(content, List.copyOf(styles), styleBlend, size, model, pooling, weights, weightsData, seed,
-                    iterations, optimizer, lr, history, contentWeight, styleWeight, tvWeight, contentLayers, styleLayers,
+                    iterations, optimizer, lr, history, contentWeight, styleWeight, tv, cl, styleLayers,
                     init, saveEvery, backend, threads, controls.build());
         }
-    }
-
-    /** Default loss weights for pretrained weights: α = 1, β = 1e6 as PyTorch's neural-style tutorial, which uses our normalisation; see README. */
-    public static final class Defaults {
-        private Defaults() {}
-        public static final double CONTENT_WEIGHT = 1.0;
-        public static final double STYLE_WEIGHT = 1e6;
-        public static final double TV_WEIGHT = 1e-4;
     }
 }

@@ -1,25 +1,32 @@
 package nst.engine;
 
+import nst.engine.image.ColorTransfer;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.loss.LossTerms;
+import nst.engine.loss.Objective;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import nst.engine.optim.Adam;
 import nst.engine.optim.Lbfgs;
 import nst.engine.optim.Optimizer;
 import nst.kernels.Backend;
-import nst.kernels.Backends;
 import nst.kernels.DeviceException;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 
 /**
  * The embeddable API: one Gatys style transfer from {@link StyleOptions} to a {@link Result}, with a
- * {@link Listener} for progress and a {@link Cancellation} token. No static mutable state: two
- * transfers may run at once in one JVM, each with its own backend. Leaves out file output (callers
- * write {@link Result#image()} where they want it).
+ * {@link Listener} for progress and a {@link Cancellation} token. It does the run: the scales of
+ * coarse-to-fine, the optimiser loop over the {@link Objective}, progress, cancellation and the last good
+ * image. No static mutable state: two transfers may run at once in one JVM, each with its own backend.
+ * Leaves out file output (callers write {@link Result#image()} where they want it), which weights
+ * ({@link WeightsLookup}) and which backend ({@link BackendChoice}) the run uses, and the tiles of tiled
+ * refinement ({@link TiledRefinement}).
  */
 public final class StyleTransfer {
 
@@ -110,6 +117,7 @@ public final class StyleTransfer {
         }
     }
 
+    /** Thrown through the optimiser from a loss evaluation when the transfer is cancelled. */
     private static final class Cancelled extends RuntimeException {
         Cancelled() { super(null, null, false, false); }
     }
@@ -123,59 +131,14 @@ public final class StyleTransfer {
 
     public StyleTransfer() { this(null); }
 
-    /** Where converted weights are looked for: $NST_HOME, else $XDG_CACHE_HOME/nst, else ~/.cache/nst. */
-    public static Path defaultWeightsDir() {
-        String home = System.getenv("NST_HOME");
-        if (home != null && !home.isBlank()) return Path.of(home);
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        if (xdg != null && !xdg.isBlank()) return Path.of(xdg, "nst");
-        return Path.of(System.getProperty("user.home"), ".cache", "nst");
-    }
-
-    /** The default weights file for a model, e.g. ~/.cache/nst/vgg19.safetensors. */
-    public static Path defaultWeightsFile(String model) {
-        return defaultWeightsDir().resolve(model + ".safetensors");
-    }
-
-    /** Resolves the weights option: a path, "random", or "auto" (default location, else random with a notice). */
-    public VggWeights resolveWeights(StyleOptions o) {
-        if (o.weightsData() != null) return o.weightsData();
-        VggSpec spec = VggSpec.of(o.model());
-        String w = o.weights() == null ? "auto" : o.weights();
-        if (w.equals("random")) return VggWeights.random(spec, o.seed(), Preprocess.TORCHVISION);
-        if (w.equals("auto")) {
-            Path p = defaultWeightsFile(o.model());
-            if (Files.isRegularFile(p)) return checkArch(VggWeights.load(p), o.model(), p);
-            notices.accept("no pretrained " + o.model() + " weights at " + p + ": using seeded random weights"
-                    + " (they transfer colour and texture); get pretrained ones with './nst weights fetch " + o.model()
-                    + "' or './nst weights convert FILE'");
-            return VggWeights.random(spec, o.seed(), Preprocess.TORCHVISION);
-        }
-        Path p = Path.of(w);
-        return checkArch(VggWeights.load(p), o.model(), p);
-    }
-
-    private static VggWeights checkArch(VggWeights wts, String model, Path p) {
-        if (!wts.spec().arch().equals(model))
-            throw new WeightsException(p + " holds " + wts.spec().arch() + " weights, but --model is " + model);
-        return wts;
-    }
-
     /** Runs a transfer, creating (and closing) the backend the options name. */
     public Result run(StyleOptions o, Listener listener, Cancellation cancel) {
         o.validate();
         // Weights this run made itself (not o.weightsData()) are handed over in a holder that the run empties
         // once they are on the backend, so their host arrays can be collected during the optimisation.
-        VggWeights[] owned = {resolveWeights(o)};
+        VggWeights[] owned = {WeightsLookup.resolve(o, notices)};
         boolean ours = o.weightsData() == null;
-        Backend backend;
-        try {
-            backend = Backends.create(o.backend(), o.threads(), notices);
-        } catch (IllegalArgumentException e) {
-            throw new NstException("--backend: " + e.getMessage(), e);
-        } catch (DeviceException e) {
-            throw DeviceFailureException.of(e, "while starting backend " + o.backend());
-        }
+        Backend backend = BackendChoice.create(o, notices);
         Result result;
         try {
             result = run(o, owned, ours, backend, listener, cancel);
@@ -214,8 +177,8 @@ public final class StyleTransfer {
         int[] schedule = k.schedule(o.size());
         Objective.Config cfg = new Objective.Config(o.contentLayers(), o.styleLayers(), o.contentWeight(), o.styleWeight(),
                 o.tvWeight(), k.normalizeGradients());
-        Run run = new Run(o, l, c, backend.description(), weights.source());
-        boolean heapBackend = backend.name().equals("scalar") || backend.name().equals("simd");
+        TransferRun run = new TransferRun(o, l, c, backend.description(), weights.source());
+        boolean heapBound = BackendChoice.heapBound(backend);
         try (VggNetwork net = new VggNetwork(backend, weights, o.pooling())) {
             if (releaseWeights) {
                 net.releaseHostWeights(Objective.deepestLayer(spec, cfg, !o.styles().isEmpty()));
@@ -239,13 +202,14 @@ public final class StyleTransfer {
                 run.finisher = in.finisher(o.content(), w, h);
                 boolean tiled = lastScale && TileGrid.tiled(k.tile(), w, h);
                 if (tiled) {
-                    if (heapBackend) checkTiledMemory(o, spec, w, h);
-                    tiledStage(o, net, cfg, content, styles, run);
+                    if (heapBound) TiledRefinement.checkMemory(o, spec, w, h);
+                    TiledRefinement.run(o, net, cfg, content, styles, run,
+                            (objective, tile, tw, th, iterations, stage) -> optimise(o, objective, tile, tw, th, iterations, run, stage));
                 } else {
-                    if (heapBackend) MemoryEstimate.check(o, spec, w, h, styleLongest);
+                    if (heapBound) MemoryEstimate.check(o, spec, w, h, styleLongest);
                     try (Objective objective = new Objective(net, cfg, content, styles, o.normalisedBlend(), k.masks())) {
                         run.listener.started(run.backendName, w, h);
-                        optimise(o, objective, run.x, w, h, o.iterations(), run, Stage.whole(o.iterations()));
+                        optimise(o, objective, run.x, w, h, o.iterations(), run, TransferRun.Stage.whole(o.iterations()));
                     }
                 }
                 if (run.cancelled) break;
@@ -287,48 +251,14 @@ public final class StyleTransfer {
         }
     }
 
-    /** State of one transfer across its scales and tiles. */
-    private static final class Run {
-        final StyleOptions o;
-        final Listener listener;
-        final Cancellation cancel;
-        final String backendName, weightsSource;
-        final List<Evaluation> history = new ArrayList<>();
-        final long t0 = System.nanoTime();
-        long optimisationStart = -1;            // nanoTime when the first optimisation stage started; -1 before
-        float[] x;                              // (3, H, W) the image being optimised, at the current scale
-        int width, height, iterations;
-        boolean cancelled;
-        java.util.function.UnaryOperator<Image> finisher = im -> im;
-
-        Run(StyleOptions o, Listener listener, Cancellation cancel, String backendName, String weightsSource) {
-            this.o = o;
-            this.listener = listener;
-            this.cancel = cancel;
-            this.backendName = backendName;
-            this.weightsSource = weightsSource;
-        }
-
-        /** Wall time of the whole run so far, setup (weights upload, loss targets) included. */
-        double seconds() { return (System.nanoTime() - t0) / 1e9; }
-
-        /** Seconds since the first optimisation stage started: what each {@link Evaluation} records. */
-        double optimisationSeconds() { return (System.nanoTime() - optimisationStart) / 1e9; }
-
-        Result result(boolean partial) {
-            Image im = finisher.apply(new Image(width, height, x.clone()));
-            return new Result(im, Collections.unmodifiableList(new ArrayList<>(history)), iterations, history.size(), seconds(),
-                    cancelled || (!partial && cancel.isCancelled()), backendName, weightsSource);
-        }
-    }
-
     /**
      * Runs the optimiser on x (3, h, w) in place for up to {@code iterations}; on cancellation, a non-finite
      * loss or a device failure x holds the last good image (and the run is marked cancelled, or a
      * {@link TransferFailedException} thrown).
      * The last good image is the image of the last iteration reported to the listener, whose loss was finite.
      */
-    private void optimise(StyleOptions o, Objective objective, float[] x, int w, int h, int iterations, Run run, Stage stage) {
+    private void optimise(StyleOptions o, Objective objective, float[] x, int w, int h, int iterations, TransferRun run,
+                          TransferRun.Stage stage) {
         Listener l = run.listener;
         Cancellation cancel = run.cancel;
         List<Evaluation> history = run.history;
@@ -344,12 +274,12 @@ public final class StyleTransfer {
         nst.engine.optim.DifferentiableFunction f = (xx, grad) -> {
             if (cancel.isCancelled()) throw new Cancelled();
             LossTerms t = objective.evaluate(xx, grad);
-            Evaluation e = new Evaluation(stage.offset + iteration[0], history.size(), run.optimisationSeconds(), t);
+            Evaluation e = new Evaluation(stage.offset() + iteration[0], history.size(), run.optimisationSeconds(), t);
             history.add(e);
             l.evaluation(e);
-            if (!t.finite())
+            if (!t.finite())      // the evaluation belongs to the iteration in progress, one after the last completed
                 throw new NonFiniteLossException(String.format("loss became %s at iteration %d (content %s, style %s, tv %s);"
-                        + " try smaller weights or learning rate", t.total(), stage.offset + iteration[0], t.content(), t.style(), t.tv()), null);
+                        + " try smaller weights or learning rate", t.total(), stage.offset() + iteration[0] + 1, t.content(), t.style(), t.tv()), null);
             if (evaluated != null) System.arraycopy(xx, 0, evaluated, 0, xx.length);
             return t.total();
         };
@@ -364,17 +294,17 @@ public final class StyleTransfer {
                 opt.minimize(x, f, iterations, (it, loss) -> {
                     iteration[0] = it;
                     System.arraycopy(shown, 0, lastGood, 0, x.length);
-                    double elapsed = (System.nanoTime() - stage.startNanos) / 1e9;
+                    double elapsed = (System.nanoTime() - stage.startNanos()) / 1e9;
                     LossTerms terms = termsOf(history, firstEvaluation, loss);
                     l.iteration(new Progress() {
-                        public int iteration() { return stage.offset + it; }
-                        public int iterations() { return stage.total; }
+                        public int iteration() { return stage.offset() + it; }
+                        public int iterations() { return stage.total(); }
                         public LossTerms terms() { return terms; }
                         public double elapsedSeconds() { return elapsed; }
                         public Image image() { return new Image(w, h, shown.clone()); }
                         public Objective objective() { return objective; }
                     });
-                    if (stage.intermediates && o.saveEvery() > 0 && it % o.saveEvery() == 0 && it < iterations)
+                    if (stage.intermediates() && o.saveEvery() > 0 && it % o.saveEvery() == 0 && it < iterations)
                         l.intermediate(it, run.finisher.apply(new Image(w, h, shown.clone())));
                     return !cancel.isCancelled();
                 });
@@ -385,21 +315,12 @@ public final class StyleTransfer {
         } catch (NonFiniteLossException | DeviceException e) {       // keep the last good image, then report
             System.arraycopy(lastGood, 0, x, 0, x.length);
             run.iterations += iteration[0];
-            if (e instanceof DeviceException d) throw DeviceFailureException.of(d, "at iteration " + (stage.offset + iteration[0] + 1));
+            if (e instanceof DeviceException d) throw DeviceFailureException.of(d, "at iteration " + (stage.offset() + iteration[0] + 1));
             throw e;
         }
         run.cancelled |= cancel.isCancelled();
         if (run.cancelled) System.arraycopy(lastGood, 0, x, 0, x.length);
         run.iterations += iteration[0];
-    }
-
-    /**
-     * How one optimisation counts in its stage: iterations before it, the stage's total, when the stage
-     * started (for seconds per iteration and ETA), and whether it saves intermediates itself (a tile does
-     * not: the tiled stage saves the blended whole image at the end of a round).
-     */
-    private record Stage(int offset, int total, long startNanos, boolean intermediates) {
-        static Stage whole(int iterations) { return new Stage(0, iterations, System.nanoTime(), true); }
     }
 
     /**
@@ -410,118 +331,6 @@ public final class StyleTransfer {
         for (int i = history.size() - 1; i >= from; i--)
             if (Double.compare(history.get(i).terms().total(), loss) == 0) return history.get(i).terms();
         return history.get(history.size() - 1).terms();
-    }
-
-    // ------------------------------------------------------------------------------------ tiled refinement
-
-    private static void checkTiledMemory(StyleOptions o, VggSpec spec, int w, int h) {
-        int t = o.controls().tile(), tw = Math.min(t, w), th = Math.min(t, h);
-        MemoryEstimate e = MemoryEstimate.of(o, spec, tw, th, t, 3L * w * h + (long) w * h);
-        long budget = MemoryEstimate.budget(o);
-        if (e.total() > budget)
-            throw new NstException("not enough memory even for tiles: one " + tw + "x" + th + " tile needs " + e.describe()
-                    + ", but the budget is " + MemoryEstimate.mib(budget) + "; use a smaller --tile or a larger heap (NST_JAVA_OPTS=-Xmx16g)");
-    }
-
-    /**
-     * Raised-cosine weight of pixel t (0-based) along a tile of length n: 0.5 − 0.5·cos(π(t + ½)/o) within
-     * o pixels of an edge that lies inside the image, 1 elsewhere (and along edges on the image's border).
-     */
-    static float blendWeight(int t, int n, int overlap, boolean taperStart, boolean taperEnd) {
-        double wgt = 1;
-        if (taperStart && t < overlap) wgt *= 0.5 - 0.5 * Math.cos(Math.PI * (t + 0.5) / overlap);
-        int fromEnd = n - 1 - t;
-        if (taperEnd && fromEnd < overlap) wgt *= 0.5 - 0.5 * Math.cos(Math.PI * (fromEnd + 0.5) / overlap);
-        return (float) wgt;
-    }
-
-    static Image crop(float[] v, int w, int h, int x0, int y0, int tw, int th) {
-        float[] out = new float[3 * tw * th];
-        for (int c = 0; c < 3; c++)
-            for (int y = 0; y < th; y++)
-                System.arraycopy(v, (c * h + y0 + y) * w + x0, out, (c * th + y) * tw, tw);
-        return new Image(tw, th, out);
-    }
-
-    /**
-     * Splits each style image larger than the tile into tiles of at most the tile's size, weighted by
-     * area: A = Σ_t (area_t / area) G(s_t) is the whole image's Gram up to the convolutions' zero padding
-     * at the cuts (the Gram is a sum over positions), without a plan at the style's full size.
-     */
-    static List<Image> styleTiles(List<Image> styles, double[] blend, int tile, List<Double> tileBlend) {
-        List<Image> out = new ArrayList<>();
-        for (int k = 0; k < styles.size(); k++) {
-            Image s = styles.get(k);
-            int nx = (s.width() + tile - 1) / tile, ny = (s.height() + tile - 1) / tile;
-            int tw = (s.width() + nx - 1) / nx, th = (s.height() + ny - 1) / ny;
-            for (int iy = 0; iy < ny; iy++) {
-                for (int ix = 0; ix < nx; ix++) {
-                    int x0 = ix * tw, y0 = iy * th, cw = Math.min(tw, s.width() - x0), ch = Math.min(th, s.height() - y0);
-                    out.add(crop(s.rgb(), s.width(), s.height(), x0, y0, cw, ch));
-                    tileBlend.add(blend[k] * cw * ch / ((double) s.width() * s.height()));
-                }
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Tiled refinement at the last scale: the image is covered by overlapping tiles of the tile size;
-     * each round optimises every tile for {@code tileIterations} (content target: that tile of the
-     * content; style targets: the whole style images, computed once), then blends the tiles with
-     * raised-cosine weights. Tile offsets shift between rounds (by the golden ratio of the stride), so
-     * no tile border stays in one place.
-     *
-     * <p>Progress counts tile iterations over the whole stage (rounds × tiles × iterations per round), so
-     * the iteration and ETA never restart per tile. Intermediates ({@code saveEvery}) are the blended whole
-     * image at the end of a round in which the count passed a multiple of {@code saveEvery}. run.x changes
-     * only when a round ends, so a stop inside a round (NaN, device failure) leaves the previous round's
-     * whole image there: that is the last good image; a cancellation blends the tiles done so far.
-     */
-    private void tiledStage(StyleOptions o, VggNetwork net, Objective.Config cfg, Image content, List<Image> styles, Run run) {
-        Controls k = o.controls();
-        int w = run.width, h = run.height, t = k.tile();
-        TileGrid grid = TileGrid.of(w, h, t, o.iterations(), k.tileIterations());
-        int tw = grid.tileWidth(), th = grid.tileHeight(), overlap = grid.overlap();
-        List<Double> tb = new ArrayList<>();
-        List<Image> styleTiles = styleTiles(styles, o.styles().isEmpty() ? new double[0] : o.normalisedBlend(), t, tb);
-        double[] blend = tb.stream().mapToDouble(Double::doubleValue).toArray();
-        int rounds = grid.rounds(), total = grid.totalIterations();      // tile iterations in the whole stage
-        try (Objective objective = new Objective(net, cfg, crop(content.rgb(), w, h, 0, 0, tw, th), styleTiles, blend)) {
-            run.listener.started(run.backendName + ", " + tw + "x" + th + " tiles", w, h);
-            float[] acc = new float[3 * w * h];             // (3, H, W) Σ weight · tile result
-            float[] wsum = new float[w * h];                // (H, W) Σ weight
-            long start = System.nanoTime();
-            int done = 0;                                   // tile iterations of the stage so far
-            for (int r = 0; r < rounds && !run.cancelled; r++) {
-                int iters = grid.roundIterations()[r], doneBefore = done;
-                java.util.Arrays.fill(acc, 0f);
-                java.util.Arrays.fill(wsum, 0f);
-                float[] before = run.x.clone();
-                for (int y0 : grid.ys()[r]) {
-                    for (int x0 : grid.xs()[r]) {
-                        objective.setContent(crop(content.rgb(), w, h, x0, y0, tw, th));
-                        float[] xt = crop(before, w, h, x0, y0, tw, th).rgb();
-                        if (!run.cancelled) optimise(o, objective, xt, tw, th, iters, run, new Stage(done, total, start, false));
-                        done += iters;
-                        for (int yy = 0; yy < th; yy++) {
-                            float wy = blendWeight(yy, th, overlap, y0 > 0, y0 + th < h);
-                            for (int xx = 0; xx < tw; xx++) {
-                                float wgt = wy * blendWeight(xx, tw, overlap, x0 > 0, x0 + tw < w);
-                                int p = (y0 + yy) * w + x0 + xx;
-                                wsum[p] += wgt;
-                                for (int c = 0; c < 3; c++) acc[c * w * h + p] += wgt * xt[(c * th + yy) * tw + xx];
-                            }
-                        }
-                    }
-                }
-                for (int c = 0; c < 3; c++)
-                    for (int p = 0; p < w * h; p++) run.x[c * w * h + p] = acc[c * w * h + p] / wsum[p];
-                int every = o.saveEvery();
-                if (every > 0 && r < rounds - 1 && !run.cancelled && done / every > doneBefore / every)
-                    run.listener.intermediate(done, run.finisher.apply(new Image(w, h, run.x.clone())));
-            }
-        }
     }
 
     /** content: the content image; style: the first style image resized to the content's size; noise: uniform [0,1). */

@@ -1,12 +1,14 @@
 package nst.engine;
 
+import nst.engine.image.Images;
+
 import java.util.TreeSet;
 
 /**
  * The layout of tiled refinement (docs/CONTROLS.md): N × N tiles overlapping by max(4, N/4), and per round of
  * {@code tileIterations} the tile starts, shifted between rounds by the golden ratio of the stride (differently
  * in x and y) so that no border stays put. The engine optimises by it; the studio and explain plan their
- * progress and step-through with it. Leaves out the blending weights (StyleTransfer.blendWeight).
+ * progress and step-through with it. Leaves out the blending weights (TiledRefinement.blendWeight).
  */
 public record TileGrid(int width, int height, int tileWidth, int tileHeight, int overlap, int stride,
                        int[][] xs, int[][] ys, int[] roundIterations) {

@@ -1,5 +1,9 @@
 package nst.engine;
 
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -31,7 +35,8 @@ class BackendAgreementTest {
     static StyleTransfer.Result run(String backend) {
         StyleOptions o = StyleOptions.builder()
                 .content(StyleTransferTest.pattern(64, 48, 1)).style(StyleTransferTest.pattern(56, 56, 2)).size(64)
-                .weightsData(WIDE).backend(backend).iterations(6).styleWeight(1e3).tvWeight(1e-4).build();
+                .weightsData(WIDE).backend(backend).iterations(6).styleWeight(1e3).tvWeight(1e-4)
+                .contentLayers("relu4_2").build();              // pinned: random weights would default to relu2_2
         return new StyleTransfer().run(o, null, null);
     }
 

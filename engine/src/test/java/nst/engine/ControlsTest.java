@@ -1,5 +1,12 @@
 package nst.engine;
 
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.loss.LayerWeight;
+import nst.engine.loss.Objective;
+import nst.engine.network.Pooling;
+import nst.engine.network.VggNetwork;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
@@ -37,7 +44,7 @@ class ControlsTest {
         double half = new StyleTransfer().run(o.toBuilder().styleScale(0.5).build(), null, null).finalTerms().style();
         assertNotEquals(full, half, "the style targets depend on the style's size");
         NstException e = assertThrows(NstException.class, () -> o.toBuilder().styleScale(0.2).build().validate());
-        assertTrue(e.getMessage().contains("--style-scale"), e.getMessage());
+        assertEquals("style-scale 0.2 makes the style image smaller than 16 pixels", e.getMessage());
     }
 
     /** The style image the network sees has longest side round(scale × output): conv1_1's inputs, recorded by the backend. */
@@ -106,7 +113,9 @@ class ControlsTest {
     }
 
     @Test void scalesAreValidated() {
-        assertThrows(NstException.class, () -> small(64, 1).scales(64, 32).build().validate());
-        assertThrows(NstException.class, () -> small(64, 1).scales(32, 48).size(64).build().validate());
+        NstException e = assertThrows(NstException.class, () -> small(64, 1).scales(64, 32).build().validate());
+        assertTrue(e.getMessage().contains("must increase") && e.getMessage().contains("[64, 32]"), e.getMessage());
+        e = assertThrows(NstException.class, () -> small(64, 1).scales(32, 48).size(64).build().validate());
+        assertTrue(e.getMessage().contains("last scale (48)") && e.getMessage().contains("(64)"), e.getMessage());
     }
 }

@@ -1,5 +1,14 @@
 package nst.engine;
 
+import nst.engine.image.Image;
+import nst.engine.io.SafeTensors;
+import nst.engine.loss.LayerWeight;
+import nst.engine.loss.Objective;
+import nst.engine.network.Pooling;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

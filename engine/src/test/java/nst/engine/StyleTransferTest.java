@@ -1,5 +1,12 @@
 package nst.engine;
 
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.loss.LossTerms;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -146,6 +153,7 @@ class StyleTransferTest {
                     }
                 }, null));
         assertEquals(3, last[0], "the NaN comes in iteration 4");
+        assertTrue(e.getMessage().startsWith("loss became NaN at iteration 4") && e.getMessage().endsWith("try smaller weights or learning rate"), e.getMessage());
         Image kept = e.lastGood().image();
         Image start = Images.resizeLongest(o.content(), o.size());
         assertFalse(java.util.Arrays.equals(start.rgb(), kept.rgb()), "the optimisation moved before the NaN");
@@ -191,12 +199,11 @@ class StyleTransferTest {
 
     @Test void weightsAutoFallsBackToRandomWithANotice() {
         List<String> notices = new ArrayList<>();
-        StyleTransfer st = new StyleTransfer(notices::add);
         StyleOptions o = StyleOptions.builder().content(pattern(20, 20, 1)).style(pattern(20, 20, 2)).model("vgg16").weights("auto").build();
         // Only the resolution is exercised (a full-width VGG16 transfer is not needed for this).
-        Path absent = StyleTransfer.defaultWeightsFile("vgg16");
+        Path absent = WeightsLookup.defaultFile("vgg16");
         org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(absent), "pretrained vgg16 weights are installed at " + absent);
-        VggWeights w = st.resolveWeights(o);
+        VggWeights w = WeightsLookup.resolve(o, notices::add);
         assertTrue(w.source().startsWith("random"));
         assertEquals(1, notices.size());
         assertTrue(notices.get(0).contains("nst weights"), notices.get(0));
@@ -206,7 +213,7 @@ class StyleTransferTest {
         Path p = dir.resolve("v16.safetensors");
         VggWeights.random(VggSpec.vgg16().withWidths(2, 2, 2, 2, 2), 1, Preprocess.CAFFE).save(p);
         StyleOptions o = StyleOptions.builder().content(pattern(20, 20, 1)).style(pattern(20, 20, 2)).model("vgg19").weights(p.toString()).build();
-        String m = assertThrows(WeightsException.class, () -> new StyleTransfer().resolveWeights(o)).getMessage();
+        String m = assertThrows(WeightsException.class, () -> WeightsLookup.resolve(o, null)).getMessage();
         assertTrue(m.contains("vgg16") && m.contains("--model is vgg19"), m);
     }
 

@@ -1,5 +1,10 @@
 package nst.engine;
 
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.network.Pooling;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
 import nst.kernels.ScalarBackend;
 import org.junit.jupiter.api.Test;
 
@@ -67,7 +72,9 @@ class TilingTest {
         int size = 144, tile = 64;
         long budget = 20L << 20;
         StyleOptions direct = small(size, 20).memoryBudget(budget).build();
-        assertThrows(NstException.class, () -> new StyleTransfer().run(direct, null, null), "a direct run does not fit");
+        NstException e = assertThrows(NstException.class, () -> new StyleTransfer().run(direct, null, null), "a direct run does not fit");
+        assertTrue(e.getMessage().startsWith("not enough memory") && e.getMessage().contains("the largest size that fits is")
+                && e.getMessage().contains("tile"), "the refusal says what fits and what to do: " + e.getMessage());
         StyleOptions tiled = direct.toBuilder().tile(tile).tileIterations(5).build();
         StyleTransfer.Result r = new StyleTransfer().run(tiled, null, null);
         Image out = r.image();
@@ -97,7 +104,7 @@ class TilingTest {
         float[] pasted = content.rgb().clone();                 // (3, H, W)
         for (int y0 : ys) {
             for (int x0 : xs) {
-                Image crop = StyleTransfer.crop(content.rgb(), w, h, x0, y0, tile, tile);
+                Image crop = TiledRefinement.crop(content.rgb(), w, h, x0, y0, tile, tile);
                 Image t = new StyleTransfer().run(small(tile, 10).content(crop).build(), null, null).image();
                 for (int c = 0; c < 3; c++)
                     for (int y = 0; y < tile; y++)
@@ -175,6 +182,7 @@ class TilingTest {
                     @Override public void iteration(StyleTransfer.Progress p) { if (p.iteration() == firstRound + 2) backend.poison = true; }
                     @Override public void intermediate(int iteration, Image image) { saved.add(image); }
                 }, null));
+        assertTrue(e.getMessage().startsWith("loss became NaN at iteration") && e.getMessage().endsWith("try smaller weights or learning rate"), e.getMessage());
         Image kept = e.lastGood().image();
         assertEquals(48, kept.width());
         assertEquals(36, kept.height());

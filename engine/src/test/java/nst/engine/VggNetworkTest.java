@@ -1,5 +1,10 @@
 package nst.engine;
 
+import nst.engine.network.Pooling;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import nst.kernels.Backend;
 import nst.kernels.ScalarBackend;
 import org.junit.jupiter.api.Test;

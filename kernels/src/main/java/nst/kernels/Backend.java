@@ -1,7 +1,7 @@
 package nst.kernels;
 
 /**
- * The numeric contract every backend implements (see DESIGN.md, "The Backend contract").
+ * The numeric contract every backend implements (docs/DESIGN.md, "The Backend contract").
  * Signatures in the llm.c manner: outputs first, then inputs, then sizes. Forward ops overwrite
  * their outputs; backward ops accumulate into theirs ({@code +=}); {@link #zero} clears.
  * All tensors are single images in (C, H, W) order, row-major. Leaves out batching, dtypes other
@@ -17,6 +17,17 @@ public interface Backend extends AutoCloseable {
 
     /** One line for logs: the name plus threads, vector width or device. */
     String description();
+
+    /** Where a backend keeps its tensors. */
+    enum Memory {
+        /** Java arrays: the heap bounds a run, so the engine checks its memory estimate against it first. */
+        JAVA_HEAP,
+        /** Device memory (or memory the backend manages itself): the heap holds only the image and the optimiser. */
+        DEVICE
+    }
+
+    /** Where this backend's buffers live. A backend that does not say is treated as {@link Memory#DEVICE} (not checked). */
+    default Memory memory() { return Memory.DEVICE; }
 
     // ---------------------------------------------------------------- storage
 
@@ -67,19 +78,26 @@ public interface Backend extends AutoCloseable {
     /** dIn[j] += dOut[j] where out[j] > 0 (out is the ReLU's output, kept by forward). */
     void reluBackward(Buffer dIn, Buffer dOut, Buffer out, int n);
 
-    /** out[c,y,x] := max over the k×k window at (y·stride, x·stride). */
+    /**
+     * out[c,y,x] := max_{ky,kx<k} in[c, y·stride−pad+ky, x·stride−pad+kx], padding counting as −∞ (it never
+     * wins, as in PyTorch's max_pool2d).
+     */
     void maxPoolForward(Buffer out, Buffer in, PoolShape s);
 
     /**
-     * dIn[argmax] += dOut[c,y,x], the argmax being the first maximum of the window in row-major
-     * order, recomputed from {@code in} (the pool's input, kept by forward). Matches PyTorch.
+     * dIn[argmax] += dOut[c,y,x], the argmax being the first maximum of the window's input positions in
+     * row-major order ({@link PoolShape#argmax}), recomputed from {@code in} (the pool's input, kept by
+     * forward). Matches PyTorch.
      */
     void maxPoolBackward(Buffer dIn, Buffer dOut, Buffer in, PoolShape s);
 
-    /** out[c,y,x] := mean of the k×k window at (y·stride, x·stride). */
+    /**
+     * out[c,y,x] := (1/k²) Σ_{ky,kx<k} in[c, y·stride−pad+ky, x·stride−pad+kx], padding counting as 0 and
+     * still in the divisor (PyTorch's avg_pool2d default, count_include_pad=True).
+     */
     void avgPoolForward(Buffer out, Buffer in, PoolShape s);
 
-    /** dIn[window] += dOut[c,y,x] / k² for every window. */
+    /** dIn[c,iy,ix] += dOut[c,y,x] / k² for every window (y, x) that covers input position (iy, ix). */
     void avgPoolBackward(Buffer dIn, Buffer dOut, PoolShape s);
 
     // ---------------------------------------------------------------- matrix products
@@ -104,7 +122,10 @@ public interface Backend extends AutoCloseable {
     /** out[j] += scale · (a[j] − b[j]) for j < n. */
     void addScaledDifference(Buffer out, Buffer a, Buffer b, float scale, int n);
 
-    /** out[j] += scale · in[j] for j < n. */
+    /**
+     * out[j] += scale · in[j] for j < n. With scale 1 this is also a residual network's add, in place
+     * (the block's last conv output += the shortcut), and its backward (dShortcut += dSum).
+     */
     void addScaled(Buffer out, Buffer in, float scale, int n);
 
     /** Σ_{j<n} |a[j]|, accumulated in double. */

@@ -2,21 +2,54 @@ package nst.kernels;
 
 /**
  * The shape of one pooling window sweep over (c, h, w): square window {@code k}, stride {@code stride},
- * no padding, output size rounded down as in PyTorch's default ({@code ceil_mode=False}).
- * Leaves out padding and ceil mode: VGG uses 2×2 windows with stride 2.
+ * padding {@code pad} on every side, output size rounded down as in PyTorch's default ({@code ceil_mode=False}):
+ * {@code outH = (h + 2·pad − k) / stride + 1}. Window (y, x) covers input rows {@code y·stride − pad + ky} and
+ * columns {@code x·stride − pad + kx} for ky, kx &lt; k; positions outside the input are padding (what padding
+ * means for max and average pooling is in {@link Backend}). As in PyTorch, pad ≤ k/2, so every window holds
+ * at least one input position. VGG uses 2×2/2 without padding, ResNet's stem 3×3/2 with padding 1.
+ * Leaves out ceil mode and non-square windows.
  */
-public record PoolShape(int c, int h, int w, int k, int stride) {
+public record PoolShape(int c, int h, int w, int k, int stride, int pad) {
 
     public PoolShape {
         if (c <= 0 || h <= 0 || w <= 0 || k <= 0 || stride <= 0)
             throw new IllegalArgumentException("pool sizes must be positive: (" + c + "," + h + "," + w + ") k=" + k + " stride=" + stride);
-        if (h < k || w < k)
+        if (pad < 0 || pad > k / 2)
+            throw new IllegalArgumentException("pool padding " + pad + " must be between 0 and half the window " + k + "x" + k);
+        if (h + 2 * pad < k || w + 2 * pad < k)
             throw new IllegalArgumentException("pool window " + k + "x" + k + " larger than input " + h + "x" + w
-                    + ": the image is too small for this many pooling layers");
+                    + (pad > 0 ? " padded by " + pad : "") + ": the image is too small for this many pooling layers");
     }
 
-    public int outH() { return (h - k) / stride + 1; }
-    public int outW() { return (w - k) / stride + 1; }
+    /** An unpadded sweep (VGG's pooling). */
+    public PoolShape(int c, int h, int w, int k, int stride) {
+        this(c, h, w, k, stride, 0);
+    }
+
+    public int outH() { return (h + 2 * pad - k) / stride + 1; }
+    public int outW() { return (w + 2 * pad - k) / stride + 1; }
     public int inSize() { return c * h * w; }
     public int outSize() { return c * outH() * outW(); }
+
+    /**
+     * Index into a (c, h, w) tensor of the first maximum of window (y, x) of channel {@code ch}, in row-major
+     * order over the window's input positions (padding never wins); NaN wins, as in PyTorch. The reference
+     * every backend's max pooling matches exactly.
+     */
+    public int argmax(float[] in, int ch, int y, int x) {
+        int best = -1;
+        float bestV = Float.NEGATIVE_INFINITY;
+        int y0 = y * stride - pad, x0 = x * stride - pad;
+        for (int iy = Math.max(0, y0); iy < Math.min(h, y0 + k); iy++) {
+            int row = (ch * h + iy) * w;
+            for (int ix = Math.max(0, x0); ix < Math.min(w, x0 + k); ix++) {
+                float v = in[row + ix];
+                if (best < 0 || v > bestV || (Float.isNaN(v) && !Float.isNaN(bestV))) {
+                    best = row + ix;
+                    bestV = v;
+                }
+            }
+        }
+        return best;
+    }
 }

@@ -9,6 +9,7 @@ public final class ScalarBackend implements Backend {
 
     @Override public String name() { return "scalar"; }
     @Override public String description() { return "scalar (reference loops, 1 thread)"; }
+    @Override public Memory memory() { return Memory.JAVA_HEAP; }
 
     @Override public Buffer allocate(int length) { return new HeapBuffer(length); }
 
@@ -139,7 +140,7 @@ public final class ScalarBackend implements Backend {
         for (int c = 0; c < s.c(); c++)
             for (int y = 0; y < oh; y++)
                 for (int x = 0; x < ow; x++)
-                    out[(c * oh + y) * ow + x] = in[argmax(in, s, c, y, x)];
+                    out[(c * oh + y) * ow + x] = in[s.argmax(in, c, y, x)];
     }
 
     @Override
@@ -149,24 +150,7 @@ public final class ScalarBackend implements Backend {
         for (int c = 0; c < s.c(); c++)
             for (int y = 0; y < oh; y++)
                 for (int x = 0; x < ow; x++)
-                    dIn[argmax(in, s, c, y, x)] += dOut[(c * oh + y) * ow + x];
-    }
-
-    /** Index into {@code in} of the first maximum of window (y, x) of channel c, row-major. NaN wins, as in PyTorch. */
-    static int argmax(float[] in, PoolShape s, int c, int y, int x) {
-        int best = -1;
-        float bestV = Float.NEGATIVE_INFINITY;
-        for (int ky = 0; ky < s.k(); ky++) {
-            for (int kx = 0; kx < s.k(); kx++) {
-                int j = (c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride() + kx;
-                float v = in[j];
-                if (best < 0 || v > bestV || (Float.isNaN(v) && !Float.isNaN(bestV))) {
-                    best = j;
-                    bestV = v;
-                }
-            }
-        }
-        return best;
+                    dIn[s.argmax(in, c, y, x)] += dOut[(c * oh + y) * ow + x];
     }
 
     @Override
@@ -176,10 +160,15 @@ public final class ScalarBackend implements Backend {
         for (int c = 0; c < s.c(); c++)
             for (int y = 0; y < oh; y++)
                 for (int x = 0; x < ow; x++) {
-                    double sum = 0;
-                    for (int ky = 0; ky < s.k(); ky++)
-                        for (int kx = 0; kx < s.k(); kx++)
-                            sum += in[(c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride() + kx];
+                    double sum = 0;                   // padding adds 0 but stays in the divisor k²
+                    for (int ky = 0; ky < s.k(); ky++) {
+                        int iy = y * s.stride() - s.pad() + ky;
+                        if (iy < 0 || iy >= s.h()) continue;
+                        for (int kx = 0; kx < s.k(); kx++) {
+                            int ix = x * s.stride() - s.pad() + kx;
+                            if (ix >= 0 && ix < s.w()) sum += in[(c * s.h() + iy) * s.w() + ix];
+                        }
+                    }
                     out[(c * oh + y) * ow + x] = (float) (sum / (s.k() * s.k()));
                 }
     }
@@ -193,9 +182,14 @@ public final class ScalarBackend implements Backend {
             for (int y = 0; y < oh; y++)
                 for (int x = 0; x < ow; x++) {
                     float g = dOut[(c * oh + y) * ow + x] * inv;
-                    for (int ky = 0; ky < s.k(); ky++)
-                        for (int kx = 0; kx < s.k(); kx++)
-                            dIn[(c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride() + kx] += g;
+                    for (int ky = 0; ky < s.k(); ky++) {
+                        int iy = y * s.stride() - s.pad() + ky;
+                        if (iy < 0 || iy >= s.h()) continue;
+                        for (int kx = 0; kx < s.k(); kx++) {
+                            int ix = x * s.stride() - s.pad() + kx;
+                            if (ix >= 0 && ix < s.w()) dIn[(c * s.h() + iy) * s.w() + ix] += g;
+                        }
+                    }
                 }
     }
 

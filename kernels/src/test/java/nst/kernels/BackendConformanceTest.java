@@ -61,6 +61,14 @@ public abstract class BackendConformanceTest {
         l.add(new ConvShape(3, 11, 9, 5, 1, 1, 1, 1, 0, 0));
         l.add(new ConvShape(4, 12, 13, 6, 5, 5, 2, 2, 2, 2));
         l.add(new ConvShape(2, 10, 8, 3, 3, 2, 2, 1, 0, 1));
+        // ResNet-50's kinds on an odd 67×45 image: the 7×7/2 stem on RGB, 1×1/1 in and out of a bottleneck,
+        // the 3×3/2 of a first block (v1.5), the 1×1/2 shortcut projection
+        l.add(new ConvShape(3, 67, 45, 64, 7, 7, 2, 2, 3, 3));
+        l.add(new ConvShape(64, 17, 12, 256, 1, 1, 1, 1, 0, 0));
+        l.add(new ConvShape(256, 17, 12, 64, 1, 1, 1, 1, 0, 0));
+        l.add(new ConvShape(128, 17, 12, 128, 3, 3, 2, 2, 1, 1));
+        l.add(new ConvShape(256, 17, 12, 512, 1, 1, 2, 2, 0, 0));
+        l.add(new ConvShape(5, 8, 9, 7, 1, 1, 2, 2, 0, 0));
         return l;
     }
 
@@ -137,7 +145,11 @@ public abstract class BackendConformanceTest {
 
     protected List<PoolShape> poolShapes() {
         return List.of(new PoolShape(1, 2, 2, 2, 2), new PoolShape(3, 37, 29, 2, 2), new PoolShape(64, 16, 16, 2, 2),
-                new PoolShape(5, 9, 17, 2, 2), new PoolShape(2, 7, 7, 3, 2), new PoolShape(4, 33, 18, 2, 2));
+                new PoolShape(5, 9, 17, 2, 2), new PoolShape(2, 7, 7, 3, 2), new PoolShape(4, 33, 18, 2, 2),
+                // padded: ResNet's 3×3/2 pad 1 stem pool on odd sizes, a 1×1 input whose window is mostly padding,
+                // a 2×2/2 pad 1 (must not take an unpadded fast path), a stride-1 padded window
+                new PoolShape(64, 34, 23, 3, 2, 1), new PoolShape(3, 7, 8, 3, 2, 1), new PoolShape(2, 1, 1, 3, 2, 1),
+                new PoolShape(5, 9, 17, 2, 2, 1), new PoolShape(3, 6, 5, 3, 1, 1), new PoolShape(2, 11, 13, 5, 3, 2));
     }
 
     @Test void poolingForwardAndBackward() {

@@ -40,6 +40,29 @@ class ScalarBackendTest {
         assertArrayEquals(new float[] {0, 3, 0, 0}, HeapBuffer.of(dIn));
     }
 
+    @Test void paddedMaxPoolNeverPicksPadding() {
+        // 3x3 input of negatives, 3x3 window, stride 2, padding 1: zero padding would win every window
+        PoolShape s = new PoolShape(1, 3, 3, 3, 2, 1);
+        assertEquals(2, s.outH());
+        assertEquals(2, s.outW());
+        Buffer in = buf(-1, -2, -3, -4, -5, -6, -7, -8, -9), out = b.allocate(4), dIn = b.allocate(9);
+        b.maxPoolForward(out, in, s);
+        assertArrayEquals(new float[] {-1, -2, -4, -5}, HeapBuffer.of(out));
+        b.maxPoolBackward(dIn, buf(1, 2, 3, 4), in, s);
+        assertArrayEquals(new float[] {1, 2, 0, 3, 4, 0, 0, 0, 0}, HeapBuffer.of(dIn));
+    }
+
+    @Test void paddedAvgPoolCountsPaddingInTheDivisor() {
+        // windows of 3x3 over rows/columns -1..1 and 1..3 of a 3x3 input: 4 input values over 9 each
+        PoolShape s = new PoolShape(1, 3, 3, 3, 2, 1);
+        Buffer out = b.allocate(4), dIn = b.allocate(9);
+        b.avgPoolForward(out, buf(1, 2, 3, 4, 5, 6, 7, 8, 9), s);
+        assertArrayEquals(new float[] {12f / 9, 16f / 9, 24f / 9, 28f / 9}, HeapBuffer.of(out), 1e-6f);
+        b.avgPoolBackward(dIn, buf(9, 18, 27, 36), s);
+        // the centre is in all four windows, edge midpoints in two, corners in one
+        assertArrayEquals(new float[] {1, 3, 2, 4, 10, 6, 3, 7, 4}, HeapBuffer.of(dIn), 1e-6f);
+    }
+
     @Test void gramIsSymmetricAndScaled() {
         Buffer g = b.allocate(4);
         b.gram(g, buf(1, 2, 3, 4, 5, 6), 2, 3, 0.5f);
@@ -55,5 +78,9 @@ class ScalarBackendTest {
     @Test void shapesRejectImpossibleSizes() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new PoolShape(3, 1, 5, 2, 2));
         assertTrue(e.getMessage().contains("too small"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new PoolShape(3, 8, 8, 3, 2, 2));
+        assertEquals("pool padding 2 must be between 0 and half the window 3x3", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new PoolShape(3, 1, 4, 4, 2, 1));
+        assertTrue(e.getMessage().contains("larger than input 1x4 padded by 1"), e.getMessage());
     }
 }

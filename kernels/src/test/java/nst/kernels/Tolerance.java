@@ -1,7 +1,7 @@
 package nst.kernels;
 
 /**
- * The one place tolerances live (DESIGN.md): |a − b| ≤ atol + rtol·|b|, per precision and purpose.
+ * The one place tolerances live (docs/DESIGN.md): |a − b| ≤ atol + rtol·|b|, per precision and purpose.
  * Comparisons print the first values and the max difference so a failure can be read at once.
  */
 public record Tolerance(String what, double atol, double rtol) {

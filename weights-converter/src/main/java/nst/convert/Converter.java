@@ -1,10 +1,11 @@
 package nst.convert;
 
-import nst.engine.AtomicFiles;
-import nst.engine.Preprocess;
-import nst.engine.SafeTensors;
-import nst.engine.VggSpec;
 import nst.engine.WeightsException;
+import nst.engine.io.AtomicFiles;
+import nst.engine.io.SafeTensors;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggSpec;
+import nst.engine.io.WeightsLimits;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -70,17 +71,7 @@ public final class Converter {
                 }
             }
             Map<String, String> meta = Map.of("arch", spec.arch(), "preprocess", pre.id(), "source", source);
-            SafeTensors.write(out, meta, specs, s -> {
-                float[] v;
-                try {
-                    v = byName.get(s.name()).read();
-                } catch (RuntimeException e) {
-                    if (e instanceof WeightsException) throw e;
-                    throw new WeightsException(where + ": cannot read tensor '" + s.name() + "' (" + e + "); nothing was written");
-                }
-                checkFinite(where, s.name(), v);
-                return v;
-            });
+            SafeTensors.write(out, meta, specs, s -> readTensor(where, s.name(), byName.get(s.name())));
             return new Result(out, format, spec.arch(), pre, source, spec.convLayers().size(), params, m.notes());
         }
     }
@@ -91,6 +82,7 @@ public final class Converter {
      * first conv (as {@code VggWeights.load} infers them, so narrow test nets convert too).
      */
     static VggSpec check(String where, SourceModel m) {
+        checkPlausible(where, m);
         VggSpec spec = VggSpec.of(m.arch());
         int[] widths = spec.widths();
         for (int b = 1; b <= 5; b++) {
@@ -127,6 +119,38 @@ public final class Converter {
                         + ", expected [" + l.outChannels() + "]");
         }
         return spec;
+    }
+
+    /**
+     * Every format alike: no tensor with a dimension, or a network with a parameter count, beyond what a
+     * VGG could have (WeightsLimits), whatever the spec inferred from the first convs would accept.
+     */
+    private static void checkPlausible(String where, SourceModel m) {
+        long total = 0;
+        for (Map.Entry<String, SourceModel.Conv> e : m.convs().entrySet()) {
+            SourceModel.Conv c = e.getValue();
+            if (c.weight() != null) total += WeightsLimits.checkedElements(where + ": tensor '" + e.getKey() + ".weight'", c.weight().shape(), WeightsLimits.MAX_DIMENSION);
+            if (c.bias() != null) total += WeightsLimits.checkedElements(where + ": tensor '" + e.getKey() + ".bias'", c.bias().shape(), WeightsLimits.MAX_DIMENSION);
+        }
+        if (total > WeightsLimits.MAX_CONV_PARAMETERS)
+            throw new WeightsException(where + ": its conv layers hold " + total + " values; VGG19's hold 20 M (limit " + WeightsLimits.MAX_CONV_PARAMETERS + ")");
+    }
+
+    /**
+     * One tensor's values, finite; any failure to read them (a corrupt zip entry, a format library's
+     * exception) is a WeightsException naming the file and the tensor.
+     */
+    static float[] readTensor(String where, String name, SourceTensor t) {
+        float[] v;
+        try {
+            v = t.read();
+        } catch (WeightsException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            throw new WeightsException(where + ": cannot read tensor '" + name + "' (" + e.getMessage() + "); nothing was written");
+        }
+        checkFinite(where, name, v);
+        return v;
     }
 
     static void checkFinite(String where, String name, float[] v) {

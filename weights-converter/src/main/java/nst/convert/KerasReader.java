@@ -4,14 +4,16 @@ import io.jhdf.HdfFile;
 import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
-import nst.engine.Preprocess;
 import nst.engine.WeightsException;
+import nst.engine.network.Preprocess;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -35,10 +37,12 @@ final class KerasReader {
             h = new HdfFile(path);
         } catch (RuntimeException e) {
             throw new WeightsException(path + ": unreadable HDF5 file, truncated or corrupt (" + e.getMessage() + ")");
+        } catch (OutOfMemoryError e) {
+            throw declaresTooMuch(path);
         }
         try {
             Map<String, Group> layers = new TreeMap<>();
-            find(path, h, layers, 0);
+            find(path, h, layers, 0, new HashSet<>(List.of(h.getAddress())));
             if (layers.isEmpty()) {
                 List<String> top = new ArrayList<>(h.getChildren().keySet());
                 throw new WeightsException(path + ": an HDF5 file without Keras VGG layers (block1_conv1 …); it holds "
@@ -48,7 +52,7 @@ final class KerasReader {
             Map<String, SourceModel.Conv> convs = new LinkedHashMap<>();
             for (Map.Entry<String, Group> e : layers.entrySet()) {
                 List<Dataset> ds = new ArrayList<>();
-                datasets(e.getValue(), ds, 0);
+                datasets(path, e.getValue(), ds, 0, new HashSet<>(List.of(e.getValue().getAddress())));
                 Dataset kernel = null, bias = null;
                 for (Dataset d : ds) {
                     int rank = d.getDimensions().length;
@@ -69,34 +73,63 @@ final class KerasReader {
             h.close();
             if (e instanceof WeightsException) throw e;
             throw new WeightsException(path + ": unreadable HDF5 content, truncated or corrupt (" + e.getMessage() + ")");
+        } catch (OutOfMemoryError e) {
+            // jhdf allocates the buffer an object header declares before reading it (found by KerasFuzzTest): one
+            // failed allocation of a size the file made up, so the heap is intact; the datasets' own sizes are
+            // checked (WeightsLimits) before their data is read, outside this walk.
+            h.close();
+            throw declaresTooMuch(path);
         }
     }
 
-    /** Groups named block{b}_conv{i} → paper name conv{b}_{i}; optimizer state is skipped. */
-    private static void find(Path path, Group g, Map<String, Group> out, int depth) {
+
+    private static WeightsException declaresTooMuch(Path path) {
+        return new WeightsException(path + ": unreadable HDF5 structure: it declares a block larger than memory (corrupt or hostile file)");
+    }
+
+    /**
+     * Groups named block{b}_conv{i} → paper name conv{b}_{i}; optimizer state is skipped. Our own walk,
+     * bounded in depth, with every group's address remembered: a file whose groups link back to one
+     * already seen (its root linked under itself) is refused instead of walked forever.
+     */
+    private static void find(Path path, Group g, Map<String, Group> out, int depth, Set<Long> seen) {
         if (depth > 8) return;
         for (Node n : g.getChildren().values()) {
             if (!(n instanceof Group child) || n.getName().equals("optimizer_weights")) continue;
+            notSeen(path, child, seen);
             Matcher m = LAYER.matcher(n.getName());
             if (m.matches()) {
                 String name = "conv" + m.group(1) + "_" + m.group(2);
                 if (out.put(name, child) != null) throw new WeightsException(path + ": layer " + n.getName() + " occurs twice");
             } else {
-                find(path, child, out, depth + 1);
+                find(path, child, out, depth + 1, seen);
             }
         }
     }
 
-    private static void datasets(Group g, List<Dataset> out, int depth) {
+    private static void datasets(Path path, Group g, List<Dataset> out, int depth, Set<Long> seen) {
         if (depth > 4) return;
         for (Node n : g.getChildren().values()) {
             if (n instanceof Dataset d) out.add(d);
-            else if (n instanceof Group c) datasets(c, out, depth + 1);
+            else if (n instanceof Group c) {
+                notSeen(path, c, seen);
+                datasets(path, c, out, depth + 1, seen);
+            }
         }
     }
 
+    private static void notSeen(Path path, Group g, Set<Long> seen) {
+        if (!seen.add(g.getAddress()))
+            throw new WeightsException(path + ": HDF5 group " + g.getPath() + " links back to a group already visited (a cycle); not a weights file");
+    }
+
     private static float[] floats(Path path, Dataset d) {
+        if (d.isEmpty()) // jhdf answers an empty Object[] for a chunked dataset none of whose chunks exists
+            throw new WeightsException(path + ": dataset " + d.getPath() + " has no data: its chunks were never written (an incompletely saved file?)");
         Object data = d.getDataFlat();
+        if (data == null || !data.getClass().isArray() || java.lang.reflect.Array.getLength(data) != d.getSize())
+            throw new WeightsException(path + ": dataset " + d.getPath() + " holds fewer values than its shape " + java.util.Arrays.toString(d.getDimensions())
+                    + " needs (unwritten chunks?)");
         if (data instanceof float[] f) return f;
         if (data instanceof double[] dd) {
             float[] f = new float[dd.length];

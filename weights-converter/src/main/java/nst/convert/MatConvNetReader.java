@@ -1,7 +1,7 @@
 package nst.convert;
 
-import nst.engine.Preprocess;
 import nst.engine.WeightsException;
+import nst.engine.network.Preprocess;
 import us.hebi.matlab.mat.format.Mat5;
 import us.hebi.matlab.mat.types.Array;
 import us.hebi.matlab.mat.types.Cell;
@@ -31,10 +31,11 @@ final class MatConvNetReader {
     private MatConvNetReader() {}
 
     private static final Pattern CONV = Pattern.compile("conv\\d_\\d");
-    /** Caffe's mean in RGB order (DESIGN.md's mean_bgr reversed). */
+    /** Caffe's mean in RGB order (docs/DESIGN.md's mean_bgr reversed). */
     private static final double[] CAFFE_MEAN_RGB = {123.68, 116.779, 103.939};
 
     static SourceModel read(Path path, String requestedArch) {
+        MatPrescan.check(path);
         MatFile mat;
         try {
             mat = Mat5.readFromFile(path.toFile());

@@ -1,6 +1,7 @@
 package nst.convert;
 
 import nst.engine.WeightsException;
+import nst.engine.io.WeightsLimits;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -9,9 +10,14 @@ import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +30,11 @@ import java.util.Set;
  * anything else is refused with an error naming the global ("refused global posix.system") before any
  * later opcode could use it. Leaves out object construction of every other kind (INST, OBJ, NEWOBJ,
  * extension registries, sets, out-of-band buffers).
+ *
+ * <p>Hostile pickles are bounded (limits in {@link WeightsLimits}): dict keys are plain scalars (never a
+ * list, whose hash would recurse), integers have at most a few bytes, memo keys are numbers, the pickle,
+ * its stack, memo and container count are capped, and the finished value is walked once, in linear time,
+ * to refuse a container that contains itself or nesting deeper than a state dict ever has.
  */
 public final class SafeUnpickler {
 
@@ -80,6 +91,7 @@ public final class SafeUnpickler {
     private final ArrayList<Integer> marks = new ArrayList<>();
     private final Map<Long, Object> memo = new HashMap<>();
     private long position;
+    private int containers;
 
     /**
      * @param where      the file, for error messages
@@ -99,7 +111,11 @@ public final class SafeUnpickler {
         stack.clear();
         marks.clear();
         memo.clear();
+        containers = 0;
+        long start = position;
         while (true) {
+            if (position - start > WeightsLimits.MAX_PICKLE_BYTES)
+                throw fail("a pickle of over " + WeightsLimits.MAX_PICKLE_BYTES + " bytes; a state dict's is a few KB");
             int op = u8();
             switch (op) {
                 case 0x80 -> { // PROTO
@@ -109,9 +125,15 @@ public final class SafeUnpickler {
                 case 0x95 -> skipFully(8); // FRAME: framing is transparent to a sequential reader
                 case '.' -> { // STOP
                     if (stack.size() != 1) throw fail("malformed pickle (stack holds " + stack.size() + " values at STOP)");
-                    return stack.removeLast();
+                    Object value = stack.removeLast();
+                    checkStructure(value);
+                    return value;
                 }
-                case '(' -> { marks.add(stack.size()); stack.add(MARK); }
+                case '(' -> { // MARK
+                    if (marks.size() >= WeightsLimits.MAX_NESTING) throw fail("nested deeper than " + WeightsLimits.MAX_NESTING + " levels; a state dict is not");
+                    marks.add(stack.size());
+                    push(MARK);
+                }
                 case '0' -> pop();                                  // POP
                 case '1' -> popMark();                              // POP_MARK
                 case '2' -> push(peek());                           // DUP
@@ -123,9 +145,9 @@ public final class SafeUnpickler {
                 case 'J' -> push((long) i32());                     // BININT
                 case 'K' -> push((long) u8());                      // BININT1
                 case 'M' -> push((long) u16());                     // BININT2
-                case 0x8a -> push(longBytes(u8()));                 // LONG1
-                case 0x8b -> push(longBytes(len(i32())));           // LONG4
-                case 'F' -> push(Double.parseDouble(line()));       // FLOAT
+                case 0x8a -> push(longBytes(integerLength(u8())));  // LONG1
+                case 0x8b -> push(longBytes(integerLength(i32()))); // LONG4
+                case 'F' -> push(parseFloatLine(line()));           // FLOAT
                 case 'G' -> push(ByteBuffer.wrap(bytes(8)).order(ByteOrder.BIG_ENDIAN).getDouble()); // BINFLOAT
                 case 'S' -> push(unquote(line()));                  // STRING
                 case 'T' -> push(latin1(bytes(len(i32()))));        // BINSTRING
@@ -138,26 +160,26 @@ public final class SafeUnpickler {
                 case 'C' -> push(bytes(u8()));                      // SHORT_BINBYTES
                 case 0x8e -> push(bytes(len(i64())));               // BINBYTES8
                 case 0x96 -> push(bytes(len(i64())));               // BYTEARRAY8
-                case ']' -> push(new ArrayList<>());                // EMPTY_LIST
-                case 'l' -> push(new ArrayList<>(popMark()));       // LIST
+                case ']' -> push(made(new ArrayList<>()));          // EMPTY_LIST
+                case 'l' -> push(made(new ArrayList<>(popMark()))); // LIST
                 case 'a' -> { Object v = pop(); list(peek()).add(v); }            // APPEND
                 case 'e' -> { List<Object> v = popMark(); list(peek()).addAll(v); } // APPENDS
-                case ')' -> push(new Tuple(List.of()));             // EMPTY_TUPLE
+                case ')' -> push(tuple(List.of()));                 // EMPTY_TUPLE
                 case 't' -> push(tuple(popMark()));                 // TUPLE
-                case 0x85 -> push(tuple(List.of(pop())));           // TUPLE1
+                case 0x85 -> push(tuple(Collections.singletonList(pop()))); // TUPLE1 (None allowed)
                 case 0x86 -> { Object b = pop(), a = pop(); push(tuple(Arrays.asList(a, b))); }          // TUPLE2
                 case 0x87 -> { Object c = pop(), b = pop(), a = pop(); push(tuple(Arrays.asList(a, b, c))); } // TUPLE3
-                case '}' -> push(new LinkedHashMap<>());            // EMPTY_DICT
-                case 'd' -> { List<Object> kv = popMark(); Map<Object, Object> m = new LinkedHashMap<>(); putAll(m, kv); push(m); } // DICT
-                case 's' -> { Object v = pop(), k = pop(); dict(peek()).put(k, v); }                    // SETITEM
+                case '}' -> push(made(new LinkedHashMap<>()));      // EMPTY_DICT
+                case 'd' -> { List<Object> kv = popMark(); Map<Object, Object> m = made(new LinkedHashMap<>()); putAll(m, kv); push(m); } // DICT
+                case 's' -> { Object v = pop(), k = pop(); dict(peek()).put(key(k), v); }               // SETITEM
                 case 'u' -> { List<Object> kv = popMark(); putAll(dict(peek()), kv); }                 // SETITEMS
-                case 'g' -> push(memoGet(Long.parseLong(line().trim())));  // GET
+                case 'g' -> push(memoGet(memoKey(line())));         // GET
                 case 'h' -> push(memoGet(u8()));                    // BINGET
                 case 'j' -> push(memoGet(u32()));                   // LONG_BINGET
-                case 'p' -> memo.put(Long.parseLong(line().trim()), peek()); // PUT
-                case 'q' -> memo.put((long) u8(), peek());          // BINPUT
-                case 'r' -> memo.put(u32(), peek());                // LONG_BINPUT
-                case 0x94 -> memo.put((long) memo.size(), peek());  // MEMOIZE
+                case 'p' -> memoPut(memoKey(line()));               // PUT
+                case 'q' -> memoPut(u8());                          // BINPUT
+                case 'r' -> memoPut(u32());                         // LONG_BINPUT
+                case 0x94 -> memoPut(memo.size());                  // MEMOIZE
                 case 'c' -> push(global(line(), line()));           // GLOBAL
                 case 0x93 -> { Object name = pop(), module = pop(); push(global(str(module), str(name))); } // STACK_GLOBAL
                 case 'R' -> { Object args = pop(), fn = pop(); push(reduce(fn, args)); }                // REDUCE
@@ -184,11 +206,11 @@ public final class SafeUnpickler {
         if (!(args instanceof Tuple t)) throw fail("malformed pickle: arguments of " + g + " are not a tuple");
         return switch (g.toString()) {
             case "collections.OrderedDict" -> {
-                Map<Object, Object> m = new LinkedHashMap<>();
+                Map<Object, Object> m = made(new LinkedHashMap<>());
                 if (t.size() == 1 && t.get(0) instanceof List<?> pairs) {
                     for (Object p : pairs) {
-                        if (p instanceof Tuple kv && kv.size() == 2) m.put(kv.get(0), kv.get(1));
-                        else if (p instanceof List<?> kv && kv.size() == 2) m.put(kv.get(0), kv.get(1));
+                        if (p instanceof Tuple kv && kv.size() == 2) m.put(key(kv.get(0)), kv.get(1));
+                        else if (p instanceof List<?> kv && kv.size() == 2) m.put(key(kv.get(0)), kv.get(1));
                         else throw fail("malformed OrderedDict item " + describe(p));
                     }
                 } else if (t.size() != 0) throw fail("OrderedDict called with " + t.size() + " arguments");
@@ -223,13 +245,98 @@ public final class SafeUnpickler {
         return new WeightsException(where + ": " + msg);
     }
 
-    private static String describe(Object o) {
+    /** A short description of a pickled value for messages: never the contents of a container (which may be huge or recursive). */
+    static String describe(Object o) {
         if (o == null) return "None";
         if (o instanceof String s) return "'" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "'";
+        if (o instanceof Long || o instanceof Boolean || o instanceof Double) return o.toString();
+        if (o instanceof BigInteger b) return "an integer of " + b.bitLength() + " bits";
+        if (o instanceof Global g) return g.toString();
         return o.getClass().getSimpleName();
     }
 
-    private void push(Object o) { stack.add(o); }
+    private void push(Object o) {
+        if (stack.size() >= WeightsLimits.MAX_PICKLE_ITEMS) throw fail("more than " + WeightsLimits.MAX_PICKLE_ITEMS + " values on the pickle's stack");
+        stack.add(o);
+    }
+
+    /** Counts a new list, tuple or dict against {@link WeightsLimits#MAX_CONTAINERS}. */
+    private <T> T made(T container) {
+        if (++containers > WeightsLimits.MAX_CONTAINERS)
+            throw fail("more than " + WeightsLimits.MAX_CONTAINERS + " lists, tuples and dicts; a state dict has a few hundred");
+        return container;
+    }
+
+    /** Dict keys are plain values, as in every state dict: a list or tuple key could hash forever. */
+    private Object key(Object k) {
+        if (k == null || k instanceof String || k instanceof Long || k instanceof BigInteger || k instanceof Boolean || k instanceof Double) return k;
+        throw fail("refused dict key of type " + describe(k) + " (a state dict's keys are strings)");
+    }
+
+    private void memoPut(long key) {
+        if (memo.size() >= WeightsLimits.MAX_PICKLE_ITEMS && !memo.containsKey(key))
+            throw fail("more than " + WeightsLimits.MAX_PICKLE_ITEMS + " memo entries");
+        memo.put(key, peek());
+    }
+
+    /** A protocol-0 memo key: a decimal number. */
+    private long memoKey(String line) {
+        String t = line.trim();
+        if (t.isEmpty() || t.length() > 10 || !t.chars().allMatch(c -> c >= '0' && c <= '9'))
+            throw fail("malformed pickle (memo key " + describe(t) + " is not a number, at byte " + position + ")");
+        return Long.parseLong(t);
+    }
+
+    /**
+     * Refuses a value that contains itself (a state dict never does; Java's hashCode/equals/toString would
+     * recurse forever on it) or nests deeper than {@link WeightsLimits#MAX_NESTING}. One depth-first walk,
+     * each container's height remembered, so shared sub-structures (a DAG with 2^50 paths) cost their size.
+     */
+    private void checkStructure(Object root) {
+        record Frame(Object node, Iterator<?> children, int[] height) {}
+        Map<Object, Integer> heights = new IdentityHashMap<>();
+        Map<Object, Boolean> onPath = new IdentityHashMap<>();
+        Deque<Frame> path = new ArrayDeque<>();
+        if (children(root) == null) return;
+        path.push(new Frame(root, children(root), new int[1]));
+        onPath.put(root, true);
+        while (!path.isEmpty()) {
+            Frame f = path.peek();
+            if (!f.children().hasNext()) {
+                path.pop();
+                onPath.remove(f.node());
+                heights.put(f.node(), f.height()[0]);
+                if (!path.isEmpty()) path.peek().height()[0] = Math.max(path.peek().height()[0], f.height()[0] + 1);
+                continue;
+            }
+            Object c = f.children().next();
+            Iterator<?> grandChildren = children(c);
+            if (grandChildren == null) continue;
+            if (onPath.containsKey(c)) throw fail("a container (" + describe(c) + ") that contains itself; a state dict has no recursion");
+            Integer h = heights.get(c);
+            if (h != null) {
+                if (path.size() + h >= WeightsLimits.MAX_NESTING) throw tooDeep();
+                f.height()[0] = Math.max(f.height()[0], h + 1);
+                continue;
+            }
+            if (path.size() >= WeightsLimits.MAX_NESTING) throw tooDeep();
+            path.push(new Frame(c, grandChildren, new int[1]));
+            onPath.put(c, true);
+        }
+    }
+
+    private WeightsException tooDeep() {
+        return fail("containers nested deeper than " + WeightsLimits.MAX_NESTING + " levels; a state dict nests 3");
+    }
+
+    /** The values a container holds (a dict's keys are scalars), or null for a non-container. */
+    private static Iterator<?> children(Object o) {
+        if (o instanceof List<?> l) return l.iterator();
+        if (o instanceof Tuple t) return t.items().iterator();
+        if (o instanceof Map<?, ?> m) return m.values().iterator();
+        if (o instanceof TensorRef r) return Collections.singletonList(r.storage()).iterator();
+        return null;
+    }
 
     private Object pop() {
         if (stack.isEmpty() || stack.getLast() == MARK) throw fail("malformed pickle (stack underflow at byte " + position + ")");
@@ -254,7 +361,7 @@ public final class SafeUnpickler {
         return memo.get(key);
     }
 
-    private static Tuple tuple(List<Object> items) { return new Tuple(java.util.Collections.unmodifiableList(new ArrayList<>(items))); }
+    private Tuple tuple(List<Object> items) { return made(new Tuple(Collections.unmodifiableList(new ArrayList<>(items)))); }
 
     @SuppressWarnings("unchecked")
     private List<Object> list(Object o) {
@@ -270,7 +377,7 @@ public final class SafeUnpickler {
 
     private void putAll(Map<Object, Object> m, List<Object> kv) {
         if (kv.size() % 2 != 0) throw fail("malformed pickle (odd number of dict items)");
-        for (int i = 0; i < kv.size(); i += 2) m.put(kv.get(i), kv.get(i + 1));
+        for (int i = 0; i < kv.size(); i += 2) m.put(key(kv.get(i)), kv.get(i + 1));
     }
 
     private String str(Object o) {
@@ -311,7 +418,14 @@ public final class SafeUnpickler {
 
     /** Lengths are bounded: a pickle inside a weights file never holds a string of a gigabyte. */
     private int len(long n) {
-        if (n < 0 || n > (256L << 20)) throw fail("implausible length " + n + " at byte " + position);
+        if (n < 0 || n > WeightsLimits.MAX_PICKLE_BYTES) throw fail("implausible length " + n + " at byte " + position);
+        return (int) n;
+    }
+
+    /** LONG1/LONG4: the integers of a state dict fit in 64 bits, PyTorch's magic number in 80. */
+    private int integerLength(long n) {
+        if (n < 0 || n > WeightsLimits.MAX_INTEGER_BYTES)
+            throw fail("an integer of " + n + " bytes at byte " + position + "; a weights file's integers have at most " + WeightsLimits.MAX_INTEGER_BYTES);
         return (int) n;
     }
 
@@ -344,9 +458,19 @@ public final class SafeUnpickler {
     }
 
     private Object parseLongLine(String s) {
-        String t = s.endsWith("L") ? s.substring(0, s.length() - 1) : s;
-        BigInteger v = new BigInteger(t.trim());
+        String t = (s.endsWith("L") ? s.substring(0, s.length() - 1) : s).trim();
+        if (t.length() > 2 * WeightsLimits.MAX_INTEGER_BYTES + 1 || !t.matches("[-+]?[0-9]+"))
+            throw fail("malformed integer " + describe(t) + " at byte " + position);
+        BigInteger v = new BigInteger(t);
         return v.bitLength() < 64 ? (Object) v.longValue() : v;
+    }
+
+    private double parseFloatLine(String s) {
+        try {
+            return Double.parseDouble(s.trim());
+        } catch (NumberFormatException e) {
+            throw fail("malformed float " + describe(s) + " at byte " + position);
+        }
     }
 
     /** Little-endian two's complement of n bytes (LONG1 / LONG4). */

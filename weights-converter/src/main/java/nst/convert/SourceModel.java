@@ -1,6 +1,6 @@
 package nst.convert;
 
-import nst.engine.Preprocess;
+import nst.engine.network.Preprocess;
 
 import java.io.Closeable;
 import java.io.IOException;

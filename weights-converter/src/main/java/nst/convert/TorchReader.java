@@ -3,8 +3,9 @@ package nst.convert;
 import nst.convert.SafeUnpickler.Global;
 import nst.convert.SafeUnpickler.TensorRef;
 import nst.convert.SafeUnpickler.Tuple;
-import nst.engine.Preprocess;
 import nst.engine.WeightsException;
+import nst.engine.network.Preprocess;
+import nst.engine.io.WeightsLimits;
 
 import java.io.BufferedInputStream;
 import java.io.Closeable;
@@ -204,25 +205,35 @@ final class TorchReader {
         return fits19 ? "vgg19" : "vgg16";
     }
 
+    /**
+     * A tensor's view on its storage, checked before anything is read: a plausible shape (WeightsLimits),
+     * non-negative strides, inside the storage, no more values than the storage holds (a stride-0 view that
+     * repeats one stored value into a layer is no trained weight), and a span of the storage that is no
+     * larger than a VGG layer (a view that gathers a few values from gigabytes reads them all).
+     */
     private static SourceTensor tensor(Path path, String name, TensorRef t, Storages storages) {
         if (t == null) return null;
+        String what = path + ": tensor '" + name + "'";
         if (!(t.storage() instanceof StorageRef s))
-            throw new WeightsException(path + ": tensor for '" + name + "' has no storage");
+            throw new WeightsException(what + " has no storage");
         long[] size = t.size(), stride = t.stride();
-        if (size.length != stride.length) throw new WeightsException(path + ": tensor for '" + name + "' has mismatched size and stride");
-        long extent = 1;
-        boolean empty = false;
-        for (int d = 0; d < size.length; d++) {
-            if (size[d] < 0 || stride[d] < 0) throw new WeightsException(path + ": tensor for '" + name + "' has a negative size or stride");
-            if (size[d] == 0) empty = true;
-            extent += (size[d] - 1) * stride[d];
+        if (size.length != stride.length) throw new WeightsException(what + " has mismatched size and stride");
+        long elements = WeightsLimits.checkedElements(what, size, WeightsLimits.MAX_DIMENSION);
+        long extent = elements == 0 ? 0 : 1;
+        for (int d = 0; d < size.length && elements > 0; d++) {
+            if (stride[d] < 0) throw new WeightsException(what + " has a negative stride");
+            if (stride[d] > s.numel()) throw new WeightsException(what + " has a stride of " + stride[d] + " in a storage of " + s.numel() + " values");
+            extent += (size[d] - 1) * stride[d]; // at most 8 · 4096 · 2^30: no overflow
         }
-        if (empty) extent = 0;
+        if (t.offset() < 0 || t.offset() > s.numel() || s.viewOffset() + t.offset() + extent > s.numel())
+            throw new WeightsException(what + " reaches past its storage (" + s.numel() + " elements)");
+        if (elements > s.numel())
+            throw new WeightsException(what + " shows " + elements + " values of a storage of " + s.numel()
+                    + " (a view that repeats stored values, stride 0, is no trained weight)");
+        if (extent > WeightsLimits.MAX_TENSOR_ELEMENTS)
+            throw new WeightsException(what + " spans " + extent + " values of its storage to gather " + elements
+                    + "; no VGG layer spans over " + WeightsLimits.MAX_TENSOR_ELEMENTS);
         long first = s.viewOffset() + t.offset();
-        if (t.offset() < 0 || first + extent > s.numel())
-            throw new WeightsException(path + ": tensor for '" + name + "' reaches past its storage (" + s.numel() + " elements)");
-        if (extent > Integer.MAX_VALUE - 8 || t.elements() > Integer.MAX_VALUE - 8)
-            throw new WeightsException(path + ": tensor for '" + name + "' is too large");
         int[] shape = t.shape();
         final long ext = extent;
         return new SourceTensor() {
@@ -269,12 +280,18 @@ final class TorchReader {
         if (!(pid instanceof Tuple t) || t.size() < 5 || !"storage".equals(t.get(0)))
             throw new WeightsException(path + ": refused persistent id (not a storage reference)");
         if (!(t.get(1) instanceof Global g) || !SafeUnpickler.STORAGE_TYPES.containsKey(g.toString()))
-            throw new WeightsException(path + ": refused persistent id with storage type " + t.get(1));
+            throw new WeightsException(path + ": refused persistent id with storage type " + SafeUnpickler.describe(t.get(1)));
         if (!(t.get(2) instanceof String key) || !(t.get(4) instanceof Long numel))
             throw new WeightsException(path + ": malformed storage reference");
+        if (numel < 0 || numel > WeightsLimits.MAX_STORAGE_ELEMENTS)
+            throw new WeightsException(path + ": storage " + SafeUnpickler.describe(key) + " declares " + numel + " elements; a VGG file's largest has 103 M (limit "
+                    + WeightsLimits.MAX_STORAGE_ELEMENTS + ")");
         String dtype = SafeUnpickler.STORAGE_TYPES.get(g.toString());
         long viewOffset = 0;
-        if (t.size() > 5 && t.get(5) instanceof Tuple view && view.size() == 3 && view.get(1) instanceof Long off) viewOffset = off;
+        if (t.size() > 5 && t.get(5) instanceof Tuple view && view.size() == 3 && view.get(1) instanceof Long off) {
+            if (off < 0 || off > numel) throw new WeightsException(path + ": storage view offset " + off + " outside its storage of " + numel + " elements");
+            viewOffset = off;
+        }
         StorageRef root = new StorageRef(key, dtype, numel, 0);
         StorageRef prev = seen.putIfAbsent(key, root);
         if (prev != null && !prev.dtype().equals(dtype))
@@ -331,7 +348,7 @@ final class TorchReader {
                     throw new WeightsException(path + ": a Python pickle, but not a PyTorch file (no PyTorch magic number)");
                 Object proto = header.load();
                 if (!(proto instanceof Long p && p == LEGACY_PROTOCOL))
-                    throw new WeightsException(path + ": PyTorch legacy file with unsupported protocol version " + proto);
+                    throw new WeightsException(path + ": PyTorch legacy file with unsupported protocol version " + SafeUnpickler.describe(proto));
                 Object sysInfo = header.load();
                 ByteOrder order = ByteOrder.LITTLE_ENDIAN;
                 if (sysInfo instanceof Map<?, ?> si && Boolean.FALSE.equals(si.get("little_endian"))) order = ByteOrder.BIG_ENDIAN;
@@ -440,16 +457,23 @@ final class TorchReader {
                 }
                 Map<String, StorageRef> seen = new HashMap<>();
                 Object rootObj;
+                if (pkl.getSize() > WeightsLimits.MAX_PICKLE_BYTES)
+                    throw new WeightsException(path + ": " + pkl.getName() + " declares " + pkl.getSize() + " bytes; a state dict's pickle has a few KB");
                 try (InputStream in = new BufferedInputStream(zip.getInputStream(pkl))) {
                     rootObj = new SafeUnpickler(in, path.toString(), pid -> storagePid(path, pid, seen)).load();
                 }
                 if (!(rootObj instanceof Map<?, ?>))
                     throw new WeightsException(path + ": the pickle holds " + (rootObj == null ? "None" : rootObj.getClass().getSimpleName())
                             + ", not a state dict (save model.state_dict() instead of the model)");
+                long total = 0;
                 for (StorageRef s : seen.values()) {
                     ZipEntry e = zip.getEntry(prefix + "data/" + s.key());
                     if (e == null) throw new WeightsException(path + ": truncated archive: no data for storage " + s.key());
                     long need = s.numel() * elementSize(s.dtype());
+                    total += need;
+                    if (total > WeightsLimits.MAX_INFLATED_BYTES) // before inflating anything: a deflate bomb stops here
+                        throw new WeightsException(path + ": its storages hold over " + WeightsLimits.MAX_INFLATED_BYTES
+                                + " bytes once inflated; a VGG file holds at most 548 MiB");
                     if (e.getSize() >= 0 && e.getSize() < need)
                         throw new WeightsException(path + ": truncated archive: storage " + s.key() + " has " + e.getSize() + " bytes, needs " + need);
                 }

@@ -1,7 +1,7 @@
 package nst.convert;
 
 import nst.convert.cli.WeightsCommand;
-import nst.engine.VggWeights;
+import nst.engine.network.VggWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;

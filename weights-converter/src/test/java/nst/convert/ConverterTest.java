@@ -1,15 +1,15 @@
 package nst.convert;
 
-import nst.engine.Image;
-import nst.engine.LayerWeight;
-import nst.engine.LossTerms;
-import nst.engine.Objective;
-import nst.engine.Pooling;
-import nst.engine.Preprocess;
-import nst.engine.SafeTensors;
 import nst.engine.TestBackends;
-import nst.engine.VggNetwork;
-import nst.engine.VggWeights;
+import nst.engine.image.Image;
+import nst.engine.io.SafeTensors;
+import nst.engine.loss.LayerWeight;
+import nst.engine.loss.LossTerms;
+import nst.engine.loss.Objective;
+import nst.engine.network.Pooling;
+import nst.engine.network.Preprocess;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggWeights;
 import nst.kernels.Backend;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -2,8 +2,8 @@ package nst.convert;
 
 import com.sun.net.httpserver.HttpServer;
 import nst.convert.cli.WeightsCommand;
-import nst.engine.VggWeights;
 import nst.engine.WeightsException;
+import nst.engine.network.VggWeights;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -13,7 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Test helpers: the committed fixtures (tools/make_converter_fixtures.py) and checks that a failed
+ * Test helpers: the committed fixtures ({@code /usr/bin/python3 tools/make_converter_fixtures.py} from the repository
+ * root) and checks that a failed
  * conversion left nothing behind. Leaves out the assertions on content (see the tests).
  */
 final class Fixtures {

@@ -1,7 +1,7 @@
 package nst.app.web;
 
-import nst.engine.Image;
-import nst.engine.Images;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,10 @@
 package nst.app.web;
 
-import nst.engine.AtomicFiles;
-import nst.engine.Images;
-import nst.engine.LayerWeight;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.image.Images;
+import nst.engine.io.AtomicFiles;
+import nst.engine.loss.LayerWeight;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,15 +1,15 @@
 package nst.app.web;
 
-import nst.engine.Image;
-import nst.engine.Images;
-import nst.engine.Inspection;
 import nst.engine.Inspection.FeatureMap;
-import nst.engine.LayerWeight;
-import nst.engine.LossTerms;
-import nst.engine.Objective;
+import nst.engine.Inspection;
 import nst.engine.StyleOptions;
-import nst.engine.TileGrid;
 import nst.engine.StyleTransfer;
+import nst.engine.TileGrid;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.loss.LayerWeight;
+import nst.engine.loss.LossTerms;
+import nst.engine.loss.Objective;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -66,7 +66,7 @@ public final class Inspector {
     /** One iteration's losses: the weighted terms and the unweighted per-style-layer losses; stage is 1-based. */
     public record Point(int iteration, int stage, double seconds, LossTerms terms, double[] styleLayerLosses) {}
 
-    private final StyleOptions options;
+    private volatile StyleOptions options;                              // null after release()
     private final int saveEvery, maxSnapshots, planned;
     private final int[] schedule;
     private final List<String> layers = new ArrayList<>();
@@ -271,6 +271,13 @@ public final class Inspector {
     }
 
     public Snapshot snapshot(int iteration) { return snapshots.get(iteration); }
+
+    /** Lets go of the job's inputs (the options' decoded images and their engine copies) once the run has ended. */
+    public synchronized void release() {
+        options = null;
+        seen = null;
+        finisher = null;
+    }
 
     /** Frees memory: keeps only the last snapshot and its stage's pictures (the loss history stays). */
     public void trim() {

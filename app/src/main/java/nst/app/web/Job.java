@@ -1,9 +1,9 @@
 package nst.app.web;
 
-import nst.engine.Images;
-import nst.engine.LossTerms;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.image.Images;
+import nst.engine.loss.LossTerms;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,8 +34,10 @@ public final class Job {
     private static final int CLIENT_QUEUE = 10_000;
 
     final String id;
-    /** What the engine runs (saveEvery 0: the step-through takes the pictures). */
-    final StyleOptions options;
+    /** What the engine runs (saveEvery 0: the step-through takes the pictures); null once the job has ended. */
+    private StyleOptions options;
+    /** The backend the job was queued for (its worker). */
+    final String worker;
     /** The step-through's interval, and the input arguments (--content NAME …) for the result's metadata. */
     final int saveEvery;
     final List<String> inputs;
@@ -56,6 +58,7 @@ public final class Job {
     Job(String id, JobForm.Request r, int maxSnapshots) {
         this.id = id;
         this.options = r.options();
+        this.worker = options.backend();
         this.saveEvery = Math.max(1, r.saveEvery());
         this.inputs = r.inputs();
         this.inspector = new Inspector(options, saveEvery, maxSnapshots);
@@ -64,6 +67,8 @@ public final class Job {
     public String id() { return id; }
     public synchronized Status status() { return status; }
     public synchronized byte[] resultPng() { return resultPng; }
+    /** The options to run; null once the job has ended (its decoded inputs are let go then). */
+    synchronized StyleOptions options() { return options; }
 
     /** QUEUED → RUNNING; false when the job was cancelled while it waited. */
     synchronized boolean start() {
@@ -125,10 +130,13 @@ public final class Job {
         return Images.pngBytes(r.image(), nst.app.OutputMetadata.of(options, inputs, r, NOTE));
     }
 
+    /** Ends the job; from here on it keeps only what the page shows (result PNG, snapshots, history), not its inputs. */
     private void end(Status s, String message, byte[] png) {
         status = s;
         error = message;
         resultPng = png;
+        options = null;
+        inspector.release();
         publish(terminalEvent());
         clients.clear();
     }

@@ -2,22 +2,17 @@ package nst.app.web;
 
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
-import nst.engine.Controls;
-import nst.engine.Image;
-import nst.engine.Images;
-import nst.engine.LayerWeight;
+import nst.engine.image.Image;
+import nst.engine.image.ImageLimits;
+import nst.engine.image.Images;
 import nst.engine.NstException;
-import nst.engine.Pooling;
+import nst.engine.OptionException;
 import nst.engine.StyleOptions;
+import nst.engine.TransferOption;
 
-import javax.imageio.ImageIO;
-import javax.imageio.ImageReader;
-import javax.imageio.stream.ImageInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -25,24 +20,22 @@ import java.util.Set;
 
 /**
  * Turns a POST /api/jobs form (multipart or urlencoded) into checked {@link StyleOptions}: uploads limited
- * in bytes and pixels (413), checked by decoding (415), every option through the builder and validate()
- * (400 naming the option as the CLI spells it), and the inputs' names for the result's metadata.
- * Leaves out weights files (the studio takes random or auto) and --memory-budget (the server's heap decides).
+ * in bytes and pixels (413), checked by decoding (415), every option through the option catalogue
+ * ({@link StyleOptions.Builder#set}) and validate() (400 naming the option as the CLI spells it), and the inputs'
+ * names for the result's metadata. Leaves out weights files (the studio takes random or auto), output paths and
+ * machine settings (the server's).
  */
 final class JobForm {
-    /** Fields that map onto StyleOptions, in the order the STUDIO.md table lists them. */
-    static final List<String> OPTION_FIELDS = List.of("size", "iterations", "weights", "model", "pooling", "optimizer",
-            "learningRate", "history", "contentWeight", "styleWeight", "tvWeight", "contentLayers", "styleLayers", "styleBlend",
-            "init", "seed", "saveEvery", "preserveColors", "styleScale", "scales", "tile", "tileIterations", "normalizeGradients");
+    /** The catalogue's options a form may set: those that shape the picture, and saveEvery (the step-through's pictures). */
+    static final List<TransferOption> OPTIONS = java.util.Arrays.stream(TransferOption.values())
+            .filter(o -> o.kind() == TransferOption.Kind.PICTURE || o == TransferOption.SAVE_EVERY).toList();
+    /** Their form fields, in the catalogue's order. */
+    static final List<String> OPTION_FIELDS = OPTIONS.stream().map(TransferOption::field).toList();
     /** Image fields: files (content, style, mask, initImage) or bundled examples by name. */
     static final List<String> IMAGE_FIELDS = List.of("content", "contentExample", "style", "styleExample", "mask", "initImage");
     static final Set<String> FILE_ONLY = Set.of("mask", "initImage");
+    /** How often the step-through keeps a picture unless saveEvery says (the CLI's own default, 0, saves none). */
     static final int DEFAULT_SAVE_EVERY = 5;
-    /**
-     * The page's starting size and iterations: those of {@code nst demo}, so a first run takes minutes, not the half
-     * hour of the CLI's 512 px × 500. The API's defaults stay the engine's.
-     */
-    static final int PAGE_SIZE = 384, PAGE_ITERATIONS = 150;
     /** Most --scales entries a job may have (each scale is a whole optimisation). */
     static final int MAX_SCALES = 6;
 
@@ -56,8 +49,14 @@ final class JobForm {
 
     JobForm(StudioServer.Config cfg) { this.cfg = cfg; }
 
+    /** Jetty's limit for one part of a job form: a few times the per-file limit (a larger file is still refused with 413). */
+    static long partLimit(StudioServer.Config cfg) {
+        return Math.max(cfg.maxUploadBytes() * 4, 1L << 20);
+    }
+
     Request parse(Context ctx) {
-        Map<String, List<String>> fields = ctx.formParamMap();
+        FormBody body = FormBody.read(ctx, partLimit(cfg));
+        Map<String, List<String>> fields = body.fields();
         for (String k : fields.keySet()) {
             if (!OPTION_FIELDS.contains(k) && !IMAGE_FIELDS.contains(k))
                 throw new ApiError(400, "unknown field '" + k + "'; known: " + String.join(", ", OPTION_FIELDS)
@@ -65,96 +64,79 @@ final class JobForm {
             if (FILE_ONLY.contains(k) && !nonBlank(fields.get(k)).isEmpty())
                 throw new ApiError(400, cli(k) + " (field '" + k + "') must be an uploaded image file (multipart/form-data), not text");
         }
-        boolean multipart = ctx.isMultipartFormData();
-        List<UploadedFile> contentFiles = multipart ? ctx.uploadedFiles("content") : List.of();
-        List<UploadedFile> styleFiles = multipart ? ctx.uploadedFiles("style") : List.of();
-        List<UploadedFile> maskFiles = multipart ? ctx.uploadedFiles("mask") : List.of();
-        List<UploadedFile> initFiles = multipart ? ctx.uploadedFiles("initImage") : List.of();
-        List<String> inputs = new ArrayList<>();
+        List<UploadedFile> contentFiles = body.files("content"), styleFiles = body.files("style"),
+                maskFiles = body.files("mask"), initFiles = body.files("initImage");
+        List<String> contentExample = nonBlank(fields.get("contentExample")), styleExamples = nonBlank(fields.get("styleExample"));
 
+        // Counts first, then every upload's bytes and header dimensions, and only then is any image decoded.
+        if (contentFiles.size() > 1) throw new ApiError(400, "content: give one content image, got " + contentFiles.size());
+        int styleCount = styleFiles.size() + styleExamples.size();
+        if (styleCount > cfg.maxStyles()) throw new ApiError(400, "--style: at most " + cfg.maxStyles() + " style images, got " + styleCount);
+        if (maskFiles.size() > cfg.maxStyles()) throw new ApiError(400, "--mask: at most " + cfg.maxStyles() + " masks (one per style), got " + maskFiles.size());
+        if (initFiles.size() > 1) throw new ApiError(400, "--init-image (field 'initImage'): give one image, got " + initFiles.size());
+        if (contentFiles.isEmpty() && contentExample.isEmpty())
+            throw new ApiError(400, "--content: a content image is required (field 'content' with a file, or 'contentExample' with a bundled example's name)");
+        List<Upload> contentUp = checked(contentFiles, "content"), styleUp = checked(styleFiles, "style"),
+                maskUp = checked(maskFiles, "mask"), initUp = checked(initFiles, "initImage");
+
+        List<String> inputs = new ArrayList<>();
         Image content;
-        List<String> contentExample = nonBlank(fields.get("contentExample"));
-        if (!contentFiles.isEmpty()) {
-            if (contentFiles.size() > 1) throw new ApiError(400, "content: give one content image, got " + contentFiles.size());
-            content = upload(contentFiles.get(0), "content");
-            inputs.addAll(List.of("--content", uploadName(contentFiles.get(0), "content")));
-        } else if (!contentExample.isEmpty()) {
+        if (!contentUp.isEmpty()) {
+            content = contentUp.get(0).decode();
+            inputs.addAll(List.of("--content", contentUp.get(0).name()));
+        } else {
             content = example(contentExample.get(0), "contentExample");
             inputs.addAll(List.of("--content", examplePath(contentExample.get(0))));
-        } else {
-            throw new ApiError(400, "--content: a content image is required (field 'content' with a file, or 'contentExample' with a bundled example's name)");
         }
         List<Image> styles = new ArrayList<>();
-        for (UploadedFile f : styleFiles) {
-            styles.add(upload(f, "style"));
-            inputs.addAll(List.of("--style", uploadName(f, "style")));
+        for (Upload u : styleUp) {
+            styles.add(u.decode());
+            inputs.addAll(List.of("--style", u.name()));
         }
-        for (String name : nonBlank(fields.get("styleExample"))) {
+        for (String name : styleExamples) {
             styles.add(example(name, "styleExample"));
             inputs.addAll(List.of("--style", examplePath(name)));
         }
-        if (styles.size() > cfg.maxStyles()) throw new ApiError(400, "--style: at most " + cfg.maxStyles() + " style images, got " + styles.size());
         List<Image> masks = new ArrayList<>();
-        for (UploadedFile f : maskFiles) {
-            masks.add(upload(f, "mask"));
-            inputs.addAll(List.of("--mask", uploadName(f, "mask")));
+        for (Upload u : maskUp) {
+            masks.add(u.decode());
+            inputs.addAll(List.of("--mask", u.name()));
         }
-        if (initFiles.size() > 1) throw new ApiError(400, "--init-image (field 'initImage'): give one image, got " + initFiles.size());
 
         StyleOptions.Builder b = StyleOptions.builder().content(content).styles(styles)
                 .backend(cfg.backend()).threads(cfg.threads()).weights("auto");
         int saveEvery = DEFAULT_SAVE_EVERY;
         if (!masks.isEmpty()) b.masks(masks);
-        if (!initFiles.isEmpty()) {
-            b.initImage(upload(initFiles.get(0), "initImage"));
-            inputs.addAll(List.of("--init-image", uploadName(initFiles.get(0), "initImage")));
+        if (!initUp.isEmpty()) {
+            b.initImage(initUp.get(0).decode());
+            inputs.addAll(List.of("--init-image", initUp.get(0).name()));
         }
         try {
-            String v;
-            if ((v = field(fields, "size")) != null) b.size(integer("size", v));
-            if ((v = field(fields, "iterations")) != null) b.iterations(integer("iterations", v));
-            if ((v = field(fields, "weights")) != null) {
-                if (!v.equals("random") && !v.equals("auto"))
-                    throw new ApiError(400, "--weights: the studio takes 'random' or 'auto' (the server's pretrained weights, else random), got '" + v + "'");
-                b.weights(v);
+            for (TransferOption option : OPTIONS) {
+                String v = field(fields, option.field());
+                if (v == null) continue;
+                switch (option) {
+                    case WEIGHTS -> {
+                        if (!v.equals("random") && !v.equals("auto"))
+                            throw new ApiError(400, "--weights: the studio takes 'random' or 'auto' (the server's pretrained weights, else random), got '" + v + "'");
+                        b.weights(v);
+                    }
+                    case SAVE_EVERY -> {
+                        int n = option.parseInt(v);
+                        if (n < 1) throw new ApiError(400, "--save-every must be at least 1 in the studio (it sets how often a picture is kept), got " + n);
+                        saveEvery = n;
+                    }
+                    case SCALES -> {
+                        int count = v.split(",", -1).length;
+                        if (count > MAX_SCALES) throw new ApiError(400, "--scales: this server allows at most " + MAX_SCALES + " scales, got " + count);
+                        b.set(option, v);                      // after size: the last scale is the output size, as on the command line
+                    }
+                    default -> b.set(option, v);
+                }
             }
-            if ((v = field(fields, "model")) != null) b.model(v);
-            if ((v = field(fields, "pooling")) != null) b.pooling(Pooling.of(v));
-            if ((v = field(fields, "optimizer")) != null) b.optimizer(v);
-            if ((v = field(fields, "learningRate")) != null) b.learningRate(number("learningRate", v));
-            if ((v = field(fields, "history")) != null) b.history(integer("history", v));
-            if ((v = field(fields, "contentWeight")) != null) b.contentWeight(number("contentWeight", v));
-            if ((v = field(fields, "styleWeight")) != null) b.styleWeight(number("styleWeight", v));
-            if ((v = field(fields, "tvWeight")) != null) b.tvWeight(number("tvWeight", v));
-            if ((v = field(fields, "contentLayers")) != null) b.contentLayers(LayerWeight.parseList(v, "--content-layers"));
-            if ((v = field(fields, "styleLayers")) != null) b.styleLayers(LayerWeight.parseList(v, "--style-layers"));
-            if ((v = field(fields, "styleBlend")) != null) {
-                String[] parts = v.split(",");
-                double[] blend = new double[parts.length];
-                for (int i = 0; i < parts.length; i++) blend[i] = number("styleBlend", parts[i].trim());
-                b.styleBlend(blend);
-            }
-            if ((v = field(fields, "init")) != null) b.init(StyleOptions.Init.of(v));
-            if ((v = field(fields, "seed")) != null) b.seed(longInteger("seed", v));
-            if ((v = field(fields, "saveEvery")) != null) {
-                int n = integer("saveEvery", v);
-                if (n < 1) throw new ApiError(400, "--save-every must be at least 1 in the studio (it sets how often a picture is kept), got " + n);
-                saveEvery = n;
-            }
-            // The artistic controls (nst.engine.Controls); their rules are checked by validate() below.
-            if ((v = field(fields, "preserveColors")) != null) b.preserveColors(Controls.ColorPreservation.of(v));
-            if ((v = field(fields, "styleScale")) != null) b.styleScale(number("styleScale", v));
-            if ((v = field(fields, "scales")) != null) {
-                String[] parts = v.split(",");
-                if (parts.length > MAX_SCALES) throw new ApiError(400, "--scales: this server allows at most " + MAX_SCALES + " scales, got " + parts.length);
-                int[] sc = new int[parts.length];
-                for (int i = 0; i < parts.length; i++) sc[i] = integer("scales", parts[i].trim());
-                b.scales(sc);                                  // after size: the last scale is the output size, as on the command line
-            }
-            if ((v = field(fields, "tile")) != null) b.tile(integer("tile", v));
-            if ((v = field(fields, "tileIterations")) != null) b.tileIterations(integer("tileIterations", v));
-            if ((v = field(fields, "normalizeGradients")) != null) b.normalizeGradients(bool("normalizeGradients", v));
             StyleOptions o = b.build().validate();
+            LayerLists.checked(o.contentLayers(), "contentLayers", o.model());
+            LayerLists.checked(o.styleLayers(), "styleLayers", o.model());
             if (o.size() > cfg.maxSize())
                 throw new ApiError(400, o.controls().scales().length > 0
                         ? "--scales: this server allows at most " + cfg.maxSize() + " px for the last scale, got " + o.size()
@@ -166,6 +148,8 @@ final class JobForm {
                 throw new ApiError(400, "--style-scale: this server allows style images of at most " + cfg.maxSize() + " px (size × style scale), got "
                         + styleSide);
             return new Request(o, saveEvery, List.copyOf(inputs));
+        } catch (OptionException e) {
+            throw new ApiError(400, e.spelled(TransferOption::flag));
         } catch (NstException | IllegalArgumentException e) {
             throw new ApiError(400, e.getMessage());
         }
@@ -185,14 +169,6 @@ final class JobForm {
         } catch (ApiError e) {
             return name;                                       // example() has already refused it
         }
-    }
-
-    private static boolean bool(String name, String v) {
-        return switch (v.toLowerCase(Locale.ROOT)) {
-            case "true", "on" -> true;
-            case "false", "off" -> false;
-            default -> throw new ApiError(400, cli(name) + " (field '" + name + "') must be true or false, got '" + v + "'");
-        };
     }
 
     private static Image example(String name, String field) {
@@ -216,37 +192,29 @@ final class JobForm {
 
     /** The CLI's spelling of a form field: learningRate → --learning-rate. */
     static String cli(String field) {
-        return "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+        TransferOption o = TransferOption.find(field);
+        return o != null ? o.flag() : field;
     }
 
-    private static int integer(String name, String v) {
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new ApiError(400, cli(name) + " (field '" + name + "') must be a whole number, got '" + v + "'");
+    /** An upload read and measured but not yet decoded: its bytes, form field, and name as the browser gave it. */
+    private record Upload(byte[] bytes, String field, String name, ImageLimits limits) {
+        Image decode() {
+            try {
+                return Images.decode(bytes, field + " image '" + name + "'", limits);
+            } catch (NstException e) {
+                throw new ApiError(415, e.getMessage());
+            }
         }
     }
 
-    private static long longInteger(String name, String v) {
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new ApiError(400, cli(name) + " (field '" + name + "') must be a whole number, got '" + v + "'");
-        }
+    private List<Upload> checked(List<UploadedFile> files, String field) {
+        List<Upload> out = new ArrayList<>();
+        for (UploadedFile f : files) out.add(checked(f, field));
+        return out;
     }
 
-    private static double number(String name, String v) {
-        try {
-            double d = Double.parseDouble(v);
-            if (!Double.isFinite(d)) throw new NumberFormatException();
-            return d;
-        } catch (NumberFormatException e) {
-            throw new ApiError(400, cli(name) + " (field '" + name + "') must be a finite number, got '" + v + "'");
-        }
-    }
-
-    /** Reads one upload: the byte limit (413), the pixel limit from the header before decoding (413), then decodes (415). */
-    private Image upload(UploadedFile f, String field) {
+    /** Reads one upload and checks it without decoding: the byte limit (413), an image header (415), the pixel limit (413). */
+    private Upload checked(UploadedFile f, String field) {
         String name = f.filename() == null || f.filename().isBlank() ? field : f.filename();
         if (f.size() > cfg.maxUploadBytes())
             throw new ApiError(413, field + " image '" + name + "' is " + mb(f.size()) + "; the limit is " + mb(cfg.maxUploadBytes()) + " per file");
@@ -258,42 +226,23 @@ final class JobForm {
         }
         if (bytes.length > cfg.maxUploadBytes())
             throw new ApiError(413, field + " image '" + name + "' is larger than the limit of " + mb(cfg.maxUploadBytes()) + " per file");
-        long[] dims = dimensions(bytes);
-        if (dims == null)
-            throw new ApiError(415, field + " image '" + name + "' is not an image in a supported format (PNG, JPEG, BMP, GIF)");
-        if (dims[0] * dims[1] > cfg.maxPixels())
-            throw new ApiError(413, field + " image '" + name + "' is " + dims[0] + "x" + dims[1] + " = " + mp(dims[0] * dims[1])
-                    + "; the limit is " + mp(cfg.maxPixels()));
         try {
-            return Images.decode(bytes, field + " image '" + name + "'");
+            Images.checkDeclared(bytes, field + " image '" + name + "'", limits());
+        } catch (ImageLimits.Exceeded e) {
+            throw new ApiError(413, e.getMessage());
         } catch (NstException e) {
             throw new ApiError(415, e.getMessage());
         }
+        return new Upload(bytes, field, uploadName(f, field), limits());
     }
 
-    /** Width and height from the image header (no pixels decoded); null when no reader knows the format. */
-    static long[] dimensions(byte[] bytes) {
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            Iterator<ImageReader> it = ImageIO.getImageReaders(in);
-            if (!it.hasNext()) return null;
-            ImageReader r = it.next();
-            try {
-                r.setInput(in);
-                return new long[] {r.getWidth(0), r.getHeight(0)};
-            } finally {
-                r.dispose();
-            }
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
+    /** This server's image limits, applied by the engine to the declared size and again to what is decoded. */
+    private ImageLimits limits() {
+        return new ImageLimits(cfg.maxPixels(), cfg.maxUploadBytes());
     }
 
     static String mb(long bytes) {
         return bytes >= 1 << 20 ? String.format(Locale.ROOT, "%.1f MB", bytes / 1048576.0)
                 : String.format(Locale.ROOT, "%.1f KB", bytes / 1024.0);
-    }
-
-    static String mp(long pixels) {
-        return String.format(Locale.ROOT, "%.1f megapixels", pixels / 1e6);
     }
 }

@@ -107,15 +107,15 @@ public final class JobManager implements AutoCloseable {
         boolean changed = job.cancel();
         Runnable t = tasks.remove(job);
         if (t != null) {
-            ThreadPoolExecutor w = workers.get(job.options.backend());
+            ThreadPoolExecutor w = workers.get(job.worker);
             if (w != null) w.remove(t);
         }
         return changed;
     }
 
     private void run(Job job) {
-        if (!job.start()) return;
-        StyleOptions o = job.options;
+        StyleOptions o = job.options();                                   // null when cancelled while queued
+        if (o == null || !job.start()) return;
         try {
             StyleTransfer st = new StyleTransfer(msg -> LOG.info("job " + job.id + ": " + msg));
             StyleTransfer.Result r = st.run(o, new StyleTransfer.Listener() {

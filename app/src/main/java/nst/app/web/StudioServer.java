@@ -5,7 +5,9 @@ import io.javalin.config.SizeUnit;
 import io.javalin.http.Context;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.http.sse.SseClient;
-import nst.engine.NstException;
+import io.javalin.http.sse.SseHandler;
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,7 +22,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The web studio's HTTP server (Javalin on embedded Jetty): the JSON API of app/STUDIO.md, server-sent
- * progress events, the step-through data, and the single-page UI from the classpath (/nst/studio).
+ * progress events, the step-through data, and the single-page UI from the classpath (/nst/studio). Other web
+ * pages are kept out by {@link RequestGuard}; connections are bounded by {@link EventStreams}, {@link UploadGate}
+ * and Jetty's idle timeout and minimum data rate; errors are answered by {@link StudioErrors}.
  * Leaves out authentication and TLS: it is meant for loopback or a trusted network.
  */
 public final class StudioServer implements AutoCloseable {
@@ -28,29 +32,57 @@ public final class StudioServer implements AutoCloseable {
 
     /** Server settings; {@link #defaults()} gives the command line's. */
     public record Config(String host, int port, String backend, int threads, long maxUploadBytes, long maxPixels, int maxSize,
-                         int maxIterations, int queueCapacity, int keepJobs, int maxSnapshots, int maxStyles) {
+                         int maxIterations, int queueCapacity, int keepJobs, int maxSnapshots, int maxStyles, Network network) {
         public static Config defaults() {
-            return new Config("127.0.0.1", 8080, "auto", 0, 10L << 20, 25_000_000L, 1024, 2000, 4, 32, 60, 4);
+            return new Config("127.0.0.1", 8080, "auto", 0, 10L << 20, 25_000_000L, 1024, 2000, 4, 32, 60, 4, Network.defaults());
         }
-        public Config withHost(String h) { return new Config(h, port, backend, threads, maxUploadBytes, maxPixels, maxSize, maxIterations, queueCapacity, keepJobs, maxSnapshots, maxStyles); }
-        public Config withPort(int p) { return new Config(host, p, backend, threads, maxUploadBytes, maxPixels, maxSize, maxIterations, queueCapacity, keepJobs, maxSnapshots, maxStyles); }
-        public Config withBackend(String b, int t) { return new Config(host, port, b, t, maxUploadBytes, maxPixels, maxSize, maxIterations, queueCapacity, keepJobs, maxSnapshots, maxStyles); }
-        public Config withLimits(long bytes, long pixels) { return new Config(host, port, backend, threads, bytes, pixels, maxSize, maxIterations, queueCapacity, keepJobs, maxSnapshots, maxStyles); }
-        public Config withQueue(int q) { return new Config(host, port, backend, threads, maxUploadBytes, maxPixels, maxSize, maxIterations, q, keepJobs, maxSnapshots, maxStyles); }
+        public Config withHost(String h) { return new Config(h, port, backend, threads, maxUploadBytes, maxPixels, maxSize, maxIterations, queueCapacity, keepJobs, maxSnapshots, maxStyles, network); }
+        public Config withPort(int p) { return new Config(host, p, backend, threads, maxUploadBytes, maxPixels, maxSize, maxIterations, queueCapacity, keepJobs, maxSnapshots, maxStyles, network); }
+        public Config withBackend(String b, int t) { return new Config(host, port, b, t, maxUploadBytes, maxPixels, maxSize, maxIterations, queueCapacity, keepJobs, maxSnapshots, maxStyles, network); }
+        public Config withLimits(long bytes, long pixels) { return new Config(host, port, backend, threads, bytes, pixels, maxSize, maxIterations, queueCapacity, keepJobs, maxSnapshots, maxStyles, network); }
+        public Config withQueue(int q) { return new Config(host, port, backend, threads, maxUploadBytes, maxPixels, maxSize, maxIterations, q, keepJobs, maxSnapshots, maxStyles, network); }
+        public Config withKeepJobs(int k) { return new Config(host, port, backend, threads, maxUploadBytes, maxPixels, maxSize, maxIterations, queueCapacity, k, maxSnapshots, maxStyles, network); }
+        public Config withNetwork(Network n) { return new Config(host, port, backend, threads, maxUploadBytes, maxPixels, maxSize, maxIterations, queueCapacity, keepJobs, maxSnapshots, maxStyles, n); }
+    }
+
+    /**
+     * Who may talk to the studio and how many connections it serves (app/STUDIO.md, "Who may call the studio", "Connections and memory"): host names accepted in
+     * the Host header besides the listening address, event streams per job and in all, uploads read at once, and how
+     * long a silent or trickling request body may hold its connection.
+     */
+    public record Network(List<String> allowedHosts, int maxStreamsPerJob, int maxStreams, int maxUploads, int idleTimeoutSeconds,
+                          int minUploadBytesPerSecond) {
+        public Network {
+            allowedHosts = List.copyOf(allowedHosts);
+        }
+        public static Network defaults() { return new Network(List.of(), 4, 64, 4, 30, 2048); }
+        public Network withAllowedHosts(List<String> h) { return new Network(h, maxStreamsPerJob, maxStreams, maxUploads, idleTimeoutSeconds, minUploadBytesPerSecond); }
+        public Network withStreams(int perJob, int total) { return new Network(allowedHosts, perJob, total, maxUploads, idleTimeoutSeconds, minUploadBytesPerSecond); }
+        public Network withUploads(int uploads, int idleSeconds, int minBytesPerSecond) { return new Network(allowedHosts, maxStreamsPerJob, maxStreams, uploads, idleSeconds, minBytesPerSecond); }
     }
 
     private final Config cfg;
     private final JobManager jobs;
     private final JobForm form;
     private final Javalin app;
+    private final RequestGuard guard;
+    private final EventStreams streams;
+    private final UploadGate uploads;
 
     private StudioServer(Config cfg) {
         this.cfg = cfg;
         this.jobs = new JobManager(cfg.queueCapacity(), cfg.keepJobs(), cfg.maxSnapshots());
         this.form = new JobForm(cfg);
-        long perFileCap = Math.max(cfg.maxUploadBytes() * 4, 1L << 20);     // beyond this Jetty stops reading (still a 413)
+        Network net = cfg.network();
+        this.guard = new RequestGuard(cfg.host(), net.allowedHosts());
+        this.streams = new EventStreams(net.maxStreamsPerJob(), net.maxStreams());
+        this.uploads = new UploadGate(net.maxUploads());
+        long perFileCap = JobForm.partLimit(cfg);                             // beyond this Jetty stops reading (still a 413)
         this.app = Javalin.create(c -> {
             c.showJavalinBanner = false;
+            StudioErrors.configure(c);
+            // A body that trickles in below this rate is abandoned (408), so a slow upload cannot hold its thread for long.
+            c.jetty.modifyHttpConfiguration(h -> h.setMinRequestDataRate(net.minUploadBytesPerSecond()));
             c.http.disableCompression();                                     // compression would hold back SSE events
             c.staticFiles.add(sf -> {
                 sf.hostedPath = "/";
@@ -73,33 +105,21 @@ public final class StudioServer implements AutoCloseable {
     public static StudioServer start(Config cfg) {
         StudioServer s = new StudioServer(cfg);
         s.app.start(cfg.host(), cfg.port());
+        // A connection with nothing to say for this long is closed (event streams send a keep-alive well within it).
+        for (Connector c : s.app.jettyServer().server().getConnectors())
+            if (c instanceof AbstractConnector a) a.setIdleTimeout(cfg.network().idleTimeoutSeconds() * 1000L);
         return s;
     }
 
     public int port() { return app.port(); }
     public String url() { return "http://" + (cfg.host().contains(":") ? "[" + cfg.host() + "]" : cfg.host()) + ":" + port(); }
     public JobManager jobs() { return jobs; }
+    /** Event streams open now (see {@link Network#maxStreams()}). */
+    int openEventStreams() { return streams.openStreams(); }
 
     private void routes() {
-        app.exception(ApiError.class, (e, ctx) -> error(ctx, e.status(), e.getMessage()));
-        app.exception(NstException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
-        app.exception(IllegalStateException.class, (e, ctx) -> {
-            String m = String.valueOf(e.getMessage());
-            if (m.contains("exceeds") || m.contains("max")) {
-                error(ctx, 413, "upload too large: the limit is " + JobForm.mb(cfg.maxUploadBytes()) + " per file");
-            } else {
-                LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
-                error(ctx, 500, "internal error: " + e);
-            }
-        });
-        app.exception(Exception.class, (e, ctx) -> {
-            LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
-            error(ctx, 500, "internal error: " + e);
-        });
-        app.error(404, ctx -> {
-            if (ctx.path().startsWith("/api/") && !String.valueOf(ctx.contentType()).startsWith("application/json"))
-                error(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path() + " (see STUDIO.md)");
-        });
+        StudioErrors.install(app);
+        app.before(guard::check);
 
         app.get("/api/examples", ctx -> {
             List<Map<String, Object>> out = new ArrayList<>();
@@ -112,13 +132,14 @@ public final class StudioServer implements AutoCloseable {
             }
             json(ctx, 200, out);
         });
+        app.get("/api/options", ctx -> json(ctx, 200, OptionsApi.describe(cfg)));
         app.get("/api/examples/{name}", ctx -> {
             ctx.header("Cache-Control", "max-age=3600");
             ctx.contentType("image/jpeg").result(Examples.bytes(ctx.pathParam("name")));
         });
 
         app.post("/api/jobs", ctx -> {
-            Job job = jobs.submit(form.parse(ctx));
+            Job job = jobs.submit(uploads.through(() -> form.parse(ctx)));
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", job.id());
             m.put("status", job.status().json());
@@ -179,24 +200,38 @@ public final class StudioServer implements AutoCloseable {
             json(ctx, 200, inspect(job.inspector, it, job.id()));
         });
 
-        app.before("/api/jobs/{id}/events", ctx -> jobs.get(ctx.pathParam("id")));   // 404 before the stream opens
-        app.sse("/api/jobs/{id}/events", this::events);
+        SseHandler sse = new SseHandler(this::events);
+        app.get("/api/jobs/{id}/events", ctx -> {
+            Job job = jobs.get(ctx.pathParam("id"));                       // 404 before the stream opens
+            Runnable release = streams.open(job.id());                      // 429 when too many are open
+            ctx.attribute(STREAM_PLACE, release);
+            try {
+                sse.handle(ctx);
+            } catch (Exception | Error e) {
+                release.run();
+                throw e;
+            }
+        });
     }
+
+    private static final String STREAM_PLACE = "nst.stream-place";
 
     /** Streams a job's events to one client from a virtual thread of its own; the current state comes first. */
     private void events(SseClient client) {
         Job job = jobs.get(client.ctx().pathParam("id"));
+        Runnable release = client.ctx().attribute(STREAM_PLACE);
         client.keepAlive();
         BlockingQueue<Job.Event> q = job.subscribe();
         AtomicBoolean closed = new AtomicBoolean();
         client.onClose(() -> {
             closed.set(true);
             job.unsubscribe(q);
+            release.run();
         });
         Thread.ofVirtual().name("nst-sse-" + job.id()).start(() -> {
             try {
                 while (!closed.get() && !client.terminated()) {
-                    Job.Event e = q.poll(15, TimeUnit.SECONDS);
+                    Job.Event e = q.poll(keepAliveSeconds(), TimeUnit.SECONDS);
                     if (e == null) {
                         client.sendComment("keep-alive");
                         continue;
@@ -210,9 +245,15 @@ public final class StudioServer implements AutoCloseable {
                 LOG.debug("event stream of job {} ended: {}", job.id(), e.toString());
             } finally {
                 job.unsubscribe(q);
+                release.run();
                 client.close();
             }
         });
+    }
+
+    /** Seconds between keep-alive comments on a quiet stream: every 15 s, or sooner when the idle timeout is short. */
+    private long keepAliveSeconds() {
+        return Math.max(1, Math.min(15, cfg.network().idleTimeoutSeconds() / 2));
     }
 
     static List<Map<String, Object>> history(Job job) {
@@ -304,13 +345,6 @@ public final class StudioServer implements AutoCloseable {
 
     private static void json(Context ctx, int status, Object body) {
         ctx.status(status).contentType("application/json").result(Json.write(body));
-    }
-
-    private static void error(Context ctx, int status, String message) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("status", status);
-        m.put("error", message);
-        json(ctx, status, m);
     }
 
     @Override

@@ -64,7 +64,7 @@ class ExplainCommandTest {
         assertEquals(1, code);
         assertTrue(err.toString().startsWith("nst: error: --tile:"), err.toString());
         assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
-        assertFalse(Files.exists(dir.resolve("r.html")));
+        assertOnlyThePictureIsThere();
     }
 
     @Test
@@ -72,7 +72,30 @@ class ExplainCommandTest {
         StringWriter err = new StringWriter();
         int code = explainOnePicture(err, dir.resolve("r.png"));
         assertEquals(1, code);
-        assertTrue(err.toString().contains("--out"), err.toString());
+        assertTrue(err.toString().startsWith("nst: error: --out: ") && err.toString().contains("r.png") && err.toString().contains("must end in .html"), err.toString());
+        assertOnlyThePictureIsThere();
+    }
+
+    /** A picture that is not an image: one line naming it, and no report, partial or temporary, is written. */
+    @Test
+    void refusesAContentThatIsNotAnImageWritingNothing() throws Exception {
+        Path text = Files.writeString(dir.resolve("c.png"), "plain text"), out = dir.resolve("r.html");
+        StringWriter err = new StringWriter();
+        var cl = Main.commandLine();
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute("explain", "--content", text.toString(), "--style", text.toString(), "--out", out.toString(),
+                "--size", "32", "--iterations", "2", "--weights", "random", "--backend", "scalar", "--quiet");
+        assertEquals(1, code);
+        assertTrue(err.toString().contains("c.png") && err.toString().contains("not an image"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), "one line: " + err);
+        assertOnlyThePictureIsThere();
+    }
+
+    /** Nothing but the input picture c.png in the test's directory: a refused run wrote no report and no temporary file. */
+    private void assertOnlyThePictureIsThere() throws Exception {
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("c.png"), files.map(p -> p.getFileName().toString()).toList(), "a refused explain wrote files");
+        }
     }
 
     /** Runs nst explain with one 40 × 30 picture as content and style, writing to out; stderr goes to err. */

@@ -1,12 +1,12 @@
 package nst.app.web;
 
 import nst.engine.Controls;
-import nst.engine.Image;
-import nst.engine.Images;
 import nst.engine.Inspection;
-import nst.engine.Objective;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
+import nst.engine.loss.Objective;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

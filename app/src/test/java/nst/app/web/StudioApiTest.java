@@ -1,8 +1,8 @@
 package nst.app.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import nst.engine.Image;
-import nst.engine.Images;
+import nst.engine.image.Image;
+import nst.engine.image.Images;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -87,6 +87,10 @@ class StudioApiTest {
         Http.Reply png = http.get("/api/jobs/" + id + "/result.png");
         assertEquals(200, png.status());
         assertEquals("image/png", png.contentType());
+        Map<String, String> meta = metadata(png.body());
+        assertEquals("7", meta.get("nst:seed"), "the submitted seed is the one the job ran");
+        for (String want : List.of("--optimizer lbfgs", "--size 32", "--iterations 4", "--style paint.png", "--content photo.png"))
+            assertTrue(meta.get("nst:options").contains(want), want + " in " + meta.get("nst:options"));
         Image out = Images.decode(png.body(), "result");
         assertEquals(32, out.width());
         assertEquals(200, http.get("/api/jobs/" + id + "/images/2.png").status());
@@ -359,7 +363,9 @@ class StudioApiTest {
                     Http own = new Http(server.url());
                     String id = own.post("/api/jobs", quick(2).field("seed", seed)).json().path("id").asText();
                     List<String> names = own.events(id, LONG).stream().map(Http.Sse::event).toList();
-                    assertEquals(200, own.get("/api/jobs/" + id + "/result.png").status());
+                    Http.Reply png = own.get("/api/jobs/" + id + "/result.png");
+                    assertEquals(200, png.status());
+                    assertEquals(String.valueOf(seed), metadata(png.body()).get("nst:seed"), "each client's job ran its own seed");
                     return names;
                 }));
             }
@@ -373,6 +379,41 @@ class StudioApiTest {
         assertEquals(200, http.get("/api/examples").status());
         assertEquals("image/jpeg", http.get("/api/examples/starry_night").contentType());
         assertEquals(404, http.get("/api/examples/nothing").status());
+    }
+
+    /**
+     * Every option field the form takes reaches the job: each submitted value (none of them a default) is the one recorded
+     * in the result's nst:options, which is what the engine ran with.
+     */
+    @Test
+    void everySubmittedOptionIsTheOneTheJobRan() throws Exception {
+        Http.Form f = new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("styleExample", "the_scream")
+                .field("size", 24).field("iterations", 1).field("weights", "random").field("model", "vgg16").field("pooling", "avg")
+                .field("optimizer", "adam").field("learningRate", "2.5").field("history", 4).field("contentWeight", "3.5")
+                .field("styleWeight", "12.5").field("tvWeight", "0.25").field("contentLayers", "relu2_2:0.5").field("styleLayers", "relu1_1,relu2_1:2.0")
+                .field("styleBlend", "1,3").field("init", "noise").field("seed", 11).field("styleScale", "1.5").field("normalizeGradients", "true");
+        Http.Reply r = http.post("/api/jobs", f);
+        assertEquals(202, r.status(), () -> new String(r.body()));
+        JsonNode s = http.await(r.json().path("id").asText(), LONG, "done", "failed");
+        assertEquals("done", s.path("status").asText(), s::toString);
+        Map<String, String> meta = metadata(http.get(s.path("result").asText()).body());
+        String ran = meta.get("nst:options");
+        for (String want : List.of("--size 24", "--iterations 1", "--model vgg16", "--pooling avg", "--optimizer adam", "--learning-rate 2.5",
+                "--history 4", "--content-weight 3.5", "--style-weight 12.5", "--tv-weight 0.25", "--content-layers relu2_2:0.5",
+                "--style-layers relu1_1,relu2_1:2.0", "--style-blend 1.0,3.0", "--init noise", "--style-scale 1.5", "--normalize-gradients"))
+            assertTrue(ran.contains(want), want + " in " + ran);
+        assertEquals("11", meta.get("nst:seed"));
+    }
+
+    /** The tEXt entries of a result PNG. */
+    static Map<String, String> metadata(byte[] png) throws Exception {
+        Path f = Files.createTempFile("nst-studio-result", ".png");
+        try {
+            Files.write(f, png);
+            return Images.readPngText(f);
+        } finally {
+            Files.delete(f);
+        }
     }
 
     static List<Integer> ints(JsonNode a) {

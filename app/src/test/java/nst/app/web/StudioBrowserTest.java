@@ -71,7 +71,8 @@ class StudioBrowserTest {
     @BeforeEach
     void open() {
         driver.get(server.url() + "/");
-        waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.cssSelector("#style-examples img")).size() == 5);
+        waitFor(Duration.ofSeconds(30), () -> driver.findElements(By.cssSelector("#style-examples img")).size() == 5
+                && "true".equals(driver.findElement(By.id("options")).getAttribute("data-loaded")));
     }
 
     @Test
@@ -123,22 +124,25 @@ class StudioBrowserTest {
         // The downloaded PNG says what the page sent.
         Path png = tmp.resolve("download.png");
         Files.write(png, new Http(server.url()).get(driver.findElement(By.id("download")).getAttribute("href").replace(server.url(), "")).body());
-        String recorded = nst.engine.Images.readPngText(png).get("nst:options");
+        String recorded = nst.engine.image.Images.readPngText(png).get("nst:options");
         assertTrue(recorded.contains("--preserve-colors luminance") && recorded.contains("--style paint.png --style examples/starry_night.jpg"), recorded);
     }
 
-    /** Every field of the form starts at the engine's (and CLI's) default, and every API field is on the page. */
+    /**
+     * Every field of the form starts at the engine's (and CLI's) default for the weights "auto" means on this server
+     * (the content layers and TV weight depend on them), and every API field is on the page.
+     */
     @Test
     void pageDefaultsAreTheEngineDefaults() {
-        nst.engine.Image im = new nst.engine.Image(16, 16, new float[3 * 16 * 16]);
+        nst.engine.image.Image im = new nst.engine.image.Image(16, 16, new float[3 * 16 * 16]);
         nst.engine.StyleOptions o = nst.engine.StyleOptions.builder().content(im).style(im).build();
         nst.engine.Controls k = o.controls();
         @SuppressWarnings("unchecked")
         Map<String, Object> page = (Map<String, Object>) js("const m = {}; for (const e of document.getElementById('options').elements)"
                 + " if (e.name) m[e.name] = e.type === 'checkbox' ? e.checked : e.type === 'file' ? e.files.length : e.value; return m;");
         Map<String, Object> want = new java.util.TreeMap<>();
-        want.put("size", JobForm.PAGE_SIZE);               // the studio's own (nst demo's), not the engine's 512 × 500
-        want.put("iterations", JobForm.PAGE_ITERATIONS);
+        want.put("size", nst.engine.TransferOption.quickStart().get(nst.engine.TransferOption.SIZE));  // nst demo's, not 512 × 500
+        want.put("iterations", nst.engine.TransferOption.quickStart().get(nst.engine.TransferOption.ITERATIONS));
         want.put("weights", o.weights());
         want.put("model", o.model());
         want.put("pooling", o.pooling().name().toLowerCase(java.util.Locale.ROOT));
@@ -148,8 +152,8 @@ class StudioBrowserTest {
         want.put("contentWeight", o.contentWeight());
         want.put("styleWeight", o.styleWeight());
         want.put("tvWeight", o.tvWeight());
-        want.put("contentLayers", nst.engine.LayerWeight.format(o.contentLayers()));
-        want.put("styleLayers", nst.engine.LayerWeight.format(o.styleLayers()));
+        want.put("contentLayers", nst.engine.loss.LayerWeight.format(o.contentLayers()));
+        want.put("styleLayers", nst.engine.loss.LayerWeight.format(o.styleLayers()));
         want.put("styleBlend", "");                       // blank: equal weights
         want.put("init", o.init().name().toLowerCase(java.util.Locale.ROOT));
         want.put("seed", o.seed());

@@ -88,19 +88,7 @@ public final class Lbfgs implements Optimizer {
                     ro[slot] = 1.0 / ys;
                     hDiag = ys / yy;
                 }
-                // Two-loop recursion: d = −H·g.
-                for (int i = 0; i < n; i++) d[i] = -g[i];
-                for (int k = histLen - 1; k >= 0; k--) {
-                    int s = (histStart + k) % history;
-                    al[s] = dot(oldStps[s], d) * ro[s];
-                    axpy(d, oldDirs[s], -al[s]);
-                }
-                for (int i = 0; i < n; i++) d[i] = (float) (d[i] * hDiag);
-                for (int k = 0; k < histLen; k++) {
-                    int s = (histStart + k) % history;
-                    double be = dot(oldDirs[s], d) * ro[s];
-                    axpy(d, oldStps[s], al[s] - be);
-                }
+                twoLoopRecursion(d, g, oldStps, oldDirs, ro, al, histStart, histLen, hDiag);
             }
             System.arraycopy(g, 0, prevG, 0, n);
             prevLoss = loss;
@@ -110,13 +98,13 @@ public final class Lbfgs implements Optimizer {
 
             System.arraycopy(x, 0, xInit, 0, n);
             LineSearch ls = new LineSearch(f, xInit, x, d, n, gNew, gPrev, gLow, gHigh);
-            double[] res = ls.strongWolfe(t, loss, g, gtd);
-            loss = res[0];
-            t = res[1];
-            evaluations += (int) res[2];
+            Step step = ls.strongWolfe(t, loss, g, gtd);
+            loss = step.loss();
+            t = step.t();
+            evaluations += step.evaluations();
             // x = xInit + t·d; g = gradient there (as returned by the search)
             for (int i = 0; i < n; i++) x[i] = xInit[i] + (float) t * d[i];
-            System.arraycopy(ls.resultGrad, 0, g, 0, n);
+            System.arraycopy(step.gradient(), 0, g, 0, n);
             boolean optCond = absMax(g) <= toleranceGrad;
 
             if (listener != null && !listener.iterationDone(iter, loss)) break;
@@ -129,13 +117,45 @@ public final class Lbfgs implements Optimizer {
         return iter;
     }
 
+    /**
+     * The two-loop recursion (Nocedal & Wright, Algorithm 7.4): d := −H·g, H the inverse-Hessian approximation
+     * built from the stored pairs s_i = x_{i+1} − x_i, y_i = g_{i+1} − g_i (ρ_i = 1 / yᵢᵀsᵢ), starting from
+     * H₀ = hDiag·I with hDiag = yᵀs / yᵀy of the newest pair:
+     * <pre>
+     *   q = −g;  for i newest → oldest:  α_i = ρ_i sᵢᵀq;  q −= α_i yᵢ
+     *   r = hDiag·q;  for i oldest → newest:  β = ρ_i yᵢᵀr;  r += (α_i − β) sᵢ
+     * </pre>
+     * The pairs sit in rings ({@code start} the oldest, {@code len} of them); {@code alpha} is scratch.
+     */
+    static void twoLoopRecursion(float[] d, float[] g, float[][] s, float[][] y, double[] ro, double[] alpha,
+                                 int start, int len, double hDiag) {
+        int history = s.length;
+        for (int i = 0; i < d.length; i++) d[i] = -g[i];
+        for (int k = len - 1; k >= 0; k--) {
+            int i = (start + k) % history;
+            alpha[i] = dot(s[i], d) * ro[i];
+            axpy(d, y[i], -alpha[i]);
+        }
+        for (int i = 0; i < d.length; i++) d[i] = (float) (d[i] * hDiag);
+        for (int k = 0; k < len; k++) {
+            int i = (start + k) % history;
+            double be = dot(y[i], d) * ro[i];
+            axpy(d, s[i], alpha[i] - be);
+        }
+    }
+
+    /**
+     * What a line search found: the step t along d, the loss f(x₀ + t·d) and its gradient there (a scratch
+     * vector of the search: copy it before the next search), and the evaluations it took.
+     */
+    record Step(double t, double loss, float[] gradient, int evaluations) {}
+
     /** torch's _strong_wolfe with c1 = 1e-4, c2 = 0.9, max_ls = 25; scratch vectors supplied by the caller. */
     private final class LineSearch {
         final DifferentiableFunction f;
         final float[] x0, xTry, d;
         final int n;
         float[] gNew, gPrev, gLow, gHigh;
-        float[] resultGrad;
 
         LineSearch(DifferentiableFunction f, float[] x0, float[] xTry, float[] d, int n, float[] gNew, float[] gPrev, float[] gLow, float[] gHigh) {
             this.f = f;
@@ -156,8 +176,8 @@ public final class Lbfgs implements Optimizer {
             return f.evaluate(xTry, gOut);
         }
 
-        /** Returns {loss, t, evaluations}; the gradient at the returned t is in {@link #resultGrad}. */
-        double[] strongWolfe(double t, double f0, float[] g0, double gtd0) {
+        /** A step satisfying the strong Wolfe conditions (or the best found within max_ls evaluations). */
+        Step strongWolfe(double t, double f0, float[] g0, double gtd0) {
             final double c1 = 1e-4, c2 = 0.9;
             final int maxLs = 25;
             double dNorm = absMax(d);
@@ -244,8 +264,7 @@ public final class Lbfgs implements Optimizer {
                     br[low] = t; brF[low] = fNew; brGtd[low] = gtdNew; System.arraycopy(gNew, 0, brG[low], 0, n);
                 }
             }
-            resultGrad = brG[low];
-            return new double[] {brF[low], br[low], evals};
+            return new Step(br[low], brF[low], brG[low], evals);
         }
     }
 

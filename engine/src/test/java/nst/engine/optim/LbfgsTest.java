@@ -1,9 +1,9 @@
 package nst.engine.optim;
 
 import nst.engine.Golden;
-import nst.engine.LossTerms;
-import nst.engine.Objective;
-import nst.engine.VggNetwork;
+import nst.engine.loss.LossTerms;
+import nst.engine.loss.Objective;
+import nst.engine.network.VggNetwork;
 import nst.kernels.ScalarBackend;
 import org.junit.jupiter.api.Test;
 
@@ -100,7 +100,7 @@ class LbfgsTest {
     @Test void noWorseThanTorchLbfgsOnStyleTransfer() {
         try (Golden g = new Golden("vgg19_max_torchvision"); ScalarBackend backend = new ScalarBackend();
              VggNetwork net = new VggNetwork(backend, g.weights, g.pooling());
-             nst.engine.Objective obj = new nst.engine.Objective(net, g.config(g.alpha(), g.beta(), g.gamma()),
+             nst.engine.loss.Objective obj = new nst.engine.loss.Objective(net, g.config(g.alpha(), g.beta(), g.gamma()),
                      g.image("input.content"), g.styles(), g.blend())) {
             int iterations = Integer.parseInt(g.meta.get("lbfgs_iterations")), history = Integer.parseInt(g.meta.get("lbfgs_history"));
             double[] torchLosses = g.file.doubles("lbfgs.losses");

@@ -343,25 +343,25 @@ public final class OpenClBackend implements Backend {
     @Override
     public void maxPoolForward(Buffer out, Buffer in, PoolShape s) {
         launch("maxPoolForward", "max_pool_forward", new long[] {s.outW(), s.outH(), s.c()}, null,
-                out, in, s.h(), s.w(), s.k(), s.stride(), s.outH(), s.outW());
+                out, in, s.h(), s.w(), s.k(), s.stride(), s.pad(), s.outH(), s.outW());
     }
 
     @Override
     public void maxPoolBackward(Buffer dIn, Buffer dOut, Buffer in, PoolShape s) {
         launch("maxPoolBackward", "max_pool_backward", new long[] {s.w(), s.h(), s.c()}, null,
-                dIn, dOut, in, s.h(), s.w(), s.k(), s.stride(), s.outH(), s.outW());
+                dIn, dOut, in, s.h(), s.w(), s.k(), s.stride(), s.pad(), s.outH(), s.outW());
     }
 
     @Override
     public void avgPoolForward(Buffer out, Buffer in, PoolShape s) {
         launch("avgPoolForward", "avg_pool_forward", new long[] {s.outW(), s.outH(), s.c()}, null,
-                out, in, s.h(), s.w(), s.k(), s.stride(), s.outH(), s.outW());
+                out, in, s.h(), s.w(), s.k(), s.stride(), s.pad(), s.outH(), s.outW());
     }
 
     @Override
     public void avgPoolBackward(Buffer dIn, Buffer dOut, PoolShape s) {
         launch("avgPoolBackward", "avg_pool_backward", new long[] {s.w(), s.h(), s.c()}, null,
-                dIn, dOut, s.h(), s.w(), s.k(), s.stride(), s.outH(), s.outW());
+                dIn, dOut, s.h(), s.w(), s.k(), s.stride(), s.pad(), s.outH(), s.outW());
     }
 
     // ---------------------------------------------------------------- matrix products

@@ -39,8 +39,10 @@ class OpenClSelectionTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> OpenClBackend.select(List.of(CPU0, GPU1), "5"));
         assertTrue(e.getMessage().contains("opencl:N with N from 0 to 1") && e.getMessage().contains("gpu1"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> OpenClBackend.select(List.of(CPU0), "gpu"));
-        assertThrows(IllegalArgumentException.class, () -> OpenClBackend.select(List.of(), null));
+        e = assertThrows(IllegalArgumentException.class, () -> OpenClBackend.select(List.of(CPU0), "gpu"));
+        assertTrue(e.getMessage().contains("no OpenCL device 'gpu'") && e.getMessage().contains("N from 0 to 0"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> OpenClBackend.select(List.of(), null));
+        assertEquals("no OpenCL device found", e.getMessage());
     }
 
     @Test void autoTakesOpenclOnlyWithAGpu() {

@@ -74,6 +74,8 @@ public final class SimdBackend implements Backend {
                 + Vec.MR + "x" + Vec.NR + ", conv " + algorithm.name().toLowerCase(java.util.Locale.ROOT) + ")";
     }
 
+    @Override public Memory memory() { return Memory.JAVA_HEAP; }
+
     public int threads() { return pool.size(); }
 
     /** Forgets the cached transforms of a weight buffer (needed only after writing its array directly). */
@@ -230,26 +232,9 @@ public final class SimdBackend implements Backend {
     @FunctionalInterface
     private interface ChannelBody { void run(int c); }
 
-    /** Index of the first maximum of window (y, x) of channel c, row-major; NaN wins (PyTorch). */
-    private static int argmax(float[] in, PoolShape s, int c, int y, int x) {
-        int best = -1;
-        float bestV = Float.NEGATIVE_INFINITY;
-        for (int ky = 0; ky < s.k(); ky++) {
-            int row = (c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride();
-            for (int kx = 0; kx < s.k(); kx++) {
-                float v = in[row + kx];
-                if (best < 0 || v > bestV || (Float.isNaN(v) && !Float.isNaN(bestV))) {
-                    best = row + kx;
-                    bestV = v;
-                }
-            }
-        }
-        return best;
-    }
-
     /**
      * Row-major index (of a, b, c, d = the window's top-left, top-right, bottom-left, bottom-right) of the first
-     * maximum of a 2 × 2 window, NaN winning: the same choice as {@link #argmax} without its loops.
+     * maximum of a 2 × 2 window, NaN winning: the same choice as {@link PoolShape#argmax} without its loops.
      */
     private static int first2x2(float a, float b, float c, float d) {
         int best = 0;
@@ -260,12 +245,17 @@ public final class SimdBackend implements Backend {
         return best;
     }
 
+    /** VGG's 2×2 stride-2 pooling without padding, which the max pools unroll. */
+    private static boolean unpadded2x2(PoolShape s) {
+        return s.k() == 2 && s.stride() == 2 && s.pad() == 0;
+    }
+
     @Override
     public void maxPoolForward(Buffer outB, Buffer inB, PoolShape s) {
         written(outB);
         float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
         int oh = s.outH(), ow = s.outW();
-        if (s.k() == 2 && s.stride() == 2) {                     // VGG's pooling: unrolled windows
+        if (unpadded2x2(s)) {                                     // VGG's pooling: unrolled windows
             int h = s.h(), w = s.w();
             perChannel(s.c(), c -> {
                 for (int y = 0; y < oh; y++) {
@@ -281,7 +271,7 @@ public final class SimdBackend implements Backend {
         }
         perChannel(s.c(), c -> {
             for (int y = 0; y < oh; y++)
-                for (int x = 0; x < ow; x++) out[(c * oh + y) * ow + x] = in[argmax(in, s, c, y, x)];
+                for (int x = 0; x < ow; x++) out[(c * oh + y) * ow + x] = in[s.argmax(in, c, y, x)];
         });
     }
 
@@ -290,7 +280,7 @@ public final class SimdBackend implements Backend {
         written(dInB);
         float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), in = HeapBuffer.of(inB);
         int oh = s.outH(), ow = s.outW();
-        if (s.k() == 2 && s.stride() == 2) {
+        if (unpadded2x2(s)) {
             int h = s.h(), w = s.w();
             perChannel(s.c(), c -> {
                 for (int y = 0; y < oh; y++) {
@@ -306,7 +296,7 @@ public final class SimdBackend implements Backend {
         }
         perChannel(s.c(), c -> {                       // a channel's windows only touch that channel
             for (int y = 0; y < oh; y++)
-                for (int x = 0; x < ow; x++) dIn[argmax(in, s, c, y, x)] += dOut[(c * oh + y) * ow + x];
+                for (int x = 0; x < ow; x++) dIn[s.argmax(in, c, y, x)] += dOut[(c * oh + y) * ow + x];
         });
     }
 
@@ -314,15 +304,18 @@ public final class SimdBackend implements Backend {
     public void avgPoolForward(Buffer outB, Buffer inB, PoolShape s) {
         written(outB);
         float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
-        int oh = s.outH(), ow = s.outW(), k = s.k();
+        int oh = s.outH(), ow = s.outW(), k = s.k(), h = s.h(), w = s.w();
         perChannel(s.c(), c -> {
-            for (int y = 0; y < oh; y++)
+            for (int y = 0; y < oh; y++) {
+                int y0 = y * s.stride() - s.pad(), yA = Math.max(0, y0), yB = Math.min(h, y0 + k);
                 for (int x = 0; x < ow; x++) {
-                    double sum = 0;
-                    for (int ky = 0; ky < k; ky++)
-                        for (int kx = 0; kx < k; kx++) sum += in[(c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride() + kx];
+                    int x0 = x * s.stride() - s.pad(), xA = Math.max(0, x0), xB = Math.min(w, x0 + k);
+                    double sum = 0;                              // the window clipped to the input; padding adds 0
+                    for (int iy = yA; iy < yB; iy++)
+                        for (int ix = xA; ix < xB; ix++) sum += in[(c * h + iy) * w + ix];
                     out[(c * oh + y) * ow + x] = (float) (sum / (k * k));
                 }
+            }
         });
     }
 
@@ -330,15 +323,18 @@ public final class SimdBackend implements Backend {
     public void avgPoolBackward(Buffer dInB, Buffer dOutB, PoolShape s) {
         written(dInB);
         float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB);
-        int oh = s.outH(), ow = s.outW(), k = s.k();
+        int oh = s.outH(), ow = s.outW(), k = s.k(), h = s.h(), w = s.w();
         float inv = 1f / (k * k);
         perChannel(s.c(), c -> {
-            for (int y = 0; y < oh; y++)
+            for (int y = 0; y < oh; y++) {
+                int y0 = y * s.stride() - s.pad(), yA = Math.max(0, y0), yB = Math.min(h, y0 + k);
                 for (int x = 0; x < ow; x++) {
+                    int x0 = x * s.stride() - s.pad(), xA = Math.max(0, x0), xB = Math.min(w, x0 + k);
                     float g = dOut[(c * oh + y) * ow + x] * inv;
-                    for (int ky = 0; ky < k; ky++)
-                        for (int kx = 0; kx < k; kx++) dIn[(c * s.h() + y * s.stride() + ky) * s.w() + x * s.stride() + kx] += g;
+                    for (int iy = yA; iy < yB; iy++)
+                        for (int ix = xA; ix < xB; ix++) dIn[(c * h + iy) * w + ix] += g;
                 }
+            }
         });
     }
 

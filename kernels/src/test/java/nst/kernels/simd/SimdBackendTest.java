@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -78,6 +79,27 @@ class SimdBackendTest extends BackendConformanceTest {
                 float[] fd = get(b, dIn), rd = get(ref, rDIn);
                 System.out.printf("error DIRECT    %-55s backward-data max abs %.2e max rel %.2e%n", s, Tolerance.maxAbsDiff(fd, rd), maxRel(fd, rd));
                 Tolerance.KERNEL_F32.assertClose("direct backward-data " + s, fd, rd);
+            }
+        }
+    }
+
+    /**
+     * ResNet-50's other conv kinds (7×7/2 stem, 1×1/1, 1×1/2, 3×3/2) must never reach the 3×3 stride-1 paths
+     * (Winograd, direct), even with Winograd forced: they run as implicit GEMM, strided backward as im2col.
+     * Their values are checked in the conformance suite.
+     */
+    @Test void resNetShapesTakeTheGeneralPaths() {
+        ConvShape[] shapes = {new ConvShape(3, 67, 45, 64, 7, 7, 2, 2, 3, 3), new ConvShape(64, 17, 12, 3, 1, 1, 1, 1, 0, 0),
+                new ConvShape(256, 17, 12, 512, 1, 1, 2, 2, 0, 0), new ConvShape(128, 17, 12, 4, 3, 3, 2, 2, 1, 1),
+                new ConvShape(128, 64, 64, 128, 3, 3, 2, 2, 1, 1)};
+        for (SimdBackend.ConvAlgorithm algo : SimdBackend.ConvAlgorithm.values()) {
+            try (SimdBackend b = new SimdBackend(2, algo)) {
+                for (ConvShape s : shapes) {
+                    assertFalse(b.useWinograd(s), algo + " " + s);
+                    assertFalse(b.useDirect(s), algo + " " + s);
+                }
+                assertFalse(ConvGemm.backwardAsForward(shapes[0]), "a strided backward is not a stride-1 forward");
+                assertTrue(ConvGemm.backwardAsForward(shapes[1]), "a 1x1/1 backward is the forward of the transposed kernel");
             }
         }
     }

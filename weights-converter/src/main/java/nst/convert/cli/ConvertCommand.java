@@ -1,8 +1,8 @@
 package nst.convert.cli;
 
 import nst.convert.Converter;
-import nst.engine.Preprocess;
-import nst.engine.StyleTransfer;
+import nst.engine.WeightsLookup;
+import nst.engine.network.Preprocess;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -40,7 +40,7 @@ public class ConvertCommand implements Callable<Integer> {
     public Integer call() {
         return Errors.run(spec, () -> {
             Preprocess pre = preprocess == null ? null : Preprocess.of(preprocess.toLowerCase(Locale.ROOT));
-            Converter.Result r = Converter.convert(in, a -> out != null ? out : StyleTransfer.defaultWeightsFile(a),
+            Converter.Result r = Converter.convert(in, a -> out != null ? out : WeightsLookup.defaultFile(a),
                     new Converter.Options(arch, pre, null));
             PrintWriter o = spec.commandLine().getOut();
             for (String n : r.notes()) o.println("note: " + n);

@@ -4,7 +4,7 @@ import nst.convert.Converter;
 import nst.convert.Downloader;
 import nst.convert.Fetcher;
 import nst.convert.OfficialWeights;
-import nst.engine.StyleTransfer;
+import nst.engine.WeightsLookup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -49,7 +49,7 @@ public class FetchCommand implements Callable<Integer> {
         return Errors.run(spec, () -> {
             OfficialWeights.Entry e = OfficialWeights.find(arch, source);
             if (url != null) e = e.withUrl(url);
-            Path d = dir != null ? dir : StyleTransfer.defaultWeightsDir();
+            Path d = dir != null ? dir : WeightsLookup.defaultDir();
             PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
             spec.commandLine().getErr().println("fetching " + e.arch() + " (" + e.source().id() + ") from " + e.url());
             Converter.Result r = Fetcher.fetch(e, d, keep, new Downloader(err), err);

@@ -2,10 +2,10 @@ package nst.convert.cli;
 
 import nst.convert.Downloader;
 import nst.convert.Format;
-import nst.engine.SafeTensors;
-import nst.engine.VggSpec;
-import nst.engine.VggWeights;
 import nst.engine.WeightsException;
+import nst.engine.io.SafeTensors;
+import nst.engine.network.VggSpec;
+import nst.engine.network.VggWeights;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;

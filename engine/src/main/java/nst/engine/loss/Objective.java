@@ -1,0 +1,315 @@
+package nst.engine.loss;
+
+import nst.engine.NstException;
+import nst.engine.image.Image;
+import nst.engine.network.VggNetwork;
+import nst.engine.network.VggSpec;
+import nst.kernels.Backend;
+import nst.kernels.Buffer;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The Gatys objective L(x) = α·L_c + β·L_s + γ·L_tv and its gradient w.r.t. the [0,1] image x, as
+ * docs/DESIGN.md defines each term. It composes the loss units over the network: a {@link ContentLoss} per
+ * content layer, a {@link StyleLoss} per style layer ({@link GuidedStyleLoss} with masks), each wrapped in
+ * {@link NormalisedGradient} when asked, and {@link TotalVariation} on the image:
+ * <pre>
+ *   forward:   x → preprocess → VGG → F_l(x) at every loss layer
+ *   loss:      α Σ_l w_l L_c(F_l) + β Σ_l w_l L_s(F_l) + γ L_tv(x)
+ *   backward:  the units' dL/dF_l enter the backward pass through VGG at their layers → dL/d(preprocessed x)
+ *              → preprocess backward → + γ dL_tv/dx
+ * </pre>
+ * Targets (content features, blended style Grams) are computed once; every buffer is planned once, so
+ * {@link #evaluate} allocates nothing. Leaves out the optimiser.
+ */
+public final class Objective implements AutoCloseable {
+
+    /** Loss weights and layers; {@code normalizeGradients}: wrap each unit in {@link NormalisedGradient}. */
+    public record Config(List<LayerWeight> contentLayers, List<LayerWeight> styleLayers,
+                         double contentWeight, double styleWeight, double tvWeight, boolean normalizeGradients) {
+        public Config(List<LayerWeight> contentLayers, List<LayerWeight> styleLayers,
+                      double contentWeight, double styleWeight, double tvWeight) {
+            this(contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, false);
+        }
+    }
+
+    /**
+     * One loss unit at one layer with its layer weight w_l. {@code unit}: the loss itself (a {@link ContentLoss},
+     * {@link StyleLoss} or {@link GuidedStyleLoss}); {@code loss}: what the objective calls, the unit or its
+     * {@link NormalisedGradient} wrapper. {@code index}: the position in the content- or style-layer list.
+     */
+    private record Term(int layer, double weight, int index, FeatureLoss unit, FeatureLoss loss) {}
+
+    private final VggNetwork net;
+    private final Backend backend;
+    private final Config cfg;
+    private final int height, width;
+    private final VggNetwork.Plan plan;
+    private final List<Term> content = new ArrayList<>();
+    private final List<Term> style = new ArrayList<>();
+    /** Host scratch: the preprocessed image (3, H, W) and d loss / d preprocessed image (3, H, W). */
+    private final float[] netInput, dNetInput;
+    /** Unweighted per-layer style losses of the last evaluation, in style-layer order. */
+    private final double[] styleLayerLoss;
+    /** What {@link #close} releases, in order: the units and the scratch buffers. */
+    private final List<Runnable> owned = new ArrayList<>();
+    private LossTerms last;
+
+    /**
+     * @param contentImage c, at the size of the image being optimised
+     * @param styleImages  s_k, each at its own size
+     * @param blend        b_k, one per style, summing to 1
+     */
+    public Objective(VggNetwork net, Config cfg, Image contentImage, List<Image> styleImages, double[] blend) {
+        this(net, cfg, contentImage, styleImages, blend, null);
+    }
+
+    /**
+     * @param masks one per style image (white = that style's region), or null / empty for none; any size
+     *              (resampled to the content's size); the blend is then ignored: region r takes style r.
+     */
+    public Objective(VggNetwork net, Config cfg, Image contentImage, List<Image> styleImages, double[] blend, List<Image> masks) {
+        this.net = net;
+        boolean masked = masks != null && !masks.isEmpty();
+        this.backend = net.backend();
+        this.cfg = cfg;
+        this.height = contentImage.height();
+        this.width = contentImage.width();
+        VggSpec spec = net.spec();
+        if (cfg.contentLayers().isEmpty() && cfg.styleLayers().isEmpty())
+            throw new NstException("no loss layers: give --content-layers or --style-layers");
+        if (!styleImages.isEmpty() && blend.length != styleImages.size())
+            throw new NstException("--style-blend has " + blend.length + " weights for " + styleImages.size() + " style images");
+        if (styleImages.isEmpty() && !cfg.styleLayers().isEmpty() && cfg.styleWeight() != 0)
+            throw new NstException("style layers are set but no style image was given");
+        if (masked && masks.size() != styleImages.size())
+            throw new NstException("--mask: give one mask per style image (" + masks.size() + " masks for " + styleImages.size() + " styles)");
+        Set<Integer> taps = new TreeSet<>();
+        int deepest = 0;
+        for (LayerWeight lw : cfg.contentLayers()) deepest = Math.max(deepest, tap(spec, lw, taps));
+        List<LayerWeight> styleLayers = styleImages.isEmpty() ? List.of() : cfg.styleLayers();
+        for (LayerWeight lw : styleLayers) deepest = Math.max(deepest, tap(spec, lw, taps));
+        styleLayerLoss = new double[styleLayers.size()];
+        try {
+            plan = net.plan(height, width, deepest, taps);
+            netInput = new float[3 * height * width];
+            dNetInput = new float[3 * height * width];
+            int largest = largestLayer(spec, cfg.contentLayers(), styleLayers);
+            Buffer normScratch = cfg.normalizeGradients() && largest > 0 ? own(backend.allocate(largest)) : null;
+
+            // Content targets F_l(c).
+            load(plan, contentImage);
+            plan.forward();
+            for (int j = 0; j < cfg.contentLayers().size(); j++) {
+                LayerWeight lw = cfg.contentLayers().get(j);
+                int l = spec.indexOf(lw.layer());
+                ContentLoss unit = own(new ContentLoss(backend, plan.size(l)));
+                unit.setTarget(plan.activation(l));
+                content.add(new Term(l, lw.weight(), j, unit, normalised(unit, normScratch, plan.size(l))));
+            }
+            // Style units; with masks, one region per style image at every style layer.
+            float[][] maskPixels = masked ? GuidedStyleLoss.maskValues(masks, width, height) : null;
+            GuidedStyleLoss.Scratch maskScratch = null;
+            if (masked) {
+                GuidedStyleLoss.Scratch ms = new GuidedStyleLoss.Scratch(backend, largestLayer(spec, List.of(), styleLayers));
+                owned.add(ms::close);
+                maskScratch = ms;
+            }
+            for (int j = 0; j < styleLayers.size(); j++) {
+                LayerWeight lw = styleLayers.get(j);
+                int l = spec.indexOf(lw.layer());
+                int c = plan.channels(l), hw = plan.height(l) * plan.width(l);
+                FeatureLoss unit;
+                if (masked) {
+                    List<float[]> atLayer = new ArrayList<>();
+                    for (float[] m : maskPixels) atLayer.add(GuidedStyleLoss.downsampleMask(spec, m, height, width, l));
+                    unit = own(new GuidedStyleLoss(backend, c, hw, atLayer, maskScratch));
+                } else {
+                    unit = own(new StyleLoss(backend, c, hw));
+                }
+                style.add(new Term(l, lw.weight(), j, unit, normalised(unit, normScratch, c * hw)));
+            }
+            if (!style.isEmpty()) addStyleTargets(spec, styleLayers, styleImages, blend);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /**
+     * Style targets A_l = Σ_k b_k G_l(s_k) (with masks: A_{l,r} = G_l(s_r)), each style image through its own
+     * forward-only plan at its own size.
+     */
+    private void addStyleTargets(VggSpec spec, List<LayerWeight> styleLayers, List<Image> styleImages, double[] blend) {
+        Set<Integer> styleTaps = new TreeSet<>();
+        int deepestStyle = 0;
+        for (LayerWeight lw : styleLayers) deepestStyle = Math.max(deepestStyle, tap(spec, lw, styleTaps));
+        int maxC = 1;
+        for (Term t : style) maxC = Math.max(maxC, plan.channels(t.layer));
+        try (Buffer g = backend.allocate(maxC * maxC)) {
+            for (int k = 0; k < styleImages.size(); k++) {
+                Image s = styleImages.get(k);
+                try (VggNetwork.Plan sp = net.forwardPlan(s.height(), s.width(), deepestStyle, styleTaps, plan)) {
+                    float[] in = new float[3 * s.pixels()];
+                    net.preprocess().forward(in, s.rgb(), s.pixels());
+                    backend.upload(sp.input, in);
+                    sp.forward();
+                    for (Term t : style) {
+                        int hw = sp.height(t.layer) * sp.width(t.layer);
+                        switch (t.unit) {
+                            case StyleLoss plain -> plain.addStyle(sp.activation(t.layer), hw, (float) blend[k], g);
+                            case GuidedStyleLoss guided -> guided.addStyle(k, sp.activation(t.layer), hw, g);
+                            default -> throw new IllegalStateException("not a style unit: " + t.unit);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The unit, or the unit behind {@link NormalisedGradient} when the configuration asks for it. */
+    private FeatureLoss normalised(FeatureLoss unit, Buffer normScratch, int n) {
+        return normScratch == null ? unit : new NormalisedGradient(unit, backend, normScratch, n);
+    }
+
+    /** C·H·W of the largest of these layers at the plan's size. */
+    private int largestLayer(VggSpec spec, List<LayerWeight> a, List<LayerWeight> b) {
+        int m = 0;
+        for (LayerWeight lw : a) m = Math.max(m, plan.size(spec.indexOf(lw.layer())));
+        for (LayerWeight lw : b) m = Math.max(m, plan.size(spec.indexOf(lw.layer())));
+        return m;
+    }
+
+    /** Index of the deepest layer a loss with this configuration reads (style layers count only with style images). */
+    public static int deepestLayer(VggSpec spec, Config cfg, boolean withStyles) {
+        int deepest = 0;
+        for (LayerWeight lw : cfg.contentLayers()) deepest = Math.max(deepest, spec.indexOf(lw.layer()));
+        if (withStyles) for (LayerWeight lw : cfg.styleLayers()) deepest = Math.max(deepest, spec.indexOf(lw.layer()));
+        return deepest;
+    }
+
+    private static int tap(VggSpec spec, LayerWeight lw, Set<Integer> taps) {
+        int i = spec.indexOf(lw.layer());
+        taps.add(i);
+        return i;
+    }
+
+    private <T extends FeatureLoss> T own(T unit) {
+        owned.add(unit::close);
+        return unit;
+    }
+
+    private Buffer own(Buffer b) {
+        owned.add(b::close);
+        return b;
+    }
+
+    private void load(VggNetwork.Plan p, Image im) {
+        net.preprocess().forward(netInput, im.rgb(), im.pixels());
+        backend.upload(p.input, netInput);
+    }
+
+    public int height() { return height; }
+    public int width() { return width; }
+    public Config config() { return cfg; }
+    public VggNetwork network() { return net; }
+    public VggNetwork.Plan plan() { return plan; }
+    public LossTerms lastTerms() { return last; }
+
+    /** Unweighted mean((G_l − A_l)²) per style layer from the last evaluation (style-layer order). */
+    public double[] styleLayerLosses() { return styleLayerLoss.clone(); }
+
+    // ---------------------------------------------------------------- inspection (tests, the studio's step-through)
+
+    /** F_l(x) of the last evaluation (C, H, W). */
+    public float[] activation(String layer) {
+        return plan.tensor(net.spec().indexOf(layer)).download(backend);
+    }
+
+    /** The content target F_l(c) (C, H, W). */
+    public float[] contentTarget(String layer) {
+        int l = net.spec().indexOf(layer);
+        for (Term t : content) if (t.layer == l) return ((ContentLoss) t.unit).target();
+        throw new NstException(layer + " is not a content layer");
+    }
+
+    /** The blended style target A_l (C, C); with masks, region 0's. */
+    public float[] styleTarget(String layer) { return styleUnit(layer, 0).target(); }
+
+    /** G_l(x) of the last evaluation (C, C); with masks, region 0's. */
+    public float[] styleGram(String layer) { return styleUnit(layer, 0).gram(); }
+
+    /** G_{l,r}(x) of the last evaluation for masked region r (C, C). */
+    public float[] regionGram(String layer, int region) { return styleUnit(layer, region).gram(); }
+
+    /** A_{l,r}, the Gram of style r, for masked region r (C, C). */
+    public float[] regionTarget(String layer, int region) { return styleUnit(layer, region).target(); }
+
+    /** The style unit of region r at a layer: a guided loss's region, or the plain loss as region 0. */
+    private StyleLoss styleUnit(String layer, int region) {
+        int l = net.spec().indexOf(layer);
+        for (Term t : style) {
+            if (t.layer != l) continue;
+            if (t.unit instanceof GuidedStyleLoss guided && region < guided.regions()) return guided.region(region);
+            if (t.unit instanceof StyleLoss plain && region == 0) return plain;
+        }
+        throw new NstException(layer + (region == 0 ? " is not a style layer" : " has no style region " + region));
+    }
+
+    /**
+     * Loss at x (3, H, W) and its gradient, written into {@code grad} (3, H, W). Allocates nothing.
+     */
+    public LossTerms evaluate(float[] x, float[] grad) {
+        int hw = height * width;
+        net.preprocess().forward(netInput, x, hw);
+        backend.upload(plan.input, netInput);
+        plan.forward();
+
+        double lc = 0, ls = 0;
+        for (Term t : content) lc += t.weight * t.loss.value(plan.activation(t.layer));
+        for (Term t : style) {
+            double e = t.loss.value(plan.activation(t.layer));
+            styleLayerLoss[t.index] = e;
+            ls += t.weight * e;
+        }
+
+        // d(α·w_l·L_c)/dF_l and d(β·w_l·L_s)/dF_l enter the backward pass at their layers.
+        Buffer dInput = plan.backward((layer, g) -> {
+            for (Term t : content)
+                if (t.layer == layer) t.loss.addGradient(g, plan.activation(layer), cfg.contentWeight() * t.weight);
+            for (Term t : style)
+                if (t.layer == layer) t.loss.addGradient(g, plan.activation(layer), cfg.styleWeight() * t.weight);
+        });
+        backend.download(dNetInput, dInput);
+        net.preprocess().backward(grad, dNetInput, hw);
+        double tv = cfg.tvWeight() == 0 ? 0 : TotalVariation.addGradient(x, grad, height, width, cfg.tvWeight());
+        LossTerms terms = new LossTerms(cfg.contentWeight() * lc + cfg.styleWeight() * ls + cfg.tvWeight() * tv,
+                cfg.contentWeight() * lc, cfg.styleWeight() * ls, cfg.tvWeight() * tv);
+        last = terms;
+        return terms;
+    }
+
+    /**
+     * Replaces the content target with F_l(c) of a new content image of the same size (tiled refinement
+     * moves the objective from tile to tile). Style targets stay.
+     */
+    public void setContent(Image contentImage) {
+        if (contentImage.width() != width || contentImage.height() != height)
+            throw new IllegalArgumentException("setContent: " + contentImage + " for an objective of " + width + "x" + height);
+        if (content.isEmpty()) return;
+        load(plan, contentImage);
+        plan.forward();
+        for (Term t : content) ((ContentLoss) t.unit).setTarget(plan.activation(t.layer));
+    }
+
+    @Override
+    public void close() {
+        for (Runnable r : owned) r.run();
+        owned.clear();
+        if (plan != null) plan.close();
+    }
+}

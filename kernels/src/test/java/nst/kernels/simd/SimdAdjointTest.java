@@ -1,0 +1,18 @@
+package nst.kernels.simd;
+
+import nst.kernels.AdjointPropertiesTest;
+import nst.kernels.Backend;
+import org.junit.jupiter.api.Nested;
+
+/** The adjoint properties on the SIMD backend: automatic algorithm choice, then GEMM and Winograd forced. */
+class SimdAdjointTest extends AdjointPropertiesTest {
+    @Override protected Backend createBackend() { return new SimdBackend(2); }
+
+    @Nested class ForcedGemm extends AdjointPropertiesTest {
+        @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.GEMM); }
+    }
+
+    @Nested class ForcedWinograd extends AdjointPropertiesTest {
+        @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD); }
+    }
+}
