@@ -3,6 +3,7 @@ package nst.app.web;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
 import nst.engine.image.Image;
+import nst.engine.image.ImageLimits;
 import nst.engine.image.Images;
 import nst.engine.NstException;
 import nst.engine.OptionException;
@@ -196,10 +197,10 @@ final class JobForm {
     }
 
     /** An upload read and measured but not yet decoded: its bytes, form field, and name as the browser gave it. */
-    private record Upload(byte[] bytes, String field, String name) {
+    private record Upload(byte[] bytes, String field, String name, ImageLimits limits) {
         Image decode() {
             try {
-                return Images.decode(bytes, field + " image '" + name + "'");
+                return Images.decode(bytes, field + " image '" + name + "'", limits);
             } catch (NstException e) {
                 throw new ApiError(415, e.getMessage());
             }
@@ -225,21 +226,23 @@ final class JobForm {
         }
         if (bytes.length > cfg.maxUploadBytes())
             throw new ApiError(413, field + " image '" + name + "' is larger than the limit of " + mb(cfg.maxUploadBytes()) + " per file");
-        long[] dims = ImageHeader.dimensions(bytes);
-        if (dims == null)
-            throw new ApiError(415, field + " image '" + name + "' is not an image in a supported format (PNG, JPEG, BMP, GIF)");
-        if (dims[0] * dims[1] > cfg.maxPixels())
-            throw new ApiError(413, field + " image '" + name + "' is " + dims[0] + "x" + dims[1] + " = " + mp(dims[0] * dims[1])
-                    + "; the limit is " + mp(cfg.maxPixels()));
-        return new Upload(bytes, field, uploadName(f, field));
+        try {
+            Images.checkDeclared(bytes, field + " image '" + name + "'", limits());
+        } catch (ImageLimits.Exceeded e) {
+            throw new ApiError(413, e.getMessage());
+        } catch (NstException e) {
+            throw new ApiError(415, e.getMessage());
+        }
+        return new Upload(bytes, field, uploadName(f, field), limits());
+    }
+
+    /** This server's image limits, applied by the engine to the declared size and again to what is decoded. */
+    private ImageLimits limits() {
+        return new ImageLimits(cfg.maxPixels(), cfg.maxUploadBytes());
     }
 
     static String mb(long bytes) {
         return bytes >= 1 << 20 ? String.format(Locale.ROOT, "%.1f MB", bytes / 1048576.0)
                 : String.format(Locale.ROOT, "%.1f KB", bytes / 1024.0);
-    }
-
-    static String mp(long pixels) {
-        return String.format(Locale.ROOT, "%.1f megapixels", pixels / 1e6);
     }
 }

@@ -215,7 +215,10 @@ class StudioHardeningTest {
 
     @Test
     void everyUploadsPixelsAreCheckedBeforeAnyIsDecoded() throws Exception {
-        byte[] brokenContent = Arrays.copyOf(StudioApiTest.png(64, 64), 60);      // would fail decoding (415)
+        // A sound chunk structure whose compressed pixels are garbage: the header check passes it, decoding would fail (415).
+        byte[] brokenContent = StudioApiTest.png(64, 64);
+        int idat = indexOf(brokenContent, "IDAT".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        for (int i = idat + 4; i < Math.min(idat + 24, brokenContent.length - 12); i++) brokenContent[i] = (byte) 0xA5;
         Http.Reply r = http.post("/api/jobs", new Http.Form().file("content", "c.png", brokenContent).file("style", "huge.png", StudioApiTest.png(2000, 600)));
         assertEquals(413, r.status(), () -> new String(r.body()));
         assertTrue(r.error().contains("huge.png") && r.error().contains("2000x600"), r.error());
@@ -268,5 +271,14 @@ class StudioHardeningTest {
                 .field("contentLayers", String.join(",", java.util.Collections.nCopies(300, "relu4_2"))));
         assertEquals(400, many.status(), () -> new String(many.body()));
         assertTrue(many.error().contains("--content-layers") && many.error().contains("at most 37 layers") && many.error().contains("got 300"), many.error());
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (haystack[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        throw new AssertionError("chunk not found");
     }
 }

@@ -3,12 +3,6 @@ package nst.engine.image;
 import nst.engine.NstException;
 import nst.engine.io.AtomicFiles;
 
-import com.drew.imaging.ImageMetadataReader;
-import com.drew.imaging.ImageProcessingException;
-import com.drew.metadata.Metadata;
-import com.drew.metadata.MetadataException;
-import com.drew.metadata.exif.ExifIFD0Directory;
-
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageTypeSpecifier;
@@ -17,59 +11,79 @@ import javax.imageio.metadata.IIOMetadata;
 import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.ImageOutputStream;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Map;
 
 /**
- * Image input and output: PNG and JPEG via javax.imageio, EXIF orientation applied on load
- * (metadata-extractor), high-quality resizing, PNG output written atomically with optional tEXt
+ * Image input and output: PNG, JPEG, GIF and BMP read within {@link ImageLimits} ({@link ImageDecoding}), EXIF
+ * orientation applied on load, high-quality resizing, PNG output written atomically with optional tEXt
  * entries. Leaves out colour profiles (pixels are taken as sRGB) and 16-bit output.
  */
 public final class Images {
     private Images() {}
 
-    /** Reads an image file; the error names the file and says what is wrong with it. */
+    /** Reads an image file within {@link ImageLimits#DEFAULT}; the error names the file and says what is wrong with it. */
     public static Image read(Path path) {
+        return read(path, ImageLimits.DEFAULT);
+    }
+
+    /** Reads an image file within {@code limits}: file size before reading, declared pixels before decoding. */
+    public static Image read(Path path, ImageLimits limits) {
         byte[] bytes;
         try {
-            bytes = Files.readAllBytes(path);
+            bytes = fileBytes(path, limits);
+        } catch (IOException e) {
+            throw new NstException("cannot read image file " + path + ": " + ImageDecoding.describe(e));
+        }
+        return decode(bytes, path.toString(), limits);
+    }
+
+    /** Decodes image bytes (PNG, JPEG, BMP, GIF) within {@link ImageLimits#DEFAULT}; {@code name} is used in errors. */
+    public static Image decode(byte[] bytes, String name) {
+        return decode(bytes, name, ImageLimits.DEFAULT);
+    }
+
+    /**
+     * Checks image bytes without decoding a pixel: a supported format (PNG, JPEG, BMP, GIF), a sound header and
+     * declared dimensions within {@code limits}. Returns {width, height}; an {@link ImageLimits.Exceeded} when over
+     * a limit, an NstException naming {@code name} when not an image. A server calls this on every upload before
+     * it decodes any of them.
+     */
+    public static long[] checkDeclared(byte[] bytes, String name, ImageLimits limits) {
+        return ImageDecoding.checkDeclared(bytes, name, limits);
+    }
+
+    /** Decodes image bytes (PNG, JPEG, BMP, GIF) within {@code limits}, upright by their EXIF orientation. */
+    public static Image decode(byte[] bytes, String name, ImageLimits limits) {
+        ImageDecoding.Decoded d = ImageDecoding.decode(bytes, name, limits);
+        return applyOrientation(fromBuffered(d.pixels()), d.orientation());
+    }
+
+    /**
+     * The bytes of an image file, refusing before it is opened what is not a regular file (a directory, a device
+     * such as /dev/zero, a pipe that would block until written) or is larger than the limit.
+     */
+    private static byte[] fileBytes(Path path, ImageLimits limits) throws IOException {
+        BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(path, BasicFileAttributes.class);
         } catch (NoSuchFileException e) {
             throw new NstException("image file not found: " + path);
-        } catch (IOException e) {
-            throw new NstException("cannot read image file " + path + ": " + e.getMessage());
         }
-        return decode(bytes, path.toString());
-    }
-
-    /** Decodes image bytes (PNG, JPEG, BMP, GIF); {@code name} is used in errors. */
-    public static Image decode(byte[] bytes, String name) {
-        BufferedImage img;
-        try {
-            img = ImageIO.read(new ByteArrayInputStream(bytes));
-        } catch (IOException | RuntimeException e) {
-            throw new NstException(name + " is not a readable image: " + e.getMessage());
+        if (attrs.isDirectory()) throw new NstException(path + " is a directory, not an image file");
+        if (!attrs.isRegularFile()) throw new NstException(path + " is not a regular file (a device, pipe or socket), not an image file");
+        limits.checkFileSize(path.toString(), attrs.size());
+        try (InputStream in = Files.newInputStream(path)) {
+            byte[] bytes = in.readNBytes((int) limits.maxFileBytes() + 1);          // the file may have grown since
+            limits.checkFileSize(path.toString(), bytes.length);
+            return bytes;
         }
-        if (img == null) throw new NstException(name + " is not an image in a supported format (PNG, JPEG, BMP, GIF)");
-        Image im = fromBuffered(img);
-        return applyOrientation(im, exifOrientation(bytes));
-    }
-
-    /** EXIF orientation tag (1..8), 1 when absent or unreadable. */
-    static int exifOrientation(byte[] bytes) {
-        try {
-            Metadata md = ImageMetadataReader.readMetadata(new ByteArrayInputStream(bytes));
-            ExifIFD0Directory dir = md.getFirstDirectoryOfType(ExifIFD0Directory.class);
-            if (dir != null && dir.containsTag(ExifIFD0Directory.TAG_ORIENTATION))
-                return dir.getInt(ExifIFD0Directory.TAG_ORIENTATION);
-        } catch (ImageProcessingException | IOException | MetadataException | RuntimeException ignored) {
-            // No readable EXIF: the pixels are taken as stored.
-        }
-        return 1;
     }
 
     static Image fromBuffered(BufferedImage img) {
@@ -235,8 +249,13 @@ public final class Images {
 
     /** Writes a PNG (values clamped to [0,1]) through a temporary file and a rename; tEXt entries optional. */
     public static void writePng(Image im, Path out, Map<String, String> text) throws IOException {
+        writePng(im, out, text, AtomicFiles.Disk.REAL);
+    }
+
+    /** {@link #writePng(Image, Path, Map)} through {@code disk} (tests: a full disk, a failed rename). */
+    public static void writePng(Image im, Path out, Map<String, String> text, AtomicFiles.Disk disk) throws IOException {
         BufferedImage img = toBuffered(im);
-        AtomicFiles.write(out, ch -> encodePng(img, text, Channels.newOutputStream(ch)));
+        AtomicFiles.write(out, ch -> encodePng(img, text, Channels.newOutputStream(ch)), disk);
     }
 
     /** The PNG of {@code im} with tEXt entries {@code text} (may be null), in memory: the bytes {@link #writePng} writes. */
@@ -268,6 +287,10 @@ public final class Images {
                 meta.mergeTree("javax_imageio_png_1.0", root);
             }
             writer.write(null, new IIOImage(img, null, meta), null);
+        } catch (javax.imageio.IIOException e) {
+            // "I/O error writing PNG file!" hides the reason (a full disk, say): that is the cause
+            if (e.getCause() instanceof IOException cause) throw cause;
+            throw e;
         } finally {
             writer.dispose();
         }
@@ -278,24 +301,18 @@ public final class Images {
         return pngBytes(im, null);
     }
 
-    /** tEXt entries of a PNG file (empty map when none). */
+    /**
+     * The text entries (tEXt, zTXt, iTXt) of a PNG file, compressed ones inflated under a cap; an empty map for a
+     * JPEG, GIF or BMP. The file is checked as {@link #read} checks it (a regular file within the size limit).
+     */
     public static Map<String, String> readPngText(Path path) throws IOException {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        try (var iis = ImageIO.createImageInputStream(path.toFile())) {
-            var readers = ImageIO.getImageReaders(iis);
-            if (!readers.hasNext()) throw new NstException(path + " is not an image");
-            var reader = readers.next();
-            reader.setInput(iis);
-            IIOMetadata meta = reader.getImageMetadata(0);
-            if (!"javax_imageio_png_1.0".equals(meta.getNativeMetadataFormatName())) return out;
-            var root = (IIOMetadataNode) meta.getAsTree("javax_imageio_png_1.0");
-            var entries = root.getElementsByTagName("tEXtEntry");
-            for (int i = 0; i < entries.getLength(); i++) {
-                var e = (IIOMetadataNode) entries.item(i);
-                out.put(e.getAttribute("keyword"), e.getAttribute("value"));
-            }
-            reader.dispose();
-        }
-        return out;
+        return pngText(fileBytes(path, ImageLimits.DEFAULT), path.toString());
+    }
+
+    /** The text entries of PNG bytes ({@link #readPngText}); {@code name} is used in errors. */
+    public static Map<String, String> pngText(byte[] bytes, String name) {
+        if (PngChunks.isPng(bytes)) return PngChunks.text(bytes, name);
+        if (ImageDecoding.Format.of(bytes) != null) return Map.of();
+        throw new NstException(name + " is not an image in a supported format (PNG, JPEG, BMP, GIF)");
     }
 }

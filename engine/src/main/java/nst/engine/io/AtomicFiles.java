@@ -25,26 +25,54 @@ public final class AtomicFiles {
         void write(FileChannel ch) throws IOException;
     }
 
+    /** Writes {@code target} with what {@code body} writes, replacing it only once the whole new file is on disk. */
     public static void write(Path target, Body body) throws IOException {
+        write(target, body, Disk.REAL);
+    }
+
+    /** {@link #write(Path, Body)} through {@code disk}'s steps (tests pass a disk that fills up or cannot rename). */
+    public static void write(Path target, Body body, Disk disk) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
         Path tmp = temporarySibling(abs);
-        boolean done = false;
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch = disk.open(tmp)) {
                 body.write(ch);
                 ch.force(false);
             }
+            disk.rename(tmp, abs);
+        } catch (Throwable e) {                                   // the target is untouched; the temporary goes
             try {
-                Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
+                Files.deleteIfExists(tmp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
             }
-            done = true;
-        } finally {
-            if (!done) Files.deleteIfExists(tmp);
+            throw e;
         }
+    }
+
+    /** The two file-system steps of a write that can fail once the temporary file exists (public so that tests can inject faults). */
+    public interface Disk {
+        /** Opens the (new, empty) temporary file for writing. */
+        FileChannel open(Path tmp) throws IOException;
+
+        /** Renames the finished temporary file over the target. */
+        void rename(Path tmp, Path target) throws IOException;
+
+        Disk REAL = new Disk() {
+            @Override public FileChannel open(Path tmp) throws IOException {
+                return FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            }
+
+            @Override public void rename(Path tmp, Path target) throws IOException {
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        };
     }
 
     /**
