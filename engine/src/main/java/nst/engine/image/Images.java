@@ -271,7 +271,9 @@ public final class Images {
 
     private static void encodePng(BufferedImage img, Map<String, String> text, java.io.OutputStream os) throws IOException {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
-        try (ImageOutputStream ios = ImageIO.createImageOutputStream(os)) {
+        // In memory, not ImageIO.createImageOutputStream: its file cache registers a JVM shutdown hook on first use,
+        // which fails when the first PNG is the last good image written while Ctrl-C shuts the JVM down.
+        try (ImageOutputStream ios = new javax.imageio.stream.MemoryCacheImageOutputStream(os)) {
             writer.setOutput(ios);
             IIOMetadata meta = writer.getDefaultImageMetadata(ImageTypeSpecifier.createFromRenderedImage(img), null);
             if (text != null && !text.isEmpty()) {
