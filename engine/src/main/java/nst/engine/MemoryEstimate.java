@@ -69,7 +69,7 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
             VggSpec.Layer l = spec.layers().get(i);
             if (l.kind() == VggSpec.Kind.CONV) params += (long) l.inChannels() * l.outChannels() * 9 + l.outChannels();
         }
-        long optimizer = o.optimizer().equals("adam") ? 3 * n : (8 + 2L * o.history()) * n;
+        long optimizer = o.optimizerKind() == nst.engine.optim.OptimizerKind.ADAM ? 3 * n : (8 + 2L * o.history()) * n;
         long images = 4 * n + 3L * extraImagePixels;                   // content, x, gradient, last good; full-size arrays when tiled
         if (!o.styles().isEmpty()) images += 3L * styleLongest * styleLongest * o.styles().size();
         return new MemoryEstimate(width, height, 4 * (plan[0] + stylePlan), 4 * plan[1], 4 * targets,

@@ -108,6 +108,11 @@ public record StyleOptions(
         };
     }
 
+    /** The optimiser as a type (the option holds its name). */
+    public nst.engine.optim.OptimizerKind optimizerKind() {
+        return nst.engine.optim.OptimizerKind.of(optimizer);
+    }
+
     /** The blend weights b_k, normalised to sum 1 (equal weights when none were given). */
     public double[] normalisedBlend() {
         int k = styles.size();
@@ -145,12 +150,28 @@ public record StyleOptions(
             if (!(Arrays.stream(styleBlend).sum() > 0)) throw new OptionException(TransferOption.STYLE_BLEND, "{} weights must not all be 0");
         }
         VggSpec spec = weightsData != null ? weightsData.spec() : VggSpec.of(model);
-        for (LayerWeight l : contentLayers) checkLayer(spec, TransferOption.CONTENT_LAYERS, l.layer());
-        for (LayerWeight l : styleLayers) checkLayer(spec, TransferOption.STYLE_LAYERS, l.layer());
+        checkLayers(spec, TransferOption.CONTENT_LAYERS, contentLayers);
+        checkLayers(spec, TransferOption.STYLE_LAYERS, styleLayers);
         if (contentLayers.isEmpty() && styleLayers.isEmpty())
             throw new OptionException("{} and {} are both empty", TransferOption.CONTENT_LAYERS, TransferOption.STYLE_LAYERS);
         controls.validate(this);
         return this;
+    }
+
+    /**
+     * Every layer exists, none is given twice (a repeat is never useful, a larger weight is, and each entry costs a
+     * loss term per evaluation: 20,000 repeats would make an iteration 20,000 times as slow), so there are at most
+     * as many entries as the network has layers.
+     */
+    private static void checkLayers(VggSpec spec, TransferOption option, List<LayerWeight> layers) {
+        if (layers.size() > spec.layers().size())
+            throw new OptionException(option, "{}: at most " + spec.layers().size() + " layers (the layers of the network), got " + layers.size());
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (LayerWeight l : layers) {
+            checkLayer(spec, option, l.layer());
+            if (!seen.add(l.layer()))
+                throw new OptionException(option, "{}: " + l.layer() + " is given more than once; give each layer once, with a weight (" + l.layer() + ":2)");
+        }
     }
 
     private static void checkLayer(VggSpec spec, TransferOption option, String layer) {

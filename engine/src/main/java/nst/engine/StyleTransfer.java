@@ -170,7 +170,7 @@ public final class StyleTransfer {
         Listener l = listener == null ? new Listener() {} : listener;
         Cancellation c = cancel == null ? new Cancellation() : cancel;
         Controls k = o.controls();
-        if (k.normalizeGradients() && o.optimizer().equals("lbfgs"))
+        if (k.normalizeGradients() && o.optimizerKind() == nst.engine.optim.OptimizerKind.LBFGS)
             notices.accept("--normalize-gradients with L-BFGS: the line search sees a gradient that is not the loss's and may"
                     + " stop after a few iterations; --optimizer adam is the pairing that keeps going");
         Inputs in = Inputs.of(o);
@@ -262,7 +262,7 @@ public final class StyleTransfer {
         Listener l = run.listener;
         Cancellation cancel = run.cancel;
         List<Evaluation> history = run.history;
-        boolean adam = o.optimizer().equals("adam");
+        boolean adam = o.optimizerKind() == nst.engine.optim.OptimizerKind.ADAM;
         float[] lastGood = x.clone();                 // (3, H, W) the image of the last iteration reported, its loss finite
         // Adam updates x right after evaluating it, so when an iteration ends x is the next image, not yet
         // evaluated; the image whose (finite) loss the iteration reports is the evaluated one, kept here.

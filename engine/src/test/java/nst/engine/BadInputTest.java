@@ -62,6 +62,18 @@ class BadInputTest {
         assertTrue(m.startsWith("style-layers: ") && m.contains("relu5_4") && m.contains("vgg16"), m);
     }
 
+    /** Issue 13: a layer list repeating one layer 20,000 times was accepted and cost 20,000 loss terms per evaluation. */
+    @Test void repeatedOrTooManyLayersAreRefused() {
+        StyleOptions o = StyleOptions.builder().content(Image.blank(8, 8)).style(Image.blank(8, 8))
+                .styleLayers("relu1_1,relu2_1,relu1_1:3").build();
+        String m = message(NstException.class, o::validate);
+        assertEquals("style-layers: relu1_1 is given more than once; give each layer once, with a weight (relu1_1:2)", m);
+        o = StyleOptions.builder().content(Image.blank(8, 8)).style(Image.blank(8, 8))
+                .contentLayers(String.join(",", java.util.Collections.nCopies(20_000, "relu4_2"))).build();
+        m = message(NstException.class, o::validate);
+        assertEquals("content-layers: at most " + VggSpec.of("vgg19").layers().size() + " layers (the layers of the network), got 20000", m);
+    }
+
     @Test void badOptionValuesNameTheOption() {
         StyleOptions.Builder b = StyleOptions.builder().content(Image.blank(8, 8)).style(Image.blank(8, 8));
         assertEquals("size must be at least 16 pixels, got 3", message(OptionException.class, () -> b.size(3).build().validate()));

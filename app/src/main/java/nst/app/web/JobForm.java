@@ -135,8 +135,6 @@ final class JobForm {
                 }
             }
             StyleOptions o = b.build().validate();
-            LayerLists.checked(o.contentLayers(), "contentLayers", o.model());
-            LayerLists.checked(o.styleLayers(), "styleLayers", o.model());
             if (o.size() > cfg.maxSize())
                 throw new ApiError(400, o.controls().scales().length > 0
                         ? "--scales: this server allows at most " + cfg.maxSize() + " px for the last scale, got " + o.size()
