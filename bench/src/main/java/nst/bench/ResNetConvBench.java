@@ -1,12 +1,9 @@
 package nst.bench;
 
-import nst.kernels.Backend;
-import nst.kernels.Buffer;
 import nst.kernels.ConvShape;
 import nst.kernels.simd.SimdBackend;
 import org.openjdk.jmh.annotations.*;
 
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,45 +18,15 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
-public class ResNetConvBench {
+public class ResNetConvBench extends ConvBenchmark {
     /** "inC-outC-k-stride-inputSize" at a 512 px image: stem, layer1 1×1, layer2.0 3×3/2, layer2.0 downsample, layer1 3×3. */
     @Param({"3-64-7-2-512", "64-256-1-1-128", "128-128-3-2-128", "256-512-1-2-128", "64-64-3-1-128"})
     public String conv;
     @Param({"0"}) public int threads;
 
-    Backend b;
-    Buffer in, out, w, bias, dIn;
-    ConvShape s;
-    double gflop;
-
     @Setup public void setup() {
         String[] p = conv.split("-");
         int k = Integer.parseInt(p[2]), stride = Integer.parseInt(p[3]), size = Integer.parseInt(p[4]);
-        s = new ConvShape(Integer.parseInt(p[0]), size, size, Integer.parseInt(p[1]), k, k, stride, stride, k / 2, k / 2);
-        b = new SimdBackend(threads);
-        SplittableRandom r = new SplittableRandom(1);
-        in = rand(s.inSize(), r); out = rand(s.outSize(), r); w = rand(s.weightSize(), r); bias = rand(s.outC(), r);
-        dIn = b.allocate(s.inSize());
-        gflop = 2.0 * s.macs() / 1e9;
-    }
-
-    Buffer rand(int n, SplittableRandom r) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) (r.nextDouble() - 0.5);
-        Buffer buf = b.allocate(n);
-        b.upload(buf, v);
-        return buf;
-    }
-
-    @TearDown public void close() { b.close(); }
-
-    @Benchmark public void forward(Flops f) {
-        b.conv2dForward(out, in, w, bias, s);
-        f.gflop += gflop;
-    }
-
-    @Benchmark public void backwardData(Flops f) {
-        b.conv2dBackwardData(dIn, out, w, s);
-        f.gflop += gflop;
+        prepare(new SimdBackend(threads), new ConvShape(Integer.parseInt(p[0]), size, size, Integer.parseInt(p[1]), k, k, stride, stride, k / 2, k / 2));
     }
 }
