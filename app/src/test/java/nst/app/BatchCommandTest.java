@@ -143,6 +143,16 @@ class BatchCommandTest {
         }
     }
 
+    /** Options the engine refuses fail every image with the option named by its flag, as stylize says it. */
+    @Test
+    void aBadOptionFailsEveryImageWithTheFlagNamed() throws Exception {
+        Path out = dir.resolve("out");
+        Run r = nst(batch(out, "--content-layers", "conv9_9").toArray(String[]::new));
+        assertEquals(1, r.code, r.err);
+        assertEquals(List.of("failed", "failed", "failed", "failed"), statuses(out));
+        assertTrue(manifest(out).get(0).get("reason").asText().contains("--content-layers"), manifest(out).get(0).toString());
+    }
+
     @Test
     void aNamePatternNamesTheOutputs() throws Exception {
         Path out = dir.resolve("out");

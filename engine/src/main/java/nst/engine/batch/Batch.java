@@ -2,8 +2,10 @@ package nst.engine.batch;
 
 import nst.engine.BackendChoice;
 import nst.engine.NstException;
+import nst.engine.OptionException;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.TransferOption;
 import nst.engine.WeightsLookup;
 import nst.engine.image.Image;
 import nst.engine.image.Images;
@@ -121,6 +123,7 @@ public final class Batch {
 
     /** One line for a failure: the message, and for a file system failure the file. */
     static String reason(Exception e) {
+        if (e instanceof OptionException o) return o.spelled(TransferOption::flag);      // options by their flags, as the CLI says them
         Throwable t = e instanceof UncheckedIOException u && u.getCause() != null ? u.getCause() : e;
         if (t instanceof FileSystemException f && f.getFile() != null)
             return "cannot access " + f.getFile() + (f.getReason() != null ? ": " + f.getReason() : " (" + f.getClass().getSimpleName() + ")");
