@@ -114,14 +114,7 @@ final class TransferRunner {
                 }
                 @Override public void evaluation(StyleTransfer.Evaluation e) { if (log != null) log.row(e); }
                 @Override public void iteration(StyleTransfer.Progress p) { progress.update(p); }
-                @Override public void intermediate(int iteration, Image image) {
-                    Path p = intermediatePath(out, iteration);
-                    try {
-                        Images.writePng(image, p, null);
-                    } catch (IOException ex) {
-                        throw new NstException("cannot write intermediate image " + p + ": " + Main.Errors.describe(ex), ex);
-                    }
-                }
+                @Override public void intermediate(int iteration, Image image) { writeIntermediate(out, iteration, image); }
             }, cancel);
         } catch (StyleTransfer.TransferFailedException e) {     // NaN loss (exit 3) or device failure (exit 1)
             progress.finish();
@@ -157,6 +150,16 @@ final class TransferRunner {
             return null;
         } catch (NstException e) {
             return e;
+        }
+    }
+
+    /** Writes the image of {@code iteration} next to {@code out} (--save-every). */
+    static void writeIntermediate(Path out, int iteration, Image image) {
+        Path p = intermediatePath(out, iteration);
+        try {
+            Images.writePng(image, p, null);
+        } catch (IOException ex) {
+            throw new NstException("cannot write intermediate image " + p + ": " + Main.Errors.describe(ex), ex);
         }
     }
 

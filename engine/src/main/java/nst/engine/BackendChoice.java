@@ -11,11 +11,11 @@ import java.util.function.Consumer;
  * {@link Backends}, with the engine's one-line errors; and what the engine does differently by the backend's
  * capabilities. Leaves out finding and ranking backends (the kernels module's {@link Backends}).
  */
-final class BackendChoice {
+public final class BackendChoice {
     private BackendChoice() {}
 
     /** A new backend for the options; the caller closes it. */
-    static Backend create(StyleOptions o, Consumer<String> notices) {
+    public static Backend create(StyleOptions o, Consumer<String> notices) {
         try {
             return Backends.create(o.backend(), o.threads(), notices);
         } catch (IllegalArgumentException e) {
