@@ -1,5 +1,7 @@
 package nst.app;
 
+import nst.app.NstCli.Run;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import nst.engine.image.Image;
@@ -9,7 +11,6 @@ import nst.engine.network.VggSpec;
 import nst.engine.network.VggWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,23 +26,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class BatchCommandTest {
     @TempDir Path dir;
 
-    record Run(int code, String err) {}
-
-    Run nst(String... args) {
-        java.io.PrintStream oldErr = System.err;
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(captured, true));
-        try {
-            CommandLine cl = Main.commandLine();
-            int code = cl.execute(args);
-            cl.getErr().flush();
-            Run r = new Run(code, captured.toString());
-            System.out.println("nst " + String.join(" ", args) + "\n  exit " + code + "\n  " + r.err.replace("\n", "\n  "));
-            return r;
-        } finally {
-            System.setErr(oldErr);
-        }
-    }
+    Run nst(String... args) { return NstCli.nst(args); }
 
     /** A 32x32 image of seeded noise. */
     Path image(String name, long seed) throws Exception {
@@ -85,7 +70,7 @@ class BatchCommandTest {
     void makesEveryPairThenSkipsThemThenForceRedoesThem() throws Exception {
         Path out = dir.resolve("out");
         Run first = nst(batch(out).toArray(String[]::new));
-        assertEquals(0, first.code, first.err);
+        assertEquals(0, first.code(), first.err());
         for (String name : List.of("c1_s1.png", "c1_s2.png", "c2_s1.png", "c2_s2.png")) {
             assertTrue(Files.isRegularFile(out.resolve(name)), name);
             assertTrue(Images.readPngText(out.resolve(name)).get("nst:options").contains("--iterations 2"), name);
@@ -94,21 +79,21 @@ class BatchCommandTest {
         assertEquals(List.of("done", "done", "done", "done"), statuses(out));
         assertEquals(out.toAbsolutePath().normalize().resolve("c1_s1.png").toString(), m.get(0).get("output").asText());
         assertTrue(m.get(0).get("loss").asDouble() > 0, "the final loss is recorded");
-        assertTrue(first.err.contains("image 4/4, ETA "), first.err);
+        assertTrue(first.err().contains("image 4/4, ETA "), first.err());
 
         Run again = nst(batch(out).toArray(String[]::new));
-        assertEquals(0, again.code, again.err);
+        assertEquals(0, again.code(), again.err());
         assertEquals(List.of("skipped", "skipped", "skipped", "skipped"), statuses(out));
-        assertTrue(again.err.contains("0 done, 4 skipped, 0 failed"), again.err);
+        assertTrue(again.err().contains("0 done, 4 skipped, 0 failed"), again.err());
 
         Run forced = nst(batch(out, "--force").toArray(String[]::new));
-        assertEquals(0, forced.code, forced.err);
+        assertEquals(0, forced.code(), forced.err());
         assertEquals(List.of("done", "done", "done", "done"), statuses(out));
 
         List<String> threeIterations = batch(out);                            // other options: not the same output
         threeIterations.set(threeIterations.indexOf("--iterations") + 1, "3");
         Run changed = nst(threeIterations.toArray(String[]::new));
-        assertEquals(0, changed.code, changed.err);
+        assertEquals(0, changed.code(), changed.err());
         assertEquals(List.of("done", "done", "done", "done"), statuses(out));
     }
 
@@ -118,7 +103,7 @@ class BatchCommandTest {
         List<String> args = batch(out);
         Files.write(dir.resolve("contents/c2.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
         Run r = nst(args.toArray(String[]::new));
-        assertEquals(1, r.code, r.err);
+        assertEquals(1, r.code(), r.err());
         assertTrue(Files.isRegularFile(out.resolve("c1_s1.png")));
         assertTrue(Files.isRegularFile(out.resolve("c1_s2.png")));
         assertFalse(Files.exists(out.resolve("c2_s1.png")));
@@ -127,8 +112,8 @@ class BatchCommandTest {
         assertEquals(List.of("done", "done", "failed", "failed"), statuses(out));
         assertTrue(m.get(2).get("reason").asText().contains("c2.png"), m.get(2).toString());
         assertNull(m.get(0).get("reason"));
-        assertTrue(r.err.contains("nst: failed: c2_s1.png: "), r.err);
-        assertTrue(r.err.contains("2 done, 0 skipped, 2 failed"), r.err);
+        assertTrue(r.err().contains("nst: failed: c2_s1.png: "), r.err());
+        assertTrue(r.err().contains("2 done, 0 skipped, 2 failed"), r.err());
     }
 
     @Test
@@ -136,9 +121,9 @@ class BatchCommandTest {
         Path out = dir.resolve("out");
         for (String bad : List.of("../{content}_{style}.png", "sub/{content}.png", "{content}..{style}.png")) {
             Run r = nst(batch(out, "--name-pattern", bad).toArray(String[]::new));
-            assertEquals(2, r.code, r.err);
-            assertEquals(1, r.err.strip().lines().count(), r.err);
-            assertTrue(r.err.startsWith("nst: error: --name-pattern: '" + bad + "' must be a file name"), r.err);
+            assertEquals(2, r.code(), r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().startsWith("nst: error: --name-pattern: '" + bad + "' must be a file name"), r.err());
             assertFalse(Files.exists(out), "nothing written");
         }
     }
@@ -148,7 +133,7 @@ class BatchCommandTest {
     void aBadOptionFailsEveryImageWithTheFlagNamed() throws Exception {
         Path out = dir.resolve("out");
         Run r = nst(batch(out, "--content-layers", "conv9_9").toArray(String[]::new));
-        assertEquals(1, r.code, r.err);
+        assertEquals(1, r.code(), r.err());
         assertEquals(List.of("failed", "failed", "failed", "failed"), statuses(out));
         assertTrue(manifest(out).get(0).get("reason").asText().contains("--content-layers"), manifest(out).get(0).toString());
     }
@@ -157,7 +142,7 @@ class BatchCommandTest {
     void aNamePatternNamesTheOutputs() throws Exception {
         Path out = dir.resolve("out");
         Run r = nst(batch(out, "--name-pattern", "{style}-{content}-x.png").toArray(String[]::new));
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         try (Stream<Path> s = Files.list(out)) {
             assertEquals(List.of("manifest.jsonl", "s1-c1-x.png", "s1-c2-x.png", "s2-c1-x.png", "s2-c2-x.png"),
                     s.map(p -> p.getFileName().toString()).sorted().toList());
@@ -168,8 +153,8 @@ class BatchCommandTest {
     void twoOutputsWithOneNameAreRefused() throws Exception {
         Path out = dir.resolve("out");
         Run r = nst(batch(out, "--name-pattern", "{content}.png").toArray(String[]::new));
-        assertEquals(1, r.code, r.err);
-        assertTrue(r.err.contains("would both be written to"), r.err);
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("would both be written to"), r.err());
         assertFalse(Files.exists(out));
     }
 

@@ -1,5 +1,7 @@
 package nst.app;
 
+import nst.app.NstCli.Run;
+
 import nst.engine.image.Images;
 import nst.engine.network.Preprocess;
 import nst.engine.network.VggSpec;
@@ -21,23 +23,7 @@ import static org.junit.jupiter.api.Assertions.*;
 class CliTest {
     @TempDir Path dir;
 
-    record Run(int code, String err) {}
-
-    Run nst(String... args) {
-        java.io.PrintStream oldErr = System.err;
-        java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(captured, true));
-        try {
-            CommandLine cl = Main.commandLine();       // created after the redirect: picocli's err is System.err
-            int code = cl.execute(args);
-            cl.getErr().flush();
-            Run r = new Run(code, captured.toString());
-            System.out.println("nst " + String.join(" ", args) + "\n  exit " + code + "\n  " + r.err.replace("\n", "\n  "));
-            return r;
-        } finally {
-            System.setErr(oldErr);
-        }
-    }
+    Run nst(String... args) { return NstCli.nst(args); }
 
     Path example(String name) throws Exception {
         Path p = dir.resolve(name);
@@ -65,7 +51,7 @@ class CliTest {
     Run failsWritingNothing(List<String> args) throws Exception {
         Set<Path> before = files();
         Run r = nst(args.toArray(String[]::new));
-        assertNotEquals(0, r.code, "bad input must fail: " + r.err);
+        assertNotEquals(0, r.code(), "bad input must fail: " + r.err());
         Set<Path> written = files();
         written.removeAll(before);
         assertEquals(Set.of(), written, "a run that failed on bad input wrote files");
@@ -82,7 +68,7 @@ class CliTest {
         List<String> args = base(out);
         args.addAll(List.of("--loss-log", log.toString(), "--save-every", "1", "--style", example("the_scream.jpg").toString(), "--style-blend", "3,1"));
         Run r = nst(args.toArray(String[]::new));
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         var im = Images.read(out);
         assertEquals(48, im.width());
         assertEquals(36, im.height());
@@ -101,7 +87,7 @@ class CliTest {
                     1e-6 * Math.abs(Double.parseDouble(f[3])), "total = content + style + tv in " + lines.get(i));
             assertEquals(i - 1, Integer.parseInt(f[1]));
         }
-        assertTrue(r.err.contains("iteration 3/3"), r.err);
+        assertTrue(r.err().contains("iteration 3/3"), r.err());
         try (var s = Files.list(dir.resolve("res"))) {
             assertTrue(s.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "temporary files left");
         }
@@ -111,8 +97,8 @@ class CliTest {
         List<String> args = base(dir.resolve("o.png"));
         args.set(2, dir.resolve("absent.jpg").toString());
         Run r = failsWritingNothing(args);
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("image file not found") && r.err.contains("absent.jpg"), r.err);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("image file not found") && r.err().contains("absent.jpg"), r.err());
     }
 
     @Test void styleFileThatIsNotAnImage() throws Exception {
@@ -120,16 +106,16 @@ class CliTest {
         List<String> args = base(dir.resolve("o.png"));
         args.set(4, txt.toString());
         Run r = failsWritingNothing(args);
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("style.jpg") && r.err.contains("not an image"), r.err);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("style.jpg") && r.err().contains("not an image"), r.err());
     }
 
     @Test void unknownLayerListsValidOnes() throws Exception {
         List<String> args = base(dir.resolve("o.png"));
         args.addAll(List.of("--style-layers", "relu1_1,relu6_1"));
         Run r = failsWritingNothing(args);
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("--style-layers: unknown layer 'relu6_1'") && r.err.contains("valid layers: conv1_1,relu1_1"), r.err);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--style-layers: unknown layer 'relu6_1'") && r.err().contains("valid layers: conv1_1,relu1_1"), r.err());
     }
 
     @Test void badOptionValues() throws Exception {
@@ -139,13 +125,13 @@ class CliTest {
             if (at >= 0) args.set(at + 1, bad[1]);
             else args.addAll(List.of(bad));
             Run r = failsWritingNothing(args);
-            assertEquals(1, r.code, String.join(" ", bad) + ": " + r.err);
-            assertTrue(r.err.contains("nst: error: ") && r.err.contains(bad[1]), r.err);
-            assertTrue(r.err.contains(bad[0]), "the error names the option: " + r.err);
+            assertEquals(1, r.code(), String.join(" ", bad) + ": " + r.err());
+            assertTrue(r.err().contains("nst: error: ") && r.err().contains(bad[1]), r.err());
+            assertTrue(r.err().contains(bad[0]), "the error names the option: " + r.err());
         }
         Run r = nst("stylize", "--content", "a.jpg");
-        assertEquals(2, r.code, "picocli usage errors exit 2");
-        assertTrue(r.err.contains("--style") && r.err.contains("--out"), r.err);
+        assertEquals(2, r.code(), "picocli usage errors exit 2");
+        assertTrue(r.err().contains("--style") && r.err().contains("--out"), r.err());
     }
 
     @Test void outputDirectoryNotWritableFailsBeforeWork() throws Exception {
@@ -153,9 +139,9 @@ class CliTest {
         List<String> args = base(file.resolve("out.png"));
         args.addAll(List.of("--loss-log", dir.resolve("loss.csv").toString()));
         Run r = failsWritingNothing(args);
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("not writable"), r.err);
-        assertFalse(r.err.contains("iteration"), "the optimisation must not start: " + r.err);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("not writable"), r.err());
+        assertFalse(r.err().contains("iteration"), "the optimisation must not start: " + r.err());
         assertFalse(Files.exists(dir.resolve("loss.csv")));
     }
 
@@ -165,8 +151,8 @@ class CliTest {
         args.set(args.indexOf("--weights") + 1, bogus.toString());
         Path earlier = Files.writeString(dir.resolve("o.png"), "an earlier result");   // must survive the failed run
         Run r = failsWritingNothing(args);
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("w.safetensors") && r.err.contains("not a safetensors file"), r.err);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("w.safetensors") && r.err().contains("not a safetensors file"), r.err());
         assertEquals("an earlier result", Files.readString(earlier), "a failed run overwrote the earlier output");
     }
 
@@ -175,8 +161,8 @@ class CliTest {
         List<String> args = base(out);
         args.addAll(List.of("--style-weight", "1e308", "--content-weight", "1e308", "--tv-weight", "1e308", "--init", "noise"));
         Run r = nst(args.toArray(String[]::new));
-        assertEquals(3, r.code, r.err);
-        assertTrue(r.err.contains("loss became") && r.err.contains("last good image"), r.err);
+        assertEquals(3, r.code(), r.err());
+        assertTrue(r.err().contains("loss became") && r.err().contains("last good image"), r.err());
         assertTrue(Files.exists(out));
     }
 
@@ -187,13 +173,13 @@ class CliTest {
         args.set(args.indexOf("--iterations") + 1, "10");
         args.set(args.indexOf("--backend") + 1, "faulty:device-at=80");   // 13 convolutions a pass: in evaluation 5
         Run r = nst(args.toArray(String[]::new));
-        assertEquals(1, r.code, r.err);
-        List<String> errors = r.err.lines().filter(l -> l.startsWith("nst: error: ")).toList();
-        assertEquals(1, errors.size(), r.err);
-        assertTrue(errors.get(0).contains("the compute device failed at iteration") && errors.get(0).contains("CL_OUT_OF_RESOURCES"), r.err);
-        assertFalse(r.err.contains("\tat ") || r.err.contains("Exception"), "no stack trace: " + r.err);
-        int kept = Integer.parseInt(r.err.replaceAll("(?s).*last good image \\(iteration (\\d+)\\).*", "$1"));
-        assertTrue(kept >= 1, r.err);
+        assertEquals(1, r.code(), r.err());
+        List<String> errors = r.err().lines().filter(l -> l.startsWith("nst: error: ")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.get(0).contains("the compute device failed at iteration") && errors.get(0).contains("CL_OUT_OF_RESOURCES"), r.err());
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), "no stack trace: " + r.err());
+        int kept = Integer.parseInt(r.err().replaceAll("(?s).*last good image \\(iteration (\\d+)\\).*", "$1"));
+        assertTrue(kept >= 1, r.err());
         assertEquals(48, Images.read(out).width());
         assertEquals("faulty (scalar with injected faults)", Images.readPngText(out).get("nst:backend"));
     }
@@ -249,11 +235,11 @@ class CliTest {
         }
         t.join();
         assertTrue(deleted, "the loss log's temporary file never appeared");
-        assertEquals(1, r[0].code, r[0].err);
-        List<String> errors = r[0].err.lines().filter(l -> l.startsWith("nst: error: ")).toList();
-        assertEquals(1, errors.size(), r[0].err);
-        assertTrue(errors.get(0).contains("cannot write loss log " + log), r[0].err);
-        assertFalse(r[0].err.contains("\tat "), r[0].err);
+        assertEquals(1, r[0].code(), r[0].err());
+        List<String> errors = r[0].err().lines().filter(l -> l.startsWith("nst: error: ")).toList();
+        assertEquals(1, errors.size(), r[0].err());
+        assertTrue(errors.get(0).contains("cannot write loss log " + log), r[0].err());
+        assertFalse(r[0].err().contains("\tat "), r[0].err());
         assertEquals(48, Images.read(out).width(), "the image is written although the log is not");
     }
 
@@ -263,7 +249,7 @@ class CliTest {
         List<String> a = base(alias), n = base(named), p = base(plain);
         a.add("--original-colors");
         n.addAll(List.of("--preserve-colors", "luminance"));
-        for (List<String> args : List.of(a, n, p)) assertEquals(0, nst(args.toArray(String[]::new)).code);
+        for (List<String> args : List.of(a, n, p)) assertEquals(0, nst(args.toArray(String[]::new)).code());
         assertArrayEquals(Files.readAllBytes(named), Files.readAllBytes(alias));
         assertFalse(java.util.Arrays.equals(Files.readAllBytes(plain), Files.readAllBytes(alias)), "colour preservation changed nothing");
         assertTrue(Images.readPngText(alias).get("nst:options").contains("--preserve-colors luminance"));
@@ -282,7 +268,7 @@ class CliTest {
         List<String> args = base(out);
         args.addAll(List.of("--style", example("the_scream.jpg").toString(), "--mask", left.toString(), "--mask", right.toString()));
         Run run = nst(args.toArray(String[]::new));
-        assertEquals(0, run.code, run.err);
+        assertEquals(0, run.code(), run.err());
         assertEquals(48, Images.read(out).width());
         String options = Images.readPngText(out).get("nst:options");
         assertTrue(options.contains("--mask " + left) && options.contains("--mask " + right), options);
@@ -294,8 +280,8 @@ class CliTest {
         List<String> args = base(out);
         args.addAll(List.of("--scales", "32,48"));
         Run run = nst(args.toArray(String[]::new));
-        assertEquals(0, run.code, run.err);
-        assertTrue(run.err.contains(", 32x24, ") && run.err.contains(", 48x36, "), run.err);
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.err().contains(", 32x24, ") && run.err().contains(", 48x36, "), run.err());
         assertEquals(48, Images.read(out).width());
     }
 
@@ -306,8 +292,8 @@ class CliTest {
         args.set(args.indexOf("--iterations") + 1, "2");
         args.addAll(List.of("--tile", "32", "--tile-iterations", "1", "--save-every", "1", "--preserve-colors", "luminance"));
         Run run = nst(args.toArray(String[]::new));
-        assertEquals(0, run.code, run.err);
-        assertTrue(run.err.contains("32x32 tiles"), run.err);
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.err().contains("32x32 tiles"), run.err());
         try (var files = Files.list(dir)) {
             List<Path> saved = files.filter(f -> f.getFileName().toString().matches("tiled_\\d{4}\\.png")).toList();
             assertEquals(1, saved.size(), "one intermediate, after the first of two rounds: " + saved);
@@ -323,7 +309,7 @@ class CliTest {
         args.set(args.indexOf("--iterations") + 1, "0");
         args.addAll(List.of("--init-image", init.toString()));
         Run run = nst(args.toArray(String[]::new));
-        assertEquals(0, run.code, run.err);
+        assertEquals(0, run.code(), run.err());
         nst.engine.image.Image got = Images.read(out), want = Images.resize(Images.read(init), 48, 36).clamped();
         assertEquals(48, got.width());
         double worst = 0;
@@ -336,15 +322,15 @@ class CliTest {
         Path out = dir.resolve("demo/demo.png");
         Run run = nst("demo", "--out", out.toString(), "--size", "32", "--iterations", "1", "--weights", narrowWeights().toString(),
                 "--backend", "scalar");
-        assertEquals(0, run.code, run.err);
-        assertTrue(run.err.contains("tubingen.jpg in the style of starry_night.jpg"), run.err);
+        assertEquals(0, run.code(), run.err());
+        assertTrue(run.err().contains("tubingen.jpg in the style of starry_night.jpg"), run.err());
         assertEquals(32, Images.read(out).width());
     }
 
     @Test void outputMustBePng() throws Exception {
         Run r = failsWritingNothing(base(dir.resolve("o.jpg")));
-        assertEquals(1, r.code);
-        assertTrue(r.err.contains("--out") && r.err.contains(".png"), r.err);
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--out") && r.err().contains(".png"), r.err());
     }
 
     @Test void backendsListsScalar() {
@@ -359,7 +345,7 @@ class CliTest {
         }
         String out = captured.toString(java.nio.charset.StandardCharsets.UTF_8);
         System.out.println(out);
-        assertEquals(0, r.code);
+        assertEquals(0, r.code());
         List<String> lines = out.lines().toList();
         for (String name : List.of("scalar", "simd"))
             assertTrue(lines.stream().anyMatch(l -> l.matches(name + " +priority +\\d+ .*")), "no '" + name + "' line in:\n" + out);

@@ -1,5 +1,7 @@
 package nst.app;
 
+import nst.app.NstCli.Run;
+
 import nst.engine.image.Images;
 import nst.engine.TransferOption;
 import org.junit.jupiter.api.Test;
@@ -8,7 +10,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -140,21 +141,6 @@ class LikeTest {
 
     // ---------------------------------------------------------------- --like and an untrusted PNG (issue 13)
 
-    /** Runs nst with stderr captured; the exit code and what it printed. */
-    record Run(int code, String err) {}
-
-    static Run nstCaptured(String... args) {
-        PrintStream old = System.err;
-        ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(stderr, true));          // before the command lines are made: picocli's err is System.err
-        try {
-            int code = Main.commandLine().execute(args);
-            return new Run(code, stderr.toString());
-        } finally {
-            System.setErr(old);
-        }
-    }
-
     /** A PNG whose nst:options are {@code recorded}, as a hostile file could have them. */
     static Path crafted(Path dir, String recorded) throws Exception {
         Path p = dir.resolve("crafted.png");
@@ -168,7 +154,7 @@ class LikeTest {
         Path sentinel = Files.writeString(dir.resolve("precious.txt"), "do not overwrite");
         Path png = crafted(dir, "--content " + example("tubingen.jpg").toAbsolutePath() + " --style " + example("starry_night.jpg").toAbsolutePath()
                 + " " + SMALL_RECORDED + " --loss-log " + sentinel + " --save-every 1");
-        Run r = nstCaptured("stylize", "--like", png.toString(), "--out", dir.resolve("out.png").toString(), "--quiet", "--backend", "scalar");
+        Run r = NstCli.nst("stylize", "--like", png.toString(), "--out", dir.resolve("out.png").toString(), "--quiet", "--backend", "scalar");
         assertEquals(0, r.code(), r.err());
         assertEquals("do not overwrite", Files.readString(sentinel), "the recorded --loss-log was written");
         assertTrue(Files.isRegularFile(dir.resolve("out.png")));
@@ -188,7 +174,7 @@ class LikeTest {
         Path args = Files.writeString(dir.resolve("args.txt"), "1 --loss-log " + sentinel);
         Path png = crafted(dir, "--content " + example("tubingen.jpg").toAbsolutePath() + " --style " + example("starry_night.jpg").toAbsolutePath()
                 + " " + SMALL_RECORDED + " --seed @" + args);
-        Run r = nstCaptured("stylize", "--like", png.toString(), "--out", dir.resolve("out.png").toString(), "--quiet", "--backend", "scalar");
+        Run r = NstCli.nst("stylize", "--like", png.toString(), "--out", dir.resolve("out.png").toString(), "--quiet", "--backend", "scalar");
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("nst: error: --seed must be a whole number, got '@" + args + "'"), r.err());
         assertEquals("do not overwrite", Files.readString(sentinel));
@@ -199,13 +185,13 @@ class LikeTest {
         Path png = crafted(dir, "--content /dev/zero --style " + example("starry_night.jpg").toAbsolutePath() + " " + SMALL_RECORDED);
         Path out = dir.resolve("out.png");
         Run r = assertTimeoutPreemptively(java.time.Duration.ofSeconds(120),
-                () -> nstCaptured("stylize", "--like", png.toString(), "--out", out.toString(), "--quiet", "--backend", "scalar"));
+                () -> NstCli.nst("stylize", "--like", png.toString(), "--out", out.toString(), "--quiet", "--backend", "scalar"));
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("--content /dev/zero (not a regular file)"), r.err());
         assertTrue(r.err().contains("nst: error: --content: a content image is required (or --like IMAGE.png)"), r.err());
         assertFalse(Files.exists(out));
         // the content given on the command line instead
-        Run ok = nstCaptured("stylize", "--like", png.toString(), "--content", example("tubingen.jpg").toString(), "--out", out.toString(),
+        Run ok = NstCli.nst("stylize", "--like", png.toString(), "--content", example("tubingen.jpg").toString(), "--out", out.toString(),
                 "--quiet", "--backend", "scalar");
         assertEquals(0, ok.code(), ok.err());
         assertFalse(ok.err().contains("/dev/zero"), "an option given here replaces the recorded one silently: " + ok.err());
@@ -215,7 +201,7 @@ class LikeTest {
         Path png = crafted(dir, "--content " + example("tubingen.jpg").toAbsolutePath() + " --style " + example("starry_night.jpg").toAbsolutePath()
                 + " " + SMALL_RECORDED + " --threads 1 --backend opencl:7 --memory-budget 1k --quiet");
         Path out = dir.resolve("out.png");
-        Run r = nstCaptured("stylize", "--like", png.toString(), "--out", out.toString(), "--threads", "2");
+        Run r = NstCli.nst("stylize", "--like", png.toString(), "--out", out.toString(), "--threads", "2");
         assertEquals(0, r.code(), r.err());
         String notice = r.err().lines().filter(l -> l.contains("--like")).findFirst().orElseThrow();
         // --threads is given here: its recorded value goes without a notice
@@ -228,17 +214,17 @@ class LikeTest {
 
     @Test void likeRefusesUnknownAndBrokenRecords(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out.png");
-        Run unknown = nstCaptured("stylize", "--like", crafted(dir, "--size 32 --rm-rf /").toString(), "--out", out.toString());
+        Run unknown = NstCli.nst("stylize", "--like", crafted(dir, "--size 32 --rm-rf /").toString(), "--out", out.toString());
         assertEquals(1, unknown.code());
         assertEquals(1, unknown.code(), unknown.err());
         assertTrue(unknown.err().contains("nst: error: --like: the recorded options name an unknown option --rm-rf (written by another nst version?)"), unknown.err());
         assertEquals("ESC?[2J then a tab?", LikeOptions.printable("ESC\u001b[2J then a tab\t"), "nothing from a file moves the terminal");
         assertEquals("x".repeat(80) + "…", LikeOptions.printable("x".repeat(500)));
-        Run noValue = nstCaptured("stylize", "--like", crafted(dir, "--size").toString(), "--out", out.toString());
+        Run noValue = NstCli.nst("stylize", "--like", crafted(dir, "--size").toString(), "--out", out.toString());
         assertTrue(noValue.err().contains("nst: error: --like: the recorded option --size has no value"), noValue.err());
-        Run quote = nstCaptured("stylize", "--like", crafted(dir, "--size '32").toString(), "--out", out.toString());
+        Run quote = NstCli.nst("stylize", "--like", crafted(dir, "--size '32").toString(), "--out", out.toString());
         assertTrue(quote.err().contains("nst: error: the recorded options end inside a quote (no closing ')"), quote.err());
-        Run flagValue = nstCaptured("stylize", "--like", crafted(dir, "--weights --size").toString(), "--out", out.toString());
+        Run flagValue = NstCli.nst("stylize", "--like", crafted(dir, "--weights --size").toString(), "--out", out.toString());
         assertEquals(1, flagValue.code(), flagValue.err());
         assertFalse(flagValue.err().contains("\tat "), "no stack trace: " + flagValue.err());
         assertFalse(Files.exists(out));
