@@ -161,9 +161,10 @@ public final class ResNet50 implements AutoCloseable {
         private final Buffer shortcut;
         /** Ping-pong gradients of layer outputs, three scratch gradients inside a block, d loss / d input. */
         private final Buffer gradA, gradB, s1, s2, s3, gradInput;
-        private final List<Buffer> owned = new ArrayList<>();
+        private final PlanBuffers buffers;
 
         private Plan(int height, int width, int last) {
+            buffers = new PlanBuffers(backend);
             if (height <= 0 || width <= 0) throw new IllegalArgumentException("image size must be positive: " + width + "x" + height);
             this.height = height;
             this.width = width;
@@ -228,9 +229,7 @@ public final class ResNet50 implements AutoCloseable {
         }
 
         private Buffer own(int n) {
-            Buffer b = backend.allocate(n);
-            owned.add(b);
-            return b;
+            return buffers.allocate(n);
         }
 
         public int channels(int layer) { return c[layer]; }
@@ -323,15 +322,12 @@ public final class ResNet50 implements AutoCloseable {
 
         /** Bytes held by this plan's buffers (4 per float). */
         public long bytes() {
-            long n = 0;
-            for (Buffer b : owned) n += 4L * b.length();
-            return n;
+            return buffers.bytes();
         }
 
         @Override
         public void close() {
-            for (Buffer b : owned) b.close();
-            owned.clear();
+            buffers.close();
         }
     }
 

@@ -135,11 +135,12 @@ public final class VggNetwork implements AutoCloseable {
         private final Buffer gradA, gradB;
         /** d loss / d input (3, H, W), written by the first conv's backward. */
         private final Buffer gradInput;
-        private final List<Buffer> owned = new ArrayList<>();
+        private final PlanBuffers buffers;
 
         private final boolean forwardOnly;
 
         private Plan(int height, int width, int last, Set<Integer> taps, boolean forwardOnly, Plan donor) {
+            buffers = new PlanBuffers(backend);
             this.forwardOnly = forwardOnly;
             if (last < 0 || last >= spec.layers().size()) throw new IllegalArgumentException("layer index " + last);
             this.height = height;
@@ -168,7 +169,7 @@ public final class VggNetwork implements AutoCloseable {
             act = new Buffer[last + 1];
             Buffer[] scratch = new Buffer[2];
             if (donor != null && donor.gradA != null && donor.gradA.length() >= max && donor.gradB.length() >= max) {
-                scratch[0] = donor.gradA;               // not in `owned`: the donor releases them
+                scratch[0] = donor.gradA;               // not in `buffers`: the donor releases them
                 scratch[1] = donor.gradB;
             }
             for (int i = 0; i <= last; i++) {
@@ -186,9 +187,7 @@ public final class VggNetwork implements AutoCloseable {
         }
 
         private Buffer own(int n) {
-            Buffer b = backend.allocate(n);
-            owned.add(b);
-            return b;
+            return buffers.allocate(n);
         }
 
         public int channels(int layer) { return c[layer]; }
@@ -253,15 +252,12 @@ public final class VggNetwork implements AutoCloseable {
 
         /** Bytes held by this plan's buffers (4 per float). */
         public long bytes() {
-            long n = 0;
-            for (Buffer b : owned) n += 4L * b.length();
-            return n;
+            return buffers.bytes();
         }
 
         @Override
         public void close() {
-            for (Buffer b : owned) b.close();
-            owned.clear();
+            buffers.close();
         }
     }
 
