@@ -26,9 +26,7 @@ d(sum of squares of relu + layer2.1 + layer4.2)/d(input) (several taps on one ba
 Metadata: base (stem width, 4), height, width, blocks ("3,4,6,3").
 """
 
-import json
 import os
-import struct
 import sys
 
 import numpy as np
@@ -36,6 +34,9 @@ import torch
 import torch.nn as nn
 import torchvision
 from torchvision.models.resnet import Bottleneck
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import write_safetensors  # noqa: E402  (the hand-written safetensors writer)
 
 BLOCKS = [3, 4, 6, 3]
 HEIGHT, WIDTH = 67, 45
@@ -120,26 +121,6 @@ def folded_weights(model):
             if blk.downsample is not None:
                 t[p + "downsample.weight"], t[p + "downsample.bias"] = fold(blk.downsample[0], blk.downsample[1])
     return t
-
-
-def write_safetensors(path, tensors, metadata):
-    names = sorted(tensors)
-    header = {"__metadata__": {k: str(v) for k, v in metadata.items()}}
-    blobs, off = [], 0
-    for n in names:
-        raw = np.ascontiguousarray(tensors[n].astype("<f4")).tobytes(order="C")
-        header[n] = {"dtype": "F32", "shape": list(tensors[n].shape), "data_offsets": [off, off + len(raw)]}
-        blobs.append(raw)
-        off += len(raw)
-    hj = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    hj += b" " * ((-(8 + len(hj))) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(struct.pack("<Q", len(hj)))
-        f.write(hj)
-        for raw in blobs:
-            f.write(raw)
-    os.replace(tmp, path)
 
 
 def main():
