@@ -49,32 +49,32 @@ final class ImageDecoding {
     /** Decoded pixels and the EXIF orientation (1..8; 1 when there is none) still to be applied. */
     record Decoded(BufferedImage pixels, int orientation) {}
 
-    /** The format, checked structure and {width, height} that the header declares, refused when over {@code limits}. */
-    static long[] checkDeclared(byte[] bytes, String name, ImageLimits limits) {
+    /** What a file's header declares, checked: its format, its PNG structure (null for other formats), its size. */
+    record Declared(Format format, PngChunks.Header png, long width, long height) {}
+
+    /** The format, checked structure and size that the header declares, refused when over {@code limits}. */
+    static Declared checkDeclared(byte[] bytes, String name, ImageLimits limits) {
         if (bytes.length == 0) throw new NstException(name + " is empty (0 bytes), not an image");
         limits.checkFileSize(name, bytes.length);
         Format format = Format.of(bytes);
         if (format == null) throw new NstException(name + " is not an image in a supported format (PNG, JPEG, BMP, GIF)");
+        PngChunks.Header png = format == Format.PNG ? PngChunks.header(bytes, name) : null;
         long[] size = switch (format) {
-            case PNG -> {
-                PngChunks.Header png = PngChunks.header(bytes, name);
-                yield new long[] {png.width(), png.height()};
-            }
+            case PNG -> new long[] {png.width(), png.height()};
             case JPEG -> DeclaredSize.jpeg(bytes, name);
             case BMP -> DeclaredSize.bmp(bytes, name);
             case GIF -> jdkHeaderSize(format, bytes, name);
         };
         limits.checkDimensions(name, size[0], size[1]);
-        return size;
+        return new Declared(format, png, size[0], size[1]);
     }
 
     static Decoded decode(byte[] bytes, String name, ImageLimits limits) {
-        checkDeclared(bytes, name, limits);
-        Format format = Format.of(bytes);
-        PngChunks.Header png = format == Format.PNG ? PngChunks.header(bytes, name) : null;
-        BufferedImage pixels = jdkDecode(format, bytes, name);
+        Declared declared = checkDeclared(bytes, name, limits);
+        PngChunks.Header png = declared.png();
+        BufferedImage pixels = jdkDecode(declared.format(), bytes, name);
         limits.checkDimensions(name, pixels.getWidth(), pixels.getHeight());     // what was decoded, not only declared
-        int orientation = switch (format) {
+        int orientation = switch (declared.format()) {
             case JPEG -> jpegOrientation(bytes);
             case PNG -> png.exifOffset() < 0 ? 1
                     : exifOrientation(Arrays.copyOfRange(bytes, png.exifOffset(), png.exifOffset() + png.exifLength()));

@@ -56,7 +56,8 @@ public final class Images {
      * it decodes any of them.
      */
     public static long[] checkDeclared(byte[] bytes, String name, ImageLimits limits) {
-        return ImageDecoding.checkDeclared(bytes, name, limits);
+        ImageDecoding.Declared d = ImageDecoding.checkDeclared(bytes, name, limits);
+        return new long[] {d.width(), d.height()};
     }
 
     /** Decodes image bytes (PNG, JPEG, BMP, GIF) within {@code limits}, upright by their EXIF orientation. */
