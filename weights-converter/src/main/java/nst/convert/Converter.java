@@ -38,42 +38,160 @@ public final class Converter {
     public record Result(Path out, Format format, String arch, Preprocess preprocess, String source,
                          int convLayers, long parameters, List<String> notes) {}
 
+    /** Architectures the converter writes; the first two are VGG. */
+    public static final List<String> ARCHS = List.of("vgg16", "vgg19", "resnet50", "adain");
+
+    /** Normalises and checks a user's --arch value (null stays null). */
+    public static String requestedArch(String arch) {
+        if (arch == null) return null;
+        String a = arch.toLowerCase(java.util.Locale.ROOT);
+        if (!ARCHS.contains(a)) throw new WeightsException("unknown --arch '" + arch + "'; known: " + String.join(", ", ARCHS));
+        return a;
+    }
+
     /** Which architecture a file holds (reads only the descriptions, no tensor data). */
     public static String detectArch(Path in, String requestedArch) throws IOException {
-        try (SourceModel m = Format.detect(in).read(in, requestedArch)) {
+        String asked = requestedArch(requestedArch);
+        try (SourceModel m = Format.detect(in).read(in, isVgg(asked) ? asked : null)) {
             return m.arch();
         }
     }
 
+    static boolean isVgg(String arch) { return arch != null && arch.startsWith("vgg"); }
+
     public static Result convert(Path in, Path out, Options o) throws IOException {
-        return convert(in, arch -> out, o);
+        return convert(List.of(in), arch -> out, o);
     }
 
     /** As {@link #convert(Path, Path, Options)}, the output path chosen once the architecture is known. */
     public static Result convert(Path in, Function<String, Path> outForArch, Options o) throws IOException {
-        Format format = Format.detect(in);
-        try (SourceModel m = format.read(in, o.arch())) {
-            String where = in.toString();
-            VggSpec spec = check(where, m);
-            Path out = outForArch.apply(spec.arch());
-            AtomicFiles.checkWritable(out);
-            Preprocess pre = o.preprocess() != null ? o.preprocess() : m.preprocess();
-            String source = o.source() != null ? o.source() : m.description();
-            List<SafeTensors.TensorSpec> specs = new ArrayList<>();
-            Map<String, SourceTensor> byName = new LinkedHashMap<>();
-            long params = 0;
-            for (VggSpec.Layer l : spec.convLayers()) {
-                SourceModel.Conv c = m.convs().get(l.name());
-                for (var e : Map.of(l.name() + ".weight", c.weight(), l.name() + ".bias", c.bias()).entrySet()) {
-                    specs.add(new SafeTensors.TensorSpec(e.getKey(), e.getValue().shape()));
-                    byName.put(e.getKey(), e.getValue());
-                    params += e.getValue().elements();
-                }
+        return convert(List.of(in), outForArch, o);
+    }
+
+    /**
+     * One or two input files to one output: a VGG, a ResNet-50 (one file each), or AdaIN (vgg_normalised.pth and
+     * decoder.pth, in either order, recognised by their content). The architecture asked for ({@code o.arch()})
+     * must be what the files hold.
+     */
+    public static Result convert(List<Path> ins, Function<String, Path> outForArch, Options o) throws IOException {
+        if (ins.isEmpty() || ins.size() > 2) throw new WeightsException("give one weights file (two for AdaIN: vgg_normalised.pth decoder.pth), not " + ins.size());
+        String asked = requestedArch(o.arch());
+        List<SourceModel> models = new ArrayList<>();
+        List<Format> formats = new ArrayList<>();
+        try {
+            for (Path in : ins) {
+                Format f = Format.detect(in);
+                formats.add(f);
+                models.add(f.read(in, isVgg(asked) ? asked : null));
             }
-            Map<String, String> meta = Map.of("arch", spec.arch(), "preprocess", pre.id(), "source", source);
-            SafeTensors.write(out, meta, specs, s -> readTensor(where, s.name(), byName.get(s.name())));
-            return new Result(out, format, spec.arch(), pre, source, spec.convLayers().size(), params, m.notes());
+            SourceModel first = models.getFirst();
+            if (ins.size() == 1 && first.isVgg()) {
+                if (asked != null && !isVgg(asked))
+                    throw new WeightsException(ins.getFirst() + " holds " + archName(first.arch()) + " weights, but " + asked + " was asked");
+                return convertVgg(ins.getFirst(), formats.getFirst(), first, outForArch, o);
+            }
+            return convertNamed(ins, formats, models, asked, outForArch, o);
+        } finally {
+            for (SourceModel m : models) m.close();
         }
+    }
+
+    private static String archName(String arch) {
+        return switch (arch) {
+            case "resnet50" -> "ResNet-50";
+            case SourceModel.ADAIN_ENCODER -> "AdaIN encoder (vgg_normalised)";
+            case SourceModel.ADAIN_DECODER -> "AdaIN decoder";
+            case "adain" -> "AdaIN";
+            default -> arch.toUpperCase(java.util.Locale.ROOT);
+        };
+    }
+
+    /** ResNet-50 (one file) or AdaIN (an encoder and a decoder file): tensors already under their output names. */
+    private static Result convertNamed(List<Path> ins, List<Format> formats, List<SourceModel> models, String asked,
+                                       Function<String, Path> outForArch, Options o) throws IOException {
+        String where = ins.size() == 1 ? ins.getFirst().toString() : ins.get(0) + " + " + ins.get(1);
+        Map<String, SourceTensor> tensors = new LinkedHashMap<>();
+        String arch;
+        Preprocess pre;
+        Map<String, String> meta = new LinkedHashMap<>();
+        List<String> notes = new ArrayList<>();
+        List<String> descriptions = new ArrayList<>();
+        for (SourceModel m : models) descriptions.add(m.description());
+        SourceModel first = models.getFirst();
+        if (models.size() == 1 && first.arch().equals("resnet50")) {
+            arch = "resnet50";
+            tensors.putAll(first.named());
+            pre = first.preprocess();
+            meta.putAll(first.meta());
+            notes.addAll(first.notes());
+        } else {
+            for (SourceModel m : models)
+                if (m.isVgg() || m.arch().equals("resnet50"))
+                    throw new WeightsException(where + ": " + m.description() + " holds " + archName(m.arch()) + " weights"
+                            + (models.size() == 2 ? "; two inputs are for AdaIN only: vgg_normalised.pth and decoder.pth (naoto0804/pytorch-AdaIN)" : ""));
+            long enc = models.stream().filter(m -> m.arch().equals(SourceModel.ADAIN_ENCODER)).count();
+            long dec = models.size() - enc;
+            if (enc != 1 || dec != 1) {
+                String have = enc == 2 ? "two AdaIN encoders (vgg_normalised.pth)" : dec == 2 ? "two AdaIN decoders (decoder.pth)"
+                        : enc == 1 ? "an AdaIN encoder (vgg_normalised.pth) without its decoder" : "an AdaIN decoder without its encoder";
+                throw new WeightsException(where + " is " + have + "; convert both together: nst weights convert vgg_normalised.pth decoder.pth --out adain.safetensors");
+            }
+            arch = "adain";
+            for (String half : List.of(SourceModel.ADAIN_ENCODER, SourceModel.ADAIN_DECODER))
+                for (SourceModel m : models) if (m.arch().equals(half)) tensors.putAll(m.named());
+            pre = null;
+            if (o.preprocess() != null)
+                throw new WeightsException("--preprocess does not apply to AdaIN: its encoder's first conv holds the preprocessing (input RGB in [0, 1])");
+        }
+        if (asked != null && !asked.equals(arch))
+            throw new WeightsException(where + " holds " + archName(arch) + " weights, but " + asked + " was asked"
+                    + (isVgg(asked) ? " (a VGG file is needed for that)" : ""));
+        long total = 0;
+        Map<String, int[]> shapes = new LinkedHashMap<>();
+        for (Map.Entry<String, SourceTensor> e : tensors.entrySet()) {
+            total += WeightsLimits.checkedElements(where + ": tensor '" + e.getKey() + "'", e.getValue().shape(), WeightsLimits.MAX_DIMENSION);
+            shapes.put(e.getKey(), e.getValue().shape());
+        }
+        if (total > WeightsLimits.MAX_CONV_PARAMETERS)
+            throw new WeightsException(where + ": its conv layers hold " + total + " values (limit " + WeightsLimits.MAX_CONV_PARAMETERS + ")");
+        if (arch.equals("adain")) AdaInLayout.check(where, shapes);
+        else ResNetLayout.check(where, shapes);
+        if (o.preprocess() != null) pre = o.preprocess();
+        Path out = outForArch.apply(arch);
+        AtomicFiles.checkWritable(out);
+        String source = o.source() != null ? o.source() : String.join(" + ", descriptions);
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("arch", arch);
+        m.put("preprocess", pre == null ? "none" : pre.id());
+        m.put("source", source);
+        m.putAll(meta);
+        List<SafeTensors.TensorSpec> specs = new ArrayList<>();
+        for (var e : tensors.entrySet()) specs.add(new SafeTensors.TensorSpec(e.getKey(), e.getValue().shape()));
+        SafeTensors.write(out, m, specs, s -> readTensor(where, s.name(), tensors.get(s.name())));
+        return new Result(out, formats.getFirst(), arch, pre, source, tensors.size() / 2, total, notes);
+    }
+
+    private static Result convertVgg(Path in, Format format, SourceModel m, Function<String, Path> outForArch, Options o) throws IOException {
+        String where = in.toString();
+        VggSpec spec = check(where, m);
+        Path out = outForArch.apply(spec.arch());
+        AtomicFiles.checkWritable(out);
+        Preprocess pre = o.preprocess() != null ? o.preprocess() : m.preprocess();
+        String source = o.source() != null ? o.source() : m.description();
+        List<SafeTensors.TensorSpec> specs = new ArrayList<>();
+        Map<String, SourceTensor> byName = new LinkedHashMap<>();
+        long params = 0;
+        for (VggSpec.Layer l : spec.convLayers()) {
+            SourceModel.Conv c = m.convs().get(l.name());
+            for (var e : Map.of(l.name() + ".weight", c.weight(), l.name() + ".bias", c.bias()).entrySet()) {
+                specs.add(new SafeTensors.TensorSpec(e.getKey(), e.getValue().shape()));
+                byName.put(e.getKey(), e.getValue());
+                params += e.getValue().elements();
+            }
+        }
+        Map<String, String> meta = Map.of("arch", spec.arch(), "preprocess", pre.id(), "source", source);
+        SafeTensors.write(out, meta, specs, s -> readTensor(where, s.name(), byName.get(s.name())));
+        return new Result(out, format, spec.arch(), pre, source, spec.convLayers().size(), params, m.notes());
     }
 
     /**

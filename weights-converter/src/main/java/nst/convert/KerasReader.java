@@ -41,6 +41,9 @@ final class KerasReader {
             throw declaresTooMuch(path);
         }
         try {
+            Map<String, Group> resnet = new TreeMap<>();
+            findResNet(path, h, resnet, 0, new HashSet<>(List.of(h.getAddress())));
+            if (!resnet.isEmpty()) return resnet(path, h, resnet);
             Map<String, Group> layers = new TreeMap<>();
             find(path, h, layers, 0, new HashSet<>(List.of(h.getAddress())));
             if (layers.isEmpty()) {
@@ -82,6 +85,96 @@ final class KerasReader {
         }
     }
 
+
+    private static final Pattern RESNET_LAYER = Pattern.compile("conv1_(?:conv|bn)|conv[2-5]_block\\d{1,2}_[0-3]_(?:conv|bn)");
+    private static final Pattern OLD_RESNET_LAYER = Pattern.compile("bn_conv1|(?:res|bn)[2-5][a-f]_branch(?:1|2[abc])");
+
+    /** Groups named as Keras 2.2+'s ResNet layers (keras/src/applications/resnet.py), by name, anywhere in the file. */
+    private static void findResNet(Path path, Group g, Map<String, Group> out, int depth, Set<Long> seen) {
+        if (depth > 8) return;
+        for (Node n : g.getChildren().values()) {
+            if (!(n instanceof Group child) || n.getName().equals("optimizer_weights")) continue;
+            notSeen(path, child, seen);
+            if (RESNET_LAYER.matcher(n.getName()).matches()) {
+                if (out.put(n.getName(), child) != null) throw new WeightsException(path + ": layer " + n.getName() + " occurs twice");
+            } else if (OLD_RESNET_LAYER.matcher(n.getName()).matches()) {
+                throw new WeightsException(path + ": a ResNet-50 file of the old keras-applications (layer " + n.getName()
+                        + "; fchollet/deep-learning-models v0.2); only the file that keras.applications.ResNet50 downloads today"
+                        + " (storage.googleapis.com/tensorflow/keras-applications/resnet/, layers conv1_conv, conv2_block1_1_conv …) is supported");
+            } else {
+                findResNet(path, child, out, depth + 1, seen);
+            }
+        }
+    }
+
+    /**
+     * Keras' ResNet50 (keras/src/applications/resnet.py): per conv a {@code <name>_conv} group (kernel (H, W, I, O)
+     * and bias) and a {@code <name>_bn} group (gamma, beta, moving_mean, moving_variance, epsilon 1.001e-5), folded
+     * into one conv under torchvision's name: conv1 → conv1, conv{S+1}_block{B+1}_{1,2,3} → layerS.B.conv1..3,
+     * conv{S+1}_block1_0 (the projection shortcut) → layerS.0.downsample. Keras' ResNet50 is ResNet v1: the stride
+     * of a stage's first block sits on its first 1×1 conv, not on the 3×3 as in torchvision's v1.5; recorded as
+     * metadata variant = v1.
+     */
+    private static SourceModel resnet(Path path, HdfFile h, Map<String, Group> layers) {
+        Group stem = layers.get("conv1_conv");
+        Dataset stemKernel = stem == null ? null : named(path, stem, "kernel", false);
+        if (stemKernel == null || stemKernel.getDimensions().length != 4)
+            throw new WeightsException(path + ": a Keras ResNet file without conv1_conv/kernel (the 7×7 stem conv)");
+        int base = stemKernel.getDimensions()[3];
+        if (base <= 0 || base > nst.engine.io.WeightsLimits.MAX_CHANNELS / 32)
+            throw new WeightsException(path + ": conv1_conv has " + base + " output channels; not a ResNet-50 stem");
+        Map<String, SourceTensor> named = new LinkedHashMap<>();
+        Set<String> used = new HashSet<>();
+        for (ResNetLayout.ConvSpec c : ResNetLayout.convs(base)) {
+            String k = kerasName(c.name());
+            Group conv = layers.get(k + "_conv"), bn = layers.get(k + "_bn");
+            if (conv == null || bn == null)
+                throw new WeightsException(path + ": a Keras ResNet file without layer " + (conv == null ? k + "_conv" : k + "_bn")
+                        + "; ResNet-50 (blocks 3, 4, 6, 3) needs it");
+            used.add(k + "_conv");
+            used.add(k + "_bn");
+            Dataset kernel = named(path, conv, "kernel", true);
+            int[] kd = kernel.getDimensions();
+            int[] want = {c.k(), c.k(), c.inC(), c.outC()};
+            if (!java.util.Arrays.equals(kd, want))
+                throw new WeightsException(path + ": " + kernel.getPath() + " has shape " + java.util.Arrays.toString(kd) + ", expected "
+                        + java.util.Arrays.toString(want) + " (H, W, I, O) for ResNet-50 with stem width " + base);
+            Dataset bias = named(path, conv, "bias", false);
+            ResNetLayout.fold(path.toString(), c.name(), new ResNetLayout.ConvBn(kernelTensor(path, kernel), bias == null ? null : biasTensor(path, bias),
+                    biasTensor(path, named(path, bn, "gamma", true)), biasTensor(path, named(path, bn, "beta", true)),
+                    biasTensor(path, named(path, bn, "moving_mean", true)), biasTensor(path, named(path, bn, "moving_variance", true)),
+                    ResNetLayout.EPS_KERAS), named);
+        }
+        for (String n : layers.keySet())
+            if (!used.contains(n)) throw new WeightsException(path + ": unexpected layer " + n + " for Keras' ResNet-50 (a deeper ResNet? only ResNet-50 is supported)");
+        return SourceModel.named(path.getFileName() + " (Keras ResNet50 HDF5 weights)", "resnet50", Preprocess.CAFFE, named,
+                Map.of("variant", "v1"), List.of("folded " + ResNetLayout.convs(base).size() + " batch norms into their convs (inference statistics, eps 1.001e-5)",
+                        "Keras' ResNet50 is ResNet v1 (stride on the first 1×1 conv of a stage), recorded as variant v1; it expects caffe preprocessing (BGR, mean subtracted)"),
+                h::close);
+    }
+
+    /** torchvision's folded name → Keras' layer prefix. */
+    static String kerasName(String tv) {
+        if (tv.equals("conv1")) return "conv1";
+        int s = tv.charAt(5) - '0', b = Integer.parseInt(tv.substring(7, tv.indexOf('.', 7)));
+        String p = "conv" + (s + 1) + "_block" + (b + 1) + "_";
+        return p + (tv.endsWith("downsample") ? "0" : tv.substring(tv.length() - 1));
+    }
+
+    /** The one dataset under g whose name starts with {@code prefix} (kernel:0, gamma:0 …); null when absent and not required. */
+    private static Dataset named(Path path, Group g, String prefix, boolean required) {
+        List<Dataset> ds = new ArrayList<>();
+        datasets(path, g, ds, 0, new HashSet<>(List.of(g.getAddress())));
+        Dataset found = null;
+        for (Dataset d : ds)
+            if (d.getName().startsWith(prefix + ":") || d.getName().equals(prefix)) {
+                if (found != null) throw new WeightsException(path + ": layer " + g.getPath() + " has two '" + prefix + "' datasets");
+                found = d;
+            }
+        if (found == null && required) throw new WeightsException(path + ": layer " + g.getPath() + " has no '" + prefix + "' dataset");
+        if (found != null) nst.engine.io.WeightsLimits.checkedElements(path + ": dataset " + found.getPath(), found.getDimensions(), nst.engine.io.WeightsLimits.MAX_DIMENSION);
+        return found;
+    }
 
     private static WeightsException declaresTooMuch(Path path) {
         return new WeightsException(path + ": unreadable HDF5 structure: it declares a block larger than memory (corrupt or hostile file)");

@@ -75,7 +75,18 @@ public final class SafeUnpickler {
             Map.entry("torch.HalfStorage", "F16"), Map.entry("torch.BFloat16Storage", "BF16"),
             Map.entry("torch.LongStorage", "I64"), Map.entry("torch.IntStorage", "I32"),
             Map.entry("torch.ShortStorage", "I16"), Map.entry("torch.CharStorage", "I8"),
-            Map.entry("torch.ByteStorage", "U8"), Map.entry("torch.BoolStorage", "BOOL"));
+            Map.entry("torch.ByteStorage", "U8"), Map.entry("torch.BoolStorage", "BOOL"),
+            // the tar container of PyTorch < 0.1.10 names a GPU storage's own class
+            Map.entry("torch.cuda.FloatStorage", "F32"), Map.entry("torch.cuda.DoubleStorage", "F64"),
+            Map.entry("torch.cuda.HalfStorage", "F16"), Map.entry("torch.cuda.LongStorage", "I64"));
+    /**
+     * Tensor classes, named (never called: REDUCE refuses them) in the tensor table of the tar container of
+     * PyTorch < 0.1.10.
+     */
+    public static final Set<String> TENSOR_TYPES = Set.of(
+            "torch.FloatTensor", "torch.DoubleTensor", "torch.HalfTensor", "torch.LongTensor", "torch.IntTensor",
+            "torch.ShortTensor", "torch.CharTensor", "torch.ByteTensor", "torch.cuda.FloatTensor", "torch.cuda.DoubleTensor",
+            "torch.cuda.HalfTensor", "torch.cuda.LongTensor");
     private static final Set<String> FUNCTIONS = Set.of(
             "collections.OrderedDict", "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2",
             "torch._utils._rebuild_parameter");
@@ -196,7 +207,7 @@ public final class SafeUnpickler {
 
     private Object global(String module, String name) {
         String full = module + "." + name;
-        if (!FUNCTIONS.contains(full) && !STORAGE_TYPES.containsKey(full))
+        if (!FUNCTIONS.contains(full) && !STORAGE_TYPES.containsKey(full) && !TENSOR_TYPES.contains(full))
             throw fail("refused global " + full + " (a weights file only needs OrderedDict, tensor rebuild functions and storage types; nothing was executed)");
         return new Global(module, name);
     }
@@ -224,7 +235,7 @@ public final class SafeUnpickler {
                 if (t.size() < 1 || !(t.get(0) instanceof TensorRef tr)) throw fail(g + " called without a tensor");
                 yield tr;
             }
-            default -> throw fail("refused call of " + g + " (a storage type is not callable here)");
+            default -> throw fail("refused call of " + g + " (a storage or tensor type is not callable here)");
         };
     }
 

@@ -52,6 +52,7 @@ final class TorchReader {
 
     private static final Pattern TORCHVISION_KEY = Pattern.compile("(?:features\\.)?(\\d+)\\.(weight|bias)");
     private static final Pattern PAPER_KEY = Pattern.compile("(conv\\d_\\d)\\.(weight|bias)");
+    private static final Pattern BARE_KEY = Pattern.compile("(\\d{1,4})\\.(weight|bias)");
     private static final Pattern DROPPED_KEY = Pattern.compile("(classifier\\.|fc\\d).*");
 
     /** A storage a persistent id names: its key, dtype, element count, and a view's element offset. */
@@ -63,20 +64,39 @@ final class TorchReader {
         float[] read(StorageRef s, long first, int count) throws IOException;
     }
 
+    /** The three containers torch.save has written. */
+    enum Container {
+        ZIP("PyTorch zip container"), LEGACY("PyTorch legacy container"), TAR("PyTorch tar container (torch < 0.1.10)");
+        final String description;
+        Container(String d) { description = d; }
+    }
+
     static SourceModel read(Path path, boolean zip, String requestedArch) {
+        return read(path, zip ? Container.ZIP : Container.LEGACY, requestedArch);
+    }
+
+    static SourceModel read(Path path, Container container, String requestedArch) {
         Storages storages = null;
         try {
             Map<Object, Object> root;
-            if (zip) {
-                ZipStorages z = ZipStorages.open(path);
-                storages = z;
-                root = z.root;
-            } else {
-                LegacyStorages l = LegacyStorages.open(path);
-                storages = l;
-                root = l.root;
+            switch (container) {
+                case ZIP -> {
+                    ZipStorages z = ZipStorages.open(path);
+                    storages = z;
+                    root = z.root;
+                }
+                case LEGACY -> {
+                    LegacyStorages l = LegacyStorages.open(path);
+                    storages = l;
+                    root = l.root;
+                }
+                default -> {
+                    TarStorages t = TarStorages.open(path);
+                    storages = t;
+                    root = t.root;
+                }
             }
-            SourceModel m = stateDict(path, zip, root, storages, requestedArch);
+            SourceModel m = stateDict(path, container, root, storages, requestedArch);
             storages = null; // owned by the model now
             return m;
         } catch (EOFException e) {
@@ -91,7 +111,7 @@ final class TorchReader {
     // ------------------------------------------------------------------ state dict → paper names
 
     @SuppressWarnings("unchecked")
-    private static SourceModel stateDict(Path path, boolean zip, Map<Object, Object> root, Storages storages, String requestedArch) {
+    private static SourceModel stateDict(Path path, Container c, Map<Object, Object> root, Storages storages, String requestedArch) {
         Map<Object, Object> sd = root;
         for (String wrapper : List.of("state_dict", "model")) // training checkpoints wrap the dict
             if (sd.get(wrapper) instanceof Map<?, ?> inner) sd = (Map<Object, Object>) inner;
@@ -101,7 +121,18 @@ final class TorchReader {
             if (k.startsWith("module.")) k = k.substring(7);   // DataParallel prefix
             if (e.getValue() instanceof TensorRef t) tensors.put(k, t);
         }
-        String container = zip ? "PyTorch zip container" : "PyTorch legacy container";
+        String container = c.description;
+        if (tensors.containsKey("conv1.weight") || tensors.keySet().stream().anyMatch(k -> k.startsWith("layer1.") || k.startsWith("bn1.")))
+            return resnet(path, container, tensors, storages);
+        if (!tensors.isEmpty() && tensors.keySet().stream().allMatch(k -> BARE_KEY.matcher(k).matches())) {
+            Map<Integer, Map<String, int[]>> shapes = new TreeMap<>();
+            for (Map.Entry<String, TensorRef> e : tensors.entrySet()) {
+                Matcher m = BARE_KEY.matcher(e.getKey());
+                if (m.matches()) shapes.computeIfAbsent(Integer.parseInt(m.group(1)), i -> new HashMap<>()).put(m.group(2), shapeOf(e.getValue()));
+            }
+            String half = AdaInLayout.classify(shapes);
+            if (half != null) return adain(path, container, half, tensors, storages);
+        }
         TreeMap<Integer, Map<String, TensorRef>> byIndex = new TreeMap<>();
         Map<String, Map<String, TensorRef>> byName = new LinkedHashMap<>();
         List<String> unknown = new ArrayList<>();
@@ -154,6 +185,79 @@ final class TorchReader {
         List<String> notes = new ArrayList<>();
         if (dropped > 0) notes.add("dropped " + dropped + " fully connected tensors (style transfer uses the conv layers only)");
         return new SourceModel(path.getFileName() + " (" + kind + ", " + container + ")", arch, pre, out, notes, storages);
+    }
+
+    /** A tensor's shape for classification only (sizes beyond int are refused when the tensor is described). */
+    private static int[] shapeOf(TensorRef t) {
+        int[] s = new int[t.size().length];
+        for (int i = 0; i < s.length; i++) s[i] = (int) Math.max(-1, Math.min(Integer.MAX_VALUE, t.size()[i]));
+        return s;
+    }
+
+    /** One half of an AdaIN file (vgg_normalised.pth or decoder.pth): tensors renamed encoder.i.* / decoder.i.*. */
+    private static SourceModel adain(Path path, String container, String half, Map<String, TensorRef> tensors, Storages storages) {
+        String prefix = half.equals(SourceModel.ADAIN_ENCODER) ? "encoder." : "decoder.";
+        Map<String, SourceTensor> named = new LinkedHashMap<>();
+        TreeMap<Integer, String> ordered = new TreeMap<>();
+        for (String k : tensors.keySet()) ordered.put(Integer.parseInt(k.substring(0, k.indexOf('.'))) * 2 + (k.endsWith("bias") ? 1 : 0), k);
+        for (String k : ordered.values()) named.put(prefix + k, tensor(path, prefix + k, tensors.get(k), storages));
+        String what = half.equals(SourceModel.ADAIN_ENCODER) ? "AdaIN encoder, vgg_normalised layout" : "AdaIN decoder";
+        return SourceModel.named(path.getFileName() + " (" + what + ", " + container + ")", half, null, named, Map.of(), List.of(), storages);
+    }
+
+    /**
+     * torchvision's ResNet-50 state dict, batch norms folded into the convs (eps 1e-5, BatchNorm2d's default):
+     * conv1+bn1, layerS.B.convK+bnK, layerS.0.downsample.0+downsample.1. fc.* and the 0-d int64
+     * num_batches_tracked counters are dropped; anything else is an error naming it.
+     */
+    private static SourceModel resnet(Path path, String container, Map<String, TensorRef> tensors, Storages storages) {
+        TensorRef stem = tensors.get("conv1.weight");
+        if (stem == null || stem.size().length != 4 || stem.size()[0] <= 0 || stem.size()[0] > WeightsLimits.MAX_CHANNELS / 32)
+            throw new WeightsException(path + ": a ResNet-like state dict without a usable conv1.weight (the 7×7 stem conv)");
+        int base = (int) stem.size()[0];
+        Map<String, SourceTensor> named = new LinkedHashMap<>();
+        java.util.Set<String> used = new java.util.HashSet<>();
+        for (ResNetLayout.ConvSpec c : ResNetLayout.convs(base)) {
+            String conv, bn;
+            if (c.name().equals("conv1")) { conv = "conv1"; bn = "bn1"; }
+            else if (c.name().endsWith(".downsample")) { conv = c.name() + ".0"; bn = c.name() + ".1"; }
+            else { conv = c.name(); bn = c.name().substring(0, c.name().length() - 5) + "bn" + c.name().charAt(c.name().length() - 1); }
+            String[] keys = {conv + ".weight", conv + ".bias", bn + ".weight", bn + ".bias", bn + ".running_mean", bn + ".running_var"};
+            if (!tensors.containsKey(keys[0]))
+                throw new WeightsException(path + ": a ResNet state dict without " + keys[0] + "; ResNet-50 (torchvision, bottleneck blocks 3, 4, 6, 3) needs it"
+                        + (tensors.containsKey("layer1.0.conv2.weight") && !tensors.containsKey("layer1.0.conv3.weight") ? " (this looks like ResNet-18/34: basic blocks)" : ""));
+            SourceTensor[] t = new SourceTensor[keys.length];
+            for (int i = 0; i < keys.length; i++) {
+                t[i] = tensor(path, keys[i], tensors.get(keys[i]), storages);
+                used.add(keys[i]);
+            }
+            if (t[0].shape().length != 4 || !java.util.Arrays.equals(t[0].shape(), new int[] {c.outC(), c.inC(), c.k(), c.k()}))
+                throw new WeightsException(path + ": tensor '" + keys[0] + "' has shape " + java.util.Arrays.toString(t[0].shape()) + ", expected "
+                        + java.util.Arrays.toString(new int[] {c.outC(), c.inC(), c.k(), c.k()}) + " for ResNet-50 with stem width " + base);
+            ResNetLayout.fold(path.toString(), c.name(), new ResNetLayout.ConvBn(t[0], t[1], t[2], t[3], t[4], t[5], ResNetLayout.EPS_TORCHVISION), named);
+        }
+        int counters = 0, fc = 0;
+        List<String> unknown = new ArrayList<>();
+        for (Map.Entry<String, TensorRef> e : tensors.entrySet()) {
+            String k = e.getKey();
+            if (used.contains(k)) continue;
+            if (k.endsWith(".num_batches_tracked")) {
+                TensorRef t = e.getValue();
+                if (t.size().length != 0 || !(t.storage() instanceof StorageRef s) || !s.dtype().startsWith("I"))
+                    throw new WeightsException(path + ": tensor '" + k + "' is not a 0-d integer counter as torchvision's num_batches_tracked is");
+                counters++;
+            } else if (k.equals("fc.weight") || k.equals("fc.bias")) fc++;
+            else unknown.add(k);
+        }
+        if (!unknown.isEmpty())
+            throw new WeightsException(path + ": unexpected tensors for torchvision's ResNet-50: " + preview(unknown)
+                    + (unknown.stream().anyMatch(k -> k.startsWith("layer3.6") || k.startsWith("layer2.4")) ? " (a deeper ResNet, 101/152? only ResNet-50 is supported)" : ""));
+        List<String> notes = new ArrayList<>();
+        notes.add("folded " + ResNetLayout.convs(base).size() + " batch norms into their convs (inference statistics, eps 1e-5)");
+        if (counters > 0) notes.add("dropped " + counters + " num_batches_tracked counters");
+        if (fc > 0) notes.add("dropped the classifier fc (style transfer uses the trunk only)");
+        return SourceModel.named(path.getFileName() + " (torchvision ResNet-50 state dict, " + container + ")", "resnet50", Preprocess.TORCHVISION,
+                named, Map.of("variant", "v1.5"), notes, storages);
     }
 
     private static String preview(java.util.Collection<String> keys) {
@@ -408,6 +512,218 @@ final class TorchReader {
             int r = ch.read(b, pos);
             if (r < 0) throw new EOFException("ends at byte " + pos);
             pos += r;
+        }
+    }
+
+    // ------------------------------------------------------------------ tar container (torch < 0.1.10)
+
+    /**
+     * The tar archive torch.save wrote before 0.1.10 (torchvision's first model files): entry {@code storages}
+     * (a pickled count, then per storage a pickled (key, location, storage type), an 8-byte element count and
+     * the raw bytes, then a pickled list of storage views), entry {@code tensors} (a pickled count, then per
+     * tensor a pickled (key, storage key, tensor type) and its metadata: ndim as 8 bytes, sizes, strides,
+     * storage offset, little-endian int64) and entry {@code pickle}, the state dict with tensors as persistent
+     * ids (their keys). Every count and size is checked against the limits and the entry's length before use.
+     */
+    private static final class TarStorages implements Storages {
+        final FileChannel ch;
+        final Path path;
+        final Map<Object, Object> root;
+        final Map<String, Long> dataOffset = new HashMap<>();
+
+        private TarStorages(Path path, FileChannel ch, Map<Object, Object> root) {
+            this.path = path;
+            this.ch = ch;
+            this.root = root;
+        }
+
+        /** Tar entries: name → {data offset, size}. */
+        private static Map<String, long[]> entries(Path path, FileChannel ch) throws IOException {
+            Map<String, long[]> out = new HashMap<>();
+            long size = ch.size(), pos = 0;
+            ByteBuffer h = ByteBuffer.allocate(512);
+            for (int n = 0; pos + 512 <= size; n++) {
+                if (n > 64) throw new WeightsException(path + ": a tar archive of over 64 entries; a PyTorch tar file has 3 or 4");
+                h.clear();
+                readFully(ch, h, pos);
+                byte[] b = h.array();
+                boolean zero = true;
+                for (byte x : b) if (x != 0) { zero = false; break; }
+                if (zero) break;
+                int nameEnd = 0;
+                while (nameEnd < 100 && b[nameEnd] != 0) nameEnd++;
+                String name = new String(b, 0, nameEnd, StandardCharsets.US_ASCII);
+                String sz = new String(b, 124, 12, StandardCharsets.US_ASCII).replace('\0', ' ').trim();
+                if (!sz.matches("[0-7]{1,11}")) throw new WeightsException(path + ": malformed tar header (size field '" + sz + "')");
+                long len = Long.parseLong(sz, 8);
+                if (len > size - pos - 512) throw new WeightsException(path + ": truncated tar archive: entry " + name + " needs " + len + " bytes");
+                byte type = b[156];
+                if (type == '0' || type == 0) out.put(name, new long[] {pos + 512, len});
+                pos += 512 + ((len + 511) / 512) * 512;
+            }
+            for (String need : List.of("storages", "tensors", "pickle"))
+                if (!out.containsKey(need)) throw new WeightsException(path + ": a tar archive without the entry '" + need + "'; not a PyTorch tar file");
+            return out;
+        }
+
+        @SuppressWarnings("unchecked")
+        static TarStorages open(Path path) throws IOException {
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.READ);
+            try {
+                Map<String, long[]> e = entries(path, ch);
+                String where = path.toString();
+                // storages
+                long[] se = e.get("storages");
+                ChannelStream in = new ChannelStream(ch, se[0], se[0] + se[1]);
+                long n = count(path, new SafeUnpickler(in, where, null).load(), "storages");
+                Map<String, StorageRef> storages = new HashMap<>();
+                Map<String, Long> offsets = new HashMap<>();
+                ByteBuffer eight = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+                for (long i = 0; i < n; i++) {
+                    Object o = new SafeUnpickler(in, where, null).load();
+                    if (!(o instanceof Tuple t) || t.size() != 3 || !(t.get(2) instanceof Global g) || !SafeUnpickler.STORAGE_TYPES.containsKey(g.toString()))
+                        throw new WeightsException(path + ": malformed storage record in the tar container (" + SafeUnpickler.describe(o) + ")");
+                    String key = String.valueOf(t.get(0)), dtype = SafeUnpickler.STORAGE_TYPES.get(g.toString());
+                    eight.clear();
+                    in.readFully(eight.array());
+                    long numel = eight.getLong(0);
+                    if (numel < 0 || numel > WeightsLimits.MAX_STORAGE_ELEMENTS)
+                        throw new WeightsException(path + ": storage " + key + " declares " + numel + " elements (limit " + WeightsLimits.MAX_STORAGE_ELEMENTS + ")");
+                    long bytes = numel * elementSize(dtype);
+                    if (in.position() + bytes > se[0] + se[1]) throw new WeightsException(path + ": truncated file: storage " + key + " reaches past its tar entry");
+                    if (storages.put(key, new StorageRef(key, dtype, numel, 0)) != null) throw new WeightsException(path + ": storage " + key + " occurs twice");
+                    offsets.put(key, in.position());
+                    in.seek(in.position() + bytes);
+                }
+                Object views = new SafeUnpickler(in, where, null).load();
+                if (!(views instanceof List<?> vl)) throw new WeightsException(path + ": malformed storage view list in the tar container");
+                for (Object v : vl) {
+                    if (!(v instanceof Tuple t) || t.size() != 4 || !(t.get(2) instanceof Long off) || !(t.get(3) instanceof Long len))
+                        throw new WeightsException(path + ": malformed storage view " + SafeUnpickler.describe(v));
+                    StorageRef r = storages.get(String.valueOf(t.get(1)));
+                    if (r == null || off < 0 || len < 0 || off + len > r.numel())
+                        throw new WeightsException(path + ": storage view " + SafeUnpickler.describe(t.get(0)) + " lies outside its storage");
+                    storages.put(String.valueOf(t.get(0)), new StorageRef(r.key(), r.dtype(), r.numel(), off));
+                }
+                // tensors
+                long[] te = e.get("tensors");
+                in = new ChannelStream(ch, te[0], te[0] + te[1]);
+                long nt = count(path, new SafeUnpickler(in, where, null).load(), "tensors");
+                Map<String, TensorRef> tensors = new HashMap<>();
+                for (long i = 0; i < nt; i++) {
+                    Object o = new SafeUnpickler(in, where, null).load();
+                    if (!(o instanceof Tuple t) || t.size() != 3)
+                        throw new WeightsException(path + ": malformed tensor record in the tar container (" + SafeUnpickler.describe(o) + ")");
+                    StorageRef s = storages.get(String.valueOf(t.get(1)));
+                    if (s == null) throw new WeightsException(path + ": tensor " + SafeUnpickler.describe(t.get(0)) + " names an unknown storage");
+                    eight.clear();
+                    in.readFully(eight.array());
+                    long ndim = eight.getInt(0) & 0xffffffffL;
+                    if (ndim > WeightsLimits.MAX_RANK) throw new WeightsException(path + ": a tensor of " + ndim + " dimensions (limit " + WeightsLimits.MAX_RANK + ")");
+                    long[] size = new long[(int) ndim], stride = new long[(int) ndim];
+                    for (int d = 0; d < ndim; d++) size[d] = in.readLong(eight);
+                    for (int d = 0; d < ndim; d++) stride[d] = in.readLong(eight);
+                    long offset = in.readLong(eight);
+                    for (long d : size) if (d < 0 || d > WeightsLimits.MAX_STORAGE_ELEMENTS) throw new WeightsException(path + ": a tensor dimension of " + d);
+                    tensors.put(String.valueOf(t.get(0)), new TensorRef(s, offset, size, stride));
+                }
+                // the state dict
+                long[] pe = e.get("pickle");
+                in = new ChannelStream(ch, pe[0], pe[0] + pe[1]);
+                Object rootObj = new SafeUnpickler(in, where, pid -> {
+                    if (!(pid instanceof String || pid instanceof Long)) throw new WeightsException(path + ": refused persistent id " + SafeUnpickler.describe(pid)
+                            + " (a pickled module or other object; save model.state_dict() instead)");
+                    TensorRef t = tensors.get(String.valueOf(pid));
+                    if (t == null) throw new WeightsException(path + ": the state dict names tensor " + SafeUnpickler.describe(pid) + ", which the file lacks");
+                    return t;
+                }).load();
+                if (!(rootObj instanceof Map<?, ?>))
+                    throw new WeightsException(path + ": the pickle holds " + (rootObj == null ? "None" : rootObj.getClass().getSimpleName()) + ", not a state dict");
+                TarStorages ts = new TarStorages(path, ch, (Map<Object, Object>) rootObj);
+                ts.dataOffset.putAll(offsets);
+                return ts;
+            } catch (IOException | RuntimeException ex) {
+                ch.close();
+                throw ex;
+            }
+        }
+
+        private static long count(Path path, Object o, String what) {
+            if (!(o instanceof Long n) || n < 0 || n > WeightsLimits.MAX_CONTAINERS)
+                throw new WeightsException(path + ": implausible number of " + what + " in the tar container (" + SafeUnpickler.describe(o) + ")");
+            return n;
+        }
+
+        @Override
+        public float[] read(StorageRef s, long first, int count) throws IOException {
+            Long off = dataOffset.get(s.key());
+            if (off == null) throw new WeightsException(path + ": storage " + s.key() + " has no data in the file");
+            int es = elementSize(s.dtype());
+            ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(count, es)).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(ch, b, off + first * es);
+            b.flip();
+            return decode(b, s.dtype(), count, path + ": storage " + s.key());
+        }
+
+        @Override
+        public void close() throws IOException { ch.close(); }
+    }
+
+    /** A buffered stream over [start, end) of a file that knows its position and can seek (pickles, then raw bytes skipped). */
+    static final class ChannelStream extends InputStream {
+        private final FileChannel ch;
+        private final long end;
+        private final ByteBuffer buf = ByteBuffer.allocate(1 << 16);
+        private long bufStart;
+
+        ChannelStream(FileChannel ch, long start, long end) {
+            this.ch = ch;
+            this.end = end;
+            this.bufStart = start;
+            buf.limit(0);
+        }
+
+        long position() { return bufStart + buf.position(); }
+
+        void seek(long p) {
+            if (p >= bufStart && p <= bufStart + buf.limit()) buf.position((int) (p - bufStart));
+            else { bufStart = p; buf.limit(0); }
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (!buf.hasRemaining() && !fill()) return -1;
+            return buf.get() & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) return 0;
+            if (!buf.hasRemaining() && !fill()) return -1;
+            int n = Math.min(len, buf.remaining());
+            buf.get(b, off, n);
+            return n;
+        }
+
+        private boolean fill() throws IOException {
+            long p = position();
+            if (p >= end) return false;
+            bufStart = p;
+            buf.clear();
+            buf.limit((int) Math.min(buf.capacity(), end - p));
+            while (buf.hasRemaining()) if (ch.read(buf, bufStart + buf.position()) < 0) break;
+            buf.flip();
+            return buf.hasRemaining();
+        }
+
+        void readFully(byte[] b) throws IOException {
+            if (readNBytes(b, 0, b.length) < b.length) throw new EOFException("a tar entry ends early");
+        }
+
+        long readLong(ByteBuffer eight) throws IOException {
+            eight.clear();
+            readFully(eight.array());
+            return eight.getLong(0);
         }
     }
 

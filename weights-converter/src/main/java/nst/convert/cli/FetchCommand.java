@@ -19,20 +19,21 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /**
- * {@code nst weights fetch vgg19|vgg16 [--source keras|torchvision|gatys|caffe] [--url URL] [--dir DIR]}:
+ * {@code nst weights fetch vgg19|vgg16|resnet50|adain [--source keras|torchvision|gatys|caffe|pytorch-adain] [--url URL] [--dir DIR]}:
  * download the official file, check its published checksum, convert it, store it where the engine looks.
  * Leaves out any other download source than the published addresses (or a mirror given with --url).
  */
 @Command(name = "fetch", mixinStandardHelpOptions = true,
-        description = {"Download official VGG weights, check their published checksum and convert them.",
-                "Default source: keras (the original Caffe-trained VGG without fully connected layers: smallest download, MD5 published)."})
+        description = {"Download official VGG, ResNet-50 or AdaIN weights, check their published checksum and convert them.",
+                "Default source: keras for VGG (the original Caffe-trained VGG without fully connected layers: smallest download, MD5 published),",
+                "torchvision for resnet50 (IMAGENET1K_V1), pytorch-adain for adain (naoto0804/pytorch-AdaIN release v0.0.0, no checksum published)."})
 public class FetchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "vgg19|vgg16")
+    @Parameters(index = "0", paramLabel = "vgg19|vgg16|resnet50|adain")
     String arch;
 
-    @Option(names = "--source", paramLabel = "keras|torchvision|gatys|caffe", defaultValue = "keras")
+    @Option(names = "--source", paramLabel = "keras|torchvision|gatys|caffe|pytorch-adain", description = "who publishes the file (default: keras for VGG, torchvision for resnet50, pytorch-adain for adain)")
     String source;
 
     @Option(names = "--url", paramLabel = "URL", description = "download from this address instead (a mirror); the published checksum still applies")
@@ -47,14 +48,19 @@ public class FetchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         return Errors.run(spec, () -> {
-            OfficialWeights.Entry e = OfficialWeights.find(arch, source);
-            if (url != null) e = e.withUrl(url);
+            java.util.List<OfficialWeights.Entry> es = new java.util.ArrayList<>(OfficialWeights.findAll(arch, source));
+            if (url != null) {
+                if (es.size() != 1) throw new nst.engine.NstException("--url names one file; " + arch + " is " + es.size() + " files: mirror them and use 'nst weights convert'");
+                es.set(0, es.getFirst().withUrl(url));
+            }
             Path d = dir != null ? dir : WeightsLookup.defaultDir();
             PrintStream err = new PrintStream(new WriterOutputStream(spec.commandLine().getErr()), true);
-            spec.commandLine().getErr().println("fetching " + e.arch() + " (" + e.source().id() + ") from " + e.url());
-            Converter.Result r = Fetcher.fetch(e, d, keep, new Downloader(err), err);
+            for (OfficialWeights.Entry e : es)
+                spec.commandLine().getErr().println("fetching " + e.arch() + " (" + e.source().id() + ") from " + e.url());
+            Converter.Result r = Fetcher.fetch(es, d, keep, new Downloader(err), err);
             PrintWriter o = spec.commandLine().getOut();
-            o.printf(Locale.ROOT, "wrote %s: %s, preprocess %s, %,d parameters%n", r.out(), r.arch(), r.preprocess().id(), r.parameters());
+            o.printf(Locale.ROOT, "wrote %s: %s, preprocess %s, %,d parameters%n", r.out(), r.arch(),
+                    r.preprocess() == null ? "none" : r.preprocess().id(), r.parameters());
             o.flush();
             return 0;
         });

@@ -10,7 +10,7 @@ import picocli.CommandLine.Spec;
  * subcommand; {@link #main} runs it alone (tests, debugging). Leaves out style transfer itself.
  */
 @Command(name = "weights", mixinStandardHelpOptions = true,
-        description = "Convert, inspect and download VGG weights for nst.",
+        description = "Convert, inspect and download VGG, ResNet-50 and AdaIN weights for nst.",
         subcommands = {ConvertCommand.class, InfoCommand.class, FetchCommand.class})
 public class WeightsCommand implements Runnable {
     @Spec CommandSpec spec;
