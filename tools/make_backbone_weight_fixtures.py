@@ -12,6 +12,8 @@ width divided by 32 so the files stay small; seeded random weights):
   ``torch.save(..., _use_new_zipfile_serialization=False)`` (the legacy container the public PyTorch 0.x files
   use) and with the default zip container;
 * ``adain_decoder_legacy.pth`` / ``adain_decoder_zip.pth``: the same for ``decoder.state_dict()``;
+* ``nst/convert/TorchFuzzTestInputs/tarContainer/adain_decoder_tar.pth``: the decoder in the tar container
+  (below), a small seed for the tar-container fuzz target;
 * ``adain_expected.safetensors``: what the converter must write: ``encoder.<i>.*`` / ``decoder.<i>.*`` with
   <i> the state-dict key index, values as PyTorch holds them.
 
@@ -123,6 +125,10 @@ def adain():
         expected["encoder." + k] = v.numpy().astype(np.float32)
     for k, v in vdec.items():
         expected["decoder." + k] = v.numpy().astype(np.float32)
+    # a small tar-container seed for TorchFuzzTest.tarContainer (the ResNet tar file is 450 KB)
+    seeds = os.path.join(REPO, "weights-converter", "src", "test", "resources", "nst", "convert", "TorchFuzzTestInputs", "tarContainer")
+    os.makedirs(seeds, exist_ok=True)
+    save_tar(vdec, os.path.join(seeds, "adain_decoder_tar.pth"))
     write_safetensors(os.path.join(OUT, "adain_expected.safetensors"), expected,
                       {"arch": "adain", "preprocess": "none", "source": "tools/make_backbone_weight_fixtures.py"})
 

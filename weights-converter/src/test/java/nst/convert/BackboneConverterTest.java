@@ -208,4 +208,83 @@ class BackboneConverterTest {
         assertMessageNames(e2, "truncated tar archive");
         assertEmpty(out.getParent());
     }
+
+    // ------------------------------------------------------------------ hand-made hostile tar containers
+
+    /** A ustar archive of the given entries (name → bytes). */
+    private static byte[] tar(Map<String, byte[]> entries) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (var e : entries.entrySet()) {
+            byte[] h = new byte[512];
+            byte[] name = e.getKey().getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            System.arraycopy(name, 0, h, 0, name.length);
+            byte[] size = String.format("%011o", e.getValue().length).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            System.arraycopy(size, 0, h, 124, 11);
+            h[156] = '0';
+            System.arraycopy("ustar".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, h, 257, 5);
+            out.writeBytes(h);
+            out.writeBytes(e.getValue());
+            out.writeBytes(new byte[(512 - e.getValue().length % 512) % 512]);
+        }
+        out.writeBytes(new byte[1024]);
+        return out.toByteArray();
+    }
+
+    private static byte[] cat(byte[]... parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        for (byte[] p : parts) out.writeBytes(p);
+        return out.toByteArray();
+    }
+
+    private static byte[] b(String latin1) { return latin1.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1); }
+
+    private static byte[] le64(long v) { return java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(v).array(); }
+
+    /** Pickles (protocol 2): 1; (1, 'cpu', torch.FloatStorage); []. */
+    private static final byte[] ONE = b("\u0080\u0002K\u0001."), EMPTY_LIST = b("\u0080\u0002]."),
+            STORAGE_RECORD = b("\u0080\u0002K\u0001X\u0003\u0000\u0000\u0000cpuctorch\nFloatStorage\n\u0087."),
+            TENSOR_RECORD = b("\u0080\u0002K\u0007K\u0001ctorch\nFloatTensor\n\u0087.");
+
+    @Test
+    void hostileTarContainersAreRefusedBeforeAllocating() throws Exception {
+        byte[] storages = cat(ONE, STORAGE_RECORD, le64(4), new byte[16], EMPTY_LIST);
+        byte[] tensors = cat(ONE, TENSOR_RECORD, b("\u0001\u0000\u0000\u0000\u0000\u0000\u0000\u0000"), le64(4), le64(1), le64(0));
+        byte[] pickle = b("\u0080\u0002}q\u0000X\u0001\u0000\u0000\u0000wq\u0001X\u0001\u0000\u0000\u00007q\u0002Qs.");
+        Map<String, String> cases = new LinkedHashMap<>();
+        Map<String, byte[]> ok = new LinkedHashMap<>(Map.of());
+        ok.put("storages", storages);
+        ok.put("tensors", tensors);
+        ok.put("pickle", pickle);
+        // sanity: the well-formed archive parses (and is refused only as no known network)
+        Path good = tmp.resolve("good.pth");
+        Files.write(good, tar(ok));
+        assertEquals(Format.PYTORCH_TAR, Format.detect(good));
+        WeightsException g = assertThrows(WeightsException.class, () -> convert(tmp.resolve("x.safetensors"), null, good));
+        assertMessageNames(g, "no VGG conv layers");
+
+        Map<String, byte[]> huge = new LinkedHashMap<>(ok);
+        huge.put("storages", cat(ONE, STORAGE_RECORD, le64(1L << 40), new byte[16], EMPTY_LIST));
+        Map<String, byte[]> rank = new LinkedHashMap<>(ok);
+        rank.put("tensors", cat(ONE, TENSOR_RECORD, b("\u00e8\u0003\u0000\u0000\u0000\u0000\u0000\u0000")));
+        Map<String, byte[]> evil = new LinkedHashMap<>(ok);
+        evil.put("storages", cat(ONE, b("\u0080\u0002cposix\nsystem\nX\u0002\u0000\u0000\u0000ls\u0085R.")));
+        Map<String, byte[]> count = new LinkedHashMap<>(ok);
+        count.put("tensors", cat(b("\u0080\u0002J\u00ff\u00ff\u00ff\u007f."), TENSOR_RECORD));
+        Map<String, byte[]> missing = new LinkedHashMap<>(ok);
+        missing.remove("tensors");
+        Map<String, Map<String, byte[]>> all = new LinkedHashMap<>();
+        all.put("declares 1099511627776 elements", huge);
+        all.put("a tensor of 1000 dimensions", rank);
+        all.put("refused global posix.system", evil);
+        all.put("implausible number of tensors", count);
+        all.put("without the entry 'tensors'", missing);
+        for (var e : all.entrySet()) {
+            Path f = tmp.resolve("hostile.pth");
+            Files.write(f, tar(e.getValue()));
+            WeightsException ex = assertThrows(WeightsException.class, () -> convert(tmp.resolve("x.safetensors"), null, f), e.getKey());
+            assertMessageNames(ex, e.getKey());
+            System.out.println("refused: " + ex.getMessage());
+        }
+        assertTrue(cases.isEmpty());
+    }
 }

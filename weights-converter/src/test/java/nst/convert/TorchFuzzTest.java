@@ -3,8 +3,8 @@ package nst.convert;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
- * Fuzzes the two .pth containers through TorchReader (docs/FUZZING.md). Seeds in
- * TorchFuzzTestInputs/{zipContainer,legacyContainer}: converter fixtures and issue 13's crashers.
+ * Fuzzes the three .pth containers through TorchReader (docs/FUZZING.md). Seeds in
+ * TorchFuzzTestInputs/{zipContainer,legacyContainer,tarContainer}: converter fixtures and issue 13's crashers.
  */
 class TorchFuzzTest {
 
@@ -16,5 +16,10 @@ class TorchFuzzTest {
     @FuzzTest
     void legacyContainer(byte[] input) {
         FuzzRead.as(Format.PYTORCH_LEGACY, input, ".pth");
+    }
+
+    @FuzzTest
+    void tarContainer(byte[] input) {
+        FuzzRead.as(Format.PYTORCH_TAR, input, ".pth");
     }
 }

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
 public class ConvertCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(arity = "1..2", paramLabel = "IN", description = "the weights file to convert (two for AdaIN: vgg_normalised.pth decoder.pth, any order)")
+    @Parameters(index = "0..1", arity = "1..2", paramLabel = "IN", description = "the weights file to convert (two for AdaIN: vgg_normalised.pth decoder.pth, any order)")
     List<Path> in;
 
     @Option(names = "--out", paramLabel = "OUT", description = "output file (default: the engine's default location, e.g. ~/.cache/nst/vgg19.safetensors, resnet50.safetensors, adain.safetensors)")
