@@ -257,7 +257,7 @@ final class TorchReader {
         if (counters > 0) notes.add("dropped " + counters + " num_batches_tracked counters");
         if (fc > 0) notes.add("dropped the classifier fc (style transfer uses the trunk only)");
         return SourceModel.named(path.getFileName() + " (torchvision ResNet-50 state dict, " + container + ")", "resnet50", Preprocess.TORCHVISION,
-                named, Map.of("variant", "v1.5"), notes, storages);
+                named, Map.of(), notes, storages); // v1.5, the default: no "variant" key (only Keras' v1 files carry one)
     }
 
     private static String preview(java.util.Collection<String> keys) {

@@ -133,7 +133,7 @@ class BackboneConverterTest {
         assertEquals(0.0, worst, "the fold runs in float32 in PyTorch's order: bit for bit");
         Map<String, String> m = meta(out);
         assertEquals("torchvision", m.get("preprocess"));
-        assertEquals("v1.5", m.get("variant"));
+        assertEquals(List.of("arch", "preprocess", "source"), List.copyOf(m.keySet()), "torchvision's v1.5 is the default: exactly the contract's keys");
         assertTrue(m.get("source").contains(file), m.get("source"));
         assertTrue(r.notes().contains("dropped the classifier fc (style transfer uses the trunk only)"), r.notes().toString());
         assertEquals(counters > 0, r.notes().contains("dropped " + counters + " num_batches_tracked counters"), r.notes().toString());

@@ -91,8 +91,10 @@ public class InfoCommand implements Callable<Integer> {
             o.println("file:        " + file);
             o.println("arch:        " + arch + (arch.equals("adain") ? " (vgg_normalised encoder + decoder)" : " (batch norm folded" + base + ")"));
             o.println("preprocess:  " + m.getOrDefault("preprocess", "?"));
-            if (m.containsKey("variant"))
-                o.println("variant:     " + m.get("variant") + (m.get("variant").equals("v1") ? " (stride on a stage's first 1×1 conv, Keras)" : " (stride on the 3×3 conv, torchvision)"));
+            if (arch.equals("resnet50")) {
+                String v = m.getOrDefault("variant", "v1.5");
+                o.println("variant:     " + v + (v.equals("v1") ? " (stride on a stage's first 1×1 conv, Keras)" : " (stride on the 3×3 conv, torchvision)"));
+            }
             o.println("source:      " + m.getOrDefault("source", "?"));
             o.println("layers:");
             for (String n : shapes.keySet()) {
