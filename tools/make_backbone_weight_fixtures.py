@@ -39,7 +39,9 @@ weights and random batch-norm statistics, plus a shrunk ``fc``):
 * ``resnet50_keras_folded.safetensors``: its expected conversion (torchvision names, kernels to (O, I, H, W),
   the conv bias folded too: b' = beta + (b - mean) * s, eps 1.001e-5 as Keras' ResNet uses).
 
-Deterministic: fixed seeds, torch.set_num_threads(1).
+Deterministic values: fixed seeds, torch.set_num_threads(1). The legacy-container files are not byte-for-byte
+reproducible (torch's legacy writer names storages by memory address); the tensors in them are, and the tests
+compare tensors.
 """
 
 import collections
