@@ -63,7 +63,10 @@ final class ExecutorCache {
             }
         };
         if (file == null) {
-            if (WeightsLookup.Kind.of(o.weights()) == WeightsLookup.Kind.AUTO) return WeightsLookup.resolve(o, notices);   // its notice, its random weights
+            if (WeightsLookup.Kind.of(o.weights()) == WeightsLookup.Kind.AUTO && notices != null)
+                notices.accept("no pretrained " + model + " weights at " + WeightsLookup.defaultFile(model) + " on this executor:"
+                        + " using seeded random weights");
+            // The random weights WeightsLookup.resolve makes for "random" and for "auto" without a file.
             return WEIGHTS.computeIfAbsent("random:" + model + ":" + o.seed(),
                     k -> VggWeights.random(VggSpec.of(model), o.seed(), Preprocess.TORCHVISION));
         }
@@ -83,6 +86,7 @@ final class ExecutorCache {
         if (Files.isRegularFile(local)) return local;
         org.apache.hadoop.fs.Path h = new org.apache.hadoop.fs.Path(weights);
         String scheme = h.toUri().getScheme();
+        if ("file".equals(scheme) && Files.isRegularFile(Path.of(h.toUri().getPath()))) return Path.of(h.toUri().getPath());
         if (scheme != null && !scheme.equals("file")) return copy(h, conf);
         String shipped = shipped(local.getFileName().toString());
         if (shipped != null) return Path.of(shipped);

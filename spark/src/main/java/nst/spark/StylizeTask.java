@@ -74,7 +74,7 @@ final class StylizeTask implements Function<SparkJob, JobResult>, Serializable {
         int attempt = tc != null ? tc.attemptNumber() : 0;
         Configuration conf = new Configuration();
         hadoopConf.forEach(conf::set);
-        List<String> notes = new ArrayList<>();
+        java.util.function.Consumer<String> notes = m -> System.err.println("nst-spark: " + job.output() + ": " + m);   // the executor's log
         long start = System.nanoTime();
         StyleOptions o;
         BatchRecipe recipe;
@@ -92,14 +92,14 @@ final class StylizeTask implements Function<SparkJob, JobResult>, Serializable {
 
         StyleTransfer.Result r;
         try {
-            VggWeights w = ExecutorCache.weights(o, conf, notes::add);
-            Backend backend = ExecutorCache.borrow(o, notes::add);
+            VggWeights w = ExecutorCache.weights(o, conf, notes);
+            Backend backend = ExecutorCache.borrow(o, notes);
             boolean broken = true;
             try {
-                r = new StyleTransfer(notes::add).run(o, w, backend, failureHook(tc), null);
+                r = new StyleTransfer(notes).run(o, w, backend, failureHook(tc), null);
                 broken = false;
             } finally {
-                ExecutorCache.release(o, backend, broken, notes::add);
+                ExecutorCache.release(o, backend, broken, notes);
             }
         } catch (NstException | IllegalArgumentException | DeviceException e) {
             return new JobResult(job, JobResult.FAILED, seconds(start), null, reason(e), attempt);
