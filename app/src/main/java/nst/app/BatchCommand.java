@@ -60,7 +60,7 @@ final class BatchCommand implements Callable<Integer>, TransferOptions.Command {
 
     @picocli.CommandLine.Mixin
     TransferOptions options = new TransferOptions(Map.of(),
-            EnumSet.of(TransferOption.CONTENT, TransferOption.STYLE, TransferOption.LOSS_LOG), EnumSet.noneOf(TransferOption.class));
+            BatchRecipe.BATCH_LEFT, EnumSet.noneOf(TransferOption.class));
 
     @Spec
     CommandSpec spec;
@@ -130,15 +130,7 @@ final class BatchCommand implements Callable<Integer>, TransferOptions.Command {
 
     /** Stylize's options and metadata for each pair, so an output reads back with {@code nst stylize --like}. */
     private Batch.Recipe recipe() {
-        return new Batch.Recipe() {
-            @Override public StyleOptions options(Image content, Image style) { return options.toOptions(content, List.of(style)); }
-
-            @Override public Map<String, String> metadata(BatchJob job, StyleOptions o, StyleTransfer.Result result) {
-                List<String> inputs = List.of("--content", job.content().toAbsolutePath().normalize().toString(),
-                        "--style", job.style().toAbsolutePath().normalize().toString());
-                return TransferRunner.metadata(o, options, inputs, result);
-            }
-        };
+        return new BatchRecipe(options).forBatch();
     }
 
     /** Progress over the whole batch, each job's iterations and intermediates, the manifest, the final summary. */
