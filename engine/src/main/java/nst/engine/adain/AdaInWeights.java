@@ -68,13 +68,21 @@ public final class AdaInWeights {
      * {@code seed + GOLDEN·(s·2³² + i + 1)}, its top 24 bits u give v = u·2⁻²³ − 1 in [−1, 1) (exact in float32),
      * and the parameter is v · bound in float32, with bound = √(6 / fan_in) for weights (He-uniform, ReLU gain) and
      * 1/√fan_in for biases (PyTorch's default). Stream s = 256·net + 2·index + (bias ? 1 : 0), net 0 the encoder and
-     * 1 the decoder, index the Sequential index. All 17 encoder convs (to relu5_4) are made, as a file holds them.
+     * 1 the decoder, index the Sequential index. The encoder's convs to relu4_1 only (what the engine runs).
      * Random networks are no autoencoder: the pictures they give show colour blotches, not the content; this is for
      * tests and for running the pipeline without downloads.
      */
     public static AdaInWeights random(long seed) {
+        return random(seed, false);
+    }
+
+    /**
+     * As {@link #random(long)}; {@code toRelu5} also makes the encoder's convs after relu4_1 (16.5 million floats the
+     * engine never runs), so that a file written from them holds what {@code vgg_normalised.pth} holds.
+     */
+    public static AdaInWeights random(long seed, boolean toRelu5) {
         Map<Integer, Conv> enc = new LinkedHashMap<>(), dec = new LinkedHashMap<>();
-        for (AdaInNetwork.ConvSpec c : AdaInNetwork.ENCODER_ALL) enc.put(c.index(), randomConv(seed, 0, c));
+        for (AdaInNetwork.ConvSpec c : toRelu5 ? AdaInNetwork.ENCODER_ALL : AdaInNetwork.ENCODER) enc.put(c.index(), randomConv(seed, 0, c));
         for (AdaInNetwork.ConvSpec c : AdaInNetwork.DECODER) dec.put(c.index(), randomConv(seed, 1, c));
         return new AdaInWeights("random(seed=" + seed + ")", enc, dec);
     }

@@ -104,8 +104,12 @@ class AdaInNetworkTest {
                     for (int i = 0; i < picked.length; i++) picked[i] = f[i * sub];
                     assertMatches(name + " " + tap + " every " + sub + "th", tap + "_sub", picked);
                 }
+                // The scalar reference is slow at full width (about 2 s per network pass on a shared CI core): it decodes
+                // α = 1 only; the fast backends decode all three cases (α = 0.6 and the blend differ only in AdaIN's
+                // coefficients, which AdaInTest checks on every backend against PyTorch).
+                boolean all = !name.equals("scalar");
                 Map<String, AdaIn.Statistics> styles = new HashMap<>();
-                for (String s : List.of("style_a", "style_b")) {
+                for (String s : all ? List.of("style_a", "style_b") : List.of("style_a")) {
                     int[] ss = fixture.entry(s).shape();
                     try (AdaInNetwork.Plan sp = net.plan(ss[1], ss[2], false)) {
                         b.upload(sp.input, fixture.floats(s));
@@ -119,6 +123,7 @@ class AdaInNetworkTest {
                     for (Case k : List.of(new Case("out_alpha1", List.of("style_a"), new double[] {1}, 1),
                             new Case("out_alpha06", List.of("style_a"), new double[] {1}, 0.6),
                             new Case("out_blend", List.of("style_a", "style_b"), new double[] {1, 3}, 1))) {
+                        if (!all && !k.expected().equals("out_alpha1")) continue;
                         b.upload(feat, relu4);
                         b.upload(coeffs, AdaIn.coefficients(content, k.styles().stream().map(styles::get).toList(), k.w(), k.alpha()));
                         b.channelAffine(feat, feat, coeffs, f.channels(), f.positions());
@@ -151,7 +156,7 @@ class AdaInNetworkTest {
 
     @Test void weightsRoundTripThroughAFile(@TempDir Path dir) throws Exception {
         Path f = dir.resolve("adain.safetensors");
-        AdaInWeights.random(3).save(f);
+        AdaInWeights.random(3, true).save(f);
         AdaInWeights back = AdaInWeights.load(f);
         assertEquals("random(seed=3)", back.source());
         assertArrayEquals(AdaInWeights.random(3).decoder(14).weight(), back.decoder(14).weight());
@@ -170,8 +175,9 @@ class AdaInNetworkTest {
         WeightsException e = assertThrows(WeightsException.class, () -> AdaInWeights.load(vgg));
         assertEquals(vgg + ": not AdaIN weights (metadata arch='vgg19', expected 'adain'); make them with"
                 + " 'nst weights convert vgg_normalised.pth decoder.pth --out FILE'", e.getMessage());
-        Path adain = dir.resolve("adain.safetensors");
-        AdaInWeights.random(1).save(adain);
+        Path adain = dir.resolve("adain.safetensors");             // the arch is checked before any tensor
+        SafeTensors.write(adain, Map.of("arch", "adain", "preprocess", "none", "source", "test"), Map.of("decoder.28.bias", new float[3]),
+                Map.of("decoder.28.bias", new int[] {3}));
         e = assertThrows(WeightsException.class, () -> VggWeights.load(adain));
         assertTrue(e.getMessage().startsWith(adain + ": holds AdaIN weights (arch=adain), not VGG"), e.getMessage());
     }
