@@ -167,6 +167,9 @@ public final class StyleTransfer {
         VggWeights weights = holder[0];
         VggSpec spec = weights.spec();
         given.validate();
+        if (given.adain())
+            throw new NstException("--method adain is a feed-forward method (nst.engine.adain.AdaInTransfer), not an optimisation:"
+                    + " this command runs Gatys only; use 'nst stylize --method adain'");
         StyleOptions o = given.init() == StyleOptions.Init.ADAIN && given.controls().initImage() == null ? withAdainStart(given, backend) : given;
         Listener l = listener == null ? new Listener() {} : listener;
         Cancellation c = cancel == null ? new Cancellation() : cancel;

@@ -174,7 +174,7 @@ public enum TransferOption {
 
     /** The options AdaIN ({@code --method adain}) takes; any other option given explicitly is a usage error. */
     private static final java.util.Set<TransferOption> ADAIN_OPTIONS = java.util.EnumSet.of(CONTENT, STYLE, MASK, METHOD, ALPHA, SIZE,
-            WEIGHTS, STYLE_BLEND, SEED, PRESERVE_COLORS, STYLE_SCALE, THREADS, BACKEND, MEMORY_BUDGET);
+            WEIGHTS, STYLE_BLEND, SEED, PRESERVE_COLORS, STYLE_SCALE, THREADS, BACKEND);
 
     /** Whether this option means something for {@code method} ("gatys" or "adain"): alpha only for AdaIN, the optimiser's only for Gatys. */
     public boolean appliesTo(String method) {

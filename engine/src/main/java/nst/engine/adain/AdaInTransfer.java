@@ -88,10 +88,24 @@ public final class AdaInTransfer {
         checkSizes(o, o.size());                                   // before loading weights or starting a backend
         AdaInWeights w = weights(o.weights(), o.seed(), TransferOption.WEIGHTS, notices);
         try (Backend backend = BackendChoice.create(o, notices); AdaInNetwork net = new AdaInNetwork(backend, w)) {
+            if (backend.memory() == Backend.Memory.JAVA_HEAP) checkHeap(o);
             long t0 = System.nanoTime();
             Image im = stylize(net, o, o.size());
             return new Result(im, backend.description(), w.source(), (System.nanoTime() - t0) / 1e9);
         }
+    }
+
+    /**
+     * Refuses a run whose buffers would not fit the heap (a Java-heap backend): the plan's two ping-pong buffers of the
+     * largest padded activation (64 × (H+2) × (W+2) floats), the resized images and a decoded copy, with 25 % headroom.
+     */
+    static void checkHeap(StyleOptions o) {
+        int[] c = Images.longestSize(o.content().width(), o.content().height(), o.size());
+        long floats = 2L * 64 * (c[0] + 2) * (c[1] + 2) + 4L * 3 * c[0] * c[1];
+        long need = floats * 4 + floats, have = Runtime.getRuntime().maxMemory();
+        if (need > have)
+            throw new NstException("AdaIN at " + c[0] + "x" + c[1] + " needs about " + (need >> 20) + " MiB of heap, the JVM has "
+                    + (have >> 20) + " MiB: use a smaller --size, or a larger heap (NST_JAVA_OPTS=-Xmx...)");
     }
 
     /** Refuses images too small for the encoder at output size {@code size}, from their sizes alone. */
