@@ -197,7 +197,8 @@ public abstract class BackendConformanceTest {
                 Buffer fd = put(fast, d0), rd = put(ref, d0);
                 fast.maxPoolBackward(fd, put(fast, dOut), fin, s);
                 ref.maxPoolBackward(rd, put(ref, dOut), rin, s);
-                Tolerance.EXACT.assertClose("ceil-mode maxPoolBackward " + s, get(fast, fd), get(ref, rd));
+                // the same argmax everywhere, but overlapping windows (k=3, stride 2) add into dIn in another order
+                Tolerance.KERNEL_F32.assertClose("ceil-mode maxPoolBackward " + s, get(fast, fd), get(ref, rd));
             }
         }
     }
