@@ -140,6 +140,13 @@ final class TransferOptions {
                 throw new OptionException("--original-colors (luminance) and {} histogram contradict each other", TransferOption.PRESERVE_COLORS);
             b.preserveColors(Controls.ColorPreservation.LUMINANCE);
         }
+        String method = given(TransferOption.METHOD) ? TransferOption.METHOD.parseChoice(value(TransferOption.METHOD))
+                : preset.containsKey(TransferOption.METHOD) ? preset.get(TransferOption.METHOD) : TransferOption.METHOD.defaultText(WeightsKind.PRETRAINED);
+        for (TransferOption o : given.keySet()) if (!o.appliesTo(method)) throw o.notFor(method);
+        if (given(TransferOption.ADAIN_WEIGHTS) && !(given(TransferOption.INIT)
+                && StyleOptions.Init.of(value(TransferOption.INIT)) == StyleOptions.Init.ADAIN))
+            throw new OptionException("{} is the AdaIN weights of {} adain: give that too (with --method adain use --weights)",
+                    TransferOption.ADAIN_WEIGHTS, TransferOption.INIT);
         if (given(TransferOption.MASK)) b.masks(TransferRunner.readAll(paths(TransferOption.MASK)));
         if (given(TransferOption.INIT_IMAGE)) b.initImage(Images.read(paths(TransferOption.INIT_IMAGE).get(0)));
         return b.build().validate();

@@ -8,6 +8,7 @@ import nst.engine.NstException;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
 import nst.engine.TransferOption;
+import nst.engine.adain.AdaInTransfer;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -58,6 +59,7 @@ final class TransferRunner {
             throw new NstException("--out: " + out + " must end in .png (nst writes PNG)");
         StyleOptions o = opts.toOptions(content, styles);
         AtomicFiles.checkWritable(out);
+        if (o.adain()) return adain(o, opts, out, what, inputs);
         if (opts.lossLog() != null) AtomicFiles.checkWritable(opts.lossLog());
 
         try (Interrupts interrupts = new Interrupts(err)) {
@@ -142,6 +144,19 @@ final class TransferRunner {
         return result.cancelled() ? 130 : 0;
     }
 
+    /** {@code --method adain}: one feed-forward pass (seconds), the PNG with the same metadata as a Gatys result. */
+    private int adain(StyleOptions o, TransferOptions opts, Path out, String what, List<String> inputs) throws IOException {
+        if (!opts.quiet) err.printf("nst: %s, AdaIN (feed-forward), alpha %s%n", what, TransferOption.ALPHA.parseNumber(o.text(TransferOption.ALPHA)));
+        AdaInTransfer.Result r = new AdaInTransfer(msg -> err.println("nst: " + msg)).run(o);
+        Map<String, String> meta = metadata(o, opts, inputs, null);
+        meta.put("nst:backend", r.backend());
+        meta.put("nst:weights-source", r.weightsSource());
+        Images.writePng(r.image(), out, meta);
+        if (!opts.quiet)
+            err.printf(Locale.ROOT, "nst: wrote %s (%dx%d) in %.2f s on %s%n", out, r.image().width(), r.image().height(), r.seconds(), r.backend());
+        return 0;
+    }
+
     /** Closes (and renames into place) the loss log; its failure, or null. */
     private static NstException close(LossLog log) {
         if (log == null) return null;
@@ -204,7 +219,7 @@ final class TransferRunner {
         List<String> a = new ArrayList<>(inputs);
         for (TransferOption opt : TransferOption.values()) {
             if (opt.kind() != TransferOption.Kind.PICTURE && opt.kind() != TransferOption.Kind.MACHINE) continue;
-            String v = o.text(opt);
+            String v = o.recordedText(opt);
             if (v == null) continue;
             if (opt.type() == TransferOption.Type.FLAG) a.add(Boolean.parseBoolean(v) ? opt.flag() : "--no-" + opt.id());
             else if (!(opt == TransferOption.MEMORY_BUDGET && v.equals("0"))) a.addAll(List.of(opt.flag(), v));

@@ -105,9 +105,21 @@ class LikeTest {
                 "--mask", m1, "--mask", m2});
         assertTrue(ShellWords.join(masked).contains("--mask " + m1 + " --mask " + m2), ShellWords.join(masked));
         assertEquals(masked, recordedArguments(masked.toArray(String[]::new)));
+        // AdaIN records its own options only (alpha, not the optimiser's); --init adain records --adain-weights
+        List<String> adain = recordedArguments(new String[] {"--content", "/tmp/c.png", "--style", "/tmp/s1.png", "--method", "adain",
+                "--alpha", "0.25", "--weights", "random"});
+        assertTrue(ShellWords.join(adain).contains("--method adain --alpha 0.25"), ShellWords.join(adain));
+        assertTrue(!adain.contains("--iterations") && !adain.contains("--model"), ShellWords.join(adain));
+        assertEquals(adain, recordedArguments(adain.toArray(String[]::new)));
+        List<String> initAdain = recordedArguments(new String[] {"--content", "/tmp/c.png", "--style", "/tmp/s1.png", "--init", "adain",
+                "--adain-weights", "random"});
+        assertTrue(ShellWords.join(initAdain).contains("--adain-weights random") && !initAdain.contains("--alpha"), ShellWords.join(initAdain));
+        assertEquals(initAdain, recordedArguments(initAdain.toArray(String[]::new)));
         recorded = new ArrayList<>(recorded);
         recorded.addAll(blended);
         recorded.addAll(masked);
+        recorded.addAll(adain);
+        recorded.addAll(initAdain);
         // completeness: every stylize option is recorded except those about output and the alias
         Set<String> notRecorded = Set.of("--out", "--like", "--save-every", "--loss-log", "--quiet", "--original-colors", "--help", "--version");
         CommandLine cl = new CommandLine(new StylizeCommand());

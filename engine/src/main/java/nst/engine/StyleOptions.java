@@ -40,11 +40,16 @@ public record StyleOptions(
         int saveEvery,
         String backend,
         int threads,
-        Controls controls) {
+        Controls controls,
+        String method,
+        double alpha,
+        String adainWeights) {
 
     /** How the optimised image starts. */
     public enum Init {
-        CONTENT, STYLE, NOISE;
+        CONTENT, STYLE, NOISE,
+        /** The AdaIN result (feed-forward, {@link nst.engine.adain.AdaInTransfer}) with the {@code adain-weights}. */
+        ADAIN;
 
         public static Init of(String s) { return valueOf(TransferOption.INIT.parseChoice(s).toUpperCase(Locale.ROOT)); }
     }
@@ -59,6 +64,7 @@ public record StyleOptions(
         b.styleWeight = styleWeight; b.tvWeight = tvWeight; b.contentLayers = contentLayers; b.styleLayers = styleLayers;
         b.init = init; b.saveEvery = saveEvery; b.backend = backend; b.threads = threads;
         b.controls = new Controls.Builder(controls);
+        b.method = method; b.alpha = alpha; b.adainWeights = adainWeights;
         return b;
     }
 
@@ -104,8 +110,24 @@ public record StyleOptions(
             case THREADS -> Integer.toString(threads);
             case BACKEND -> backend;
             case MEMORY_BUDGET -> Long.toString(controls.memoryBudget());
+            case METHOD -> method;
+            case ALPHA -> Double.toString(alpha);
+            case ADAIN_WEIGHTS -> adainWeights;
             case CONTENT, STYLE, MASK, INIT_IMAGE, LOSS_LOG -> null;
         };
+    }
+
+    /** Whether these options run AdaIN's feed-forward networks rather than Gatys's optimisation. */
+    public boolean adain() { return "adain".equals(method); }
+
+    /**
+     * {@link #text} for the options that mean something for this run's method (for recording a run: a Gatys
+     * picture does not record alpha, an AdaIN picture no optimiser settings), else null.
+     */
+    public String recordedText(TransferOption option) {
+        if (!option.appliesTo(method)) return null;
+        if (option == TransferOption.ADAIN_WEIGHTS && init != Init.ADAIN) return null;
+        return text(option);
     }
 
     /** The optimiser as a type (the option holds its name). */
@@ -143,6 +165,11 @@ public record StyleOptions(
         TransferOption.TV_WEIGHT.check(tvWeight);
         TransferOption.SAVE_EVERY.check(saveEvery);
         TransferOption.THREADS.check(threads);
+        TransferOption.METHOD.parseChoice(method);
+        if (!(alpha >= 0 && alpha <= 1))
+            throw new OptionException(TransferOption.ALPHA, "{} must be in [0, 1] (1 = the style's statistics, 0 = the content's), got "
+                    + TransferOption.number(alpha));
+        if (adain() && styles.isEmpty()) throw new OptionException(TransferOption.STYLE, "{}: AdaIN needs at least one style image");
         if (styleBlend != null && styleBlend.length > 0) {
             if (styleBlend.length != styles.size())
                 throw new OptionException(TransferOption.STYLE_BLEND, "{} has " + styleBlend.length + " weights for " + styles.size() + " style images");
@@ -211,6 +238,9 @@ public record StyleOptions(
         private String backend;
         private int threads;
         private Controls.Builder controls = new Controls.Builder();
+        private String method;
+        private double alpha;
+        private String adainWeights;
 
         private Builder() {
             TransferOption.defaults(TransferOption.WeightsKind.PRETRAINED).forEach((option, text) -> {
@@ -250,6 +280,9 @@ public record StyleOptions(
                 case THREADS -> threads(option.parseInt(text));
                 case BACKEND -> backend(text);
                 case MEMORY_BUDGET -> memoryBudget(option.parseBytes(text));
+                case METHOD -> method(option.parseChoice(text));
+                case ALPHA -> alpha(option.parseNumber(text));
+                case ADAIN_WEIGHTS -> adainWeights(text);
                 case CONTENT, STYLE, MASK, INIT_IMAGE, LOSS_LOG ->
                         throw new IllegalArgumentException(option.id() + " is not a StyleOptions value (images are given decoded)");
             }
@@ -286,6 +319,12 @@ public record StyleOptions(
         public Builder saveEvery(int v) { saveEvery = v; return this; }
         public Builder backend(String v) { backend = v; return this; }
         public Builder threads(int v) { threads = v; return this; }
+        /** "gatys" (the optimisation) or "adain" (the feed-forward networks). */
+        public Builder method(String v) { method = v.toLowerCase(Locale.ROOT); return this; }
+        /** AdaIN's content-style trade-off in [0, 1]. */
+        public Builder alpha(double v) { alpha = v; return this; }
+        /** The AdaIN weights of {@code --init adain}: a path, "random" or "auto". */
+        public Builder adainWeights(String v) { adainWeights = v; return this; }
         // ------------------------------------------------------------ artistic controls (see Controls)
         public Builder controls(Controls v) { controls = new Controls.Builder(v); return this; }
         public Builder preserveColors(Controls.ColorPreservation v) { controls.preserveColors = v; return this; }
@@ -313,7 +352,7 @@ public record StyleOptions(
                     : TransferOption.CONTENT_LAYERS.parseLayers(byWeights.get(TransferOption.CONTENT_LAYERS));
             return new StyleOptions(content, List.copyOf(styles), styleBlend, size, model, pooling, weights, weightsData, seed,
                     iterations, optimizer, lr, history, contentWeight, styleWeight, tv, cl, styleLayers,
-                    init, saveEvery, backend, threads, controls.build());
+                    init, saveEvery, backend, threads, controls.build(), method, alpha, adainWeights);
         }
     }
 }

@@ -163,10 +163,14 @@ public final class StyleTransfer {
         return run(o, new VggWeights[] {weights}, false, backend, listener, cancel);
     }
 
-    private Result run(StyleOptions o, VggWeights[] holder, boolean releaseWeights, Backend backend, Listener listener, Cancellation cancel) {
+    private Result run(StyleOptions given, VggWeights[] holder, boolean releaseWeights, Backend backend, Listener listener, Cancellation cancel) {
         VggWeights weights = holder[0];
         VggSpec spec = weights.spec();
-        o.validate();
+        given.validate();
+        if (given.adain())
+            throw new NstException("--method adain is a feed-forward method (nst.engine.adain.AdaInTransfer), not an optimisation:"
+                    + " this command runs Gatys only; use 'nst stylize --method adain'");
+        StyleOptions o = given.init() == StyleOptions.Init.ADAIN && given.controls().initImage() == null ? withAdainStart(given, backend) : given;
         Listener l = listener == null ? new Listener() {} : listener;
         Cancellation c = cancel == null ? new Cancellation() : cancel;
         Controls k = o.controls();
@@ -333,6 +337,21 @@ public final class StyleTransfer {
         return history.get(history.size() - 1).terms();
     }
 
+    /**
+     * {@code --init adain}: the options with the AdaIN result (weights from {@link StyleOptions#adainWeights()}, at the
+     * first scale's size, on the run's backend) as the initial image.
+     */
+    private StyleOptions withAdainStart(StyleOptions o, Backend backend) {
+        if (o.styles().isEmpty()) throw new NstException("--init adain needs a style image");
+        nst.engine.adain.AdaInWeights aw = nst.engine.adain.AdaInTransfer.weights(o.adainWeights(), o.seed(), TransferOption.ADAIN_WEIGHTS, notices);
+        Image start;
+        try (nst.engine.adain.AdaInNetwork net = new nst.engine.adain.AdaInNetwork(backend, aw)) {
+            start = nst.engine.adain.AdaInTransfer.stylize(net, o, o.controls().schedule(o.size())[0]);
+        }
+        notices.accept("--init adain: starting from the AdaIN result (weights " + aw.source() + ")");
+        return o.toBuilder().initImage(start).build();
+    }
+
     /** content: the content image; style: the first style image resized to the content's size; noise: uniform [0,1). */
     static float[] initialImage(StyleOptions o, Image content, List<Image> styles) {
         return switch (o.init()) {
@@ -341,6 +360,7 @@ public final class StyleTransfer {
                 if (styles.isEmpty()) throw new NstException("--init style needs a style image");
                 yield Images.resize(styles.get(0), content.width(), content.height()).rgb();
             }
+            case ADAIN -> throw new IllegalStateException("--init adain is resolved into an initial image before the run");
             case NOISE -> {
                 SplittableRandom r = new SplittableRandom(o.seed() ^ 0x9E3779B97F4A7C15L);
                 float[] v = new float[content.rgb().length];

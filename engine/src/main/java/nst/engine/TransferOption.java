@@ -29,6 +29,13 @@ public enum TransferOption {
     INIT_IMAGE("init-image", Kind.INPUT, Type.IMAGE, null, null, "Start the optimisation from this image (overrides init)."),
 
     // ---------------------------------------------------------------- what shapes the picture
+    METHOD("method", Kind.PICTURE, Type.CHOICE, "gatys", null,
+            "Method: 'gatys' optimises the image (minutes); 'adain' is AdaIN's feed-forward encoder and decoder (Huang &"
+                    + " Belongie 2017, seconds; --weights then names the AdaIN file).", "gatys", "adain"),
+    ALPHA("alpha", Kind.PICTURE, Type.NUMBER, "1", Range.closed(0, 1, ""),
+            "AdaIN's content-style trade-off: 1 = the style's statistics, 0 = the content's features (--method adain)."),
+    ADAIN_WEIGHTS("adain-weights", Kind.PICTURE, Type.TEXT, "auto", null,
+            "AdaIN weights for --init adain: a .safetensors file, 'random' (seeded), or 'auto' (the default location)."),
     SIZE("size", Kind.PICTURE, Type.INT, "512", Range.closed(16, 16384, "pixels"),
             "Longest side of the output in pixels; the content and style images are resized to it."),
     WEIGHTS("weights", Kind.PICTURE, Type.TEXT, "auto", null,
@@ -50,7 +57,8 @@ public enum TransferOption {
             "Style layers, each with an optional weight: L[:w],..."),
     STYLE_BLEND("style-blend", Kind.PICTURE, Type.NUMBERS, null, Range.NON_NEGATIVE,
             "Blend weights of the style images, normalised to sum 1 (default: equal)."),
-    INIT("init", Kind.PICTURE, Type.CHOICE, "content", null, "Starting image.", "content", "style", "noise"),
+    INIT("init", Kind.PICTURE, Type.CHOICE, "content", null,
+            "Starting image ('adain': the AdaIN result, see --adain-weights).", "content", "style", "noise", "adain"),
     SEED("seed", Kind.PICTURE, Type.LONG, "0", null, "Seed of the random weights and noise."),
     PRESERVE_COLORS("preserve-colors", Kind.PICTURE, Type.CHOICE, "none", null,
             "Keep the content's colours: 'luminance' transfers luminance only (YIQ); 'histogram' recolours the style to the"
@@ -160,6 +168,24 @@ public enum TransferOption {
     public static TransferOption find(String name) {
         for (TransferOption o : values()) if (o.id.equals(name) || o.flag().equals(name) || o.field().equals(name)) return o;
         return null;
+    }
+
+    // ---------------------------------------------------------------- methods
+
+    /** The options AdaIN ({@code --method adain}) takes; any other option given explicitly is a usage error. */
+    private static final java.util.Set<TransferOption> ADAIN_OPTIONS = java.util.EnumSet.of(CONTENT, STYLE, MASK, METHOD, ALPHA, SIZE,
+            WEIGHTS, STYLE_BLEND, SEED, PRESERVE_COLORS, STYLE_SCALE, THREADS, BACKEND);
+
+    /** Whether this option means something for {@code method} ("gatys" or "adain"): alpha only for AdaIN, the optimiser's only for Gatys. */
+    public boolean appliesTo(String method) {
+        return "adain".equals(method) ? ADAIN_OPTIONS.contains(this) : this != ALPHA;
+    }
+
+    /** The usage error for an option given with a method it means nothing for. */
+    public OptionException notFor(String method) {
+        return new OptionException(this, "{} means nothing for --method " + method + ("adain".equals(method)
+                ? " (AdaIN is one pass through its networks: no optimiser, losses, layers, init or VGG model; its weights are --weights)"
+                : " (it is AdaIN's content-style trade-off: --method adain)"));
     }
 
     // ---------------------------------------------------------------- defaults

@@ -80,7 +80,8 @@ public interface Backend extends AutoCloseable {
 
     /**
      * out[c,y,x] := max_{ky,kx<k} in[c, y·stride−pad+ky, x·stride−pad+kx], padding counting as −∞ (it never
-     * wins, as in PyTorch's max_pool2d).
+     * wins, as in PyTorch's max_pool2d). In ceil mode ({@link PoolShape#ceil()}, AdaIN's encoder) the last row and
+     * column of windows may hang over the bottom/right edge; the part outside the input is padding too.
      */
     void maxPoolForward(Buffer out, Buffer in, PoolShape s);
 
@@ -93,7 +94,8 @@ public interface Backend extends AutoCloseable {
 
     /**
      * out[c,y,x] := (1/k²) Σ_{ky,kx<k} in[c, y·stride−pad+ky, x·stride−pad+kx], padding counting as 0 and
-     * still in the divisor (PyTorch's avg_pool2d default, count_include_pad=True).
+     * still in the divisor (PyTorch's avg_pool2d default, count_include_pad=True). Floor mode only: a ceil-mode
+     * shape is an {@link IllegalArgumentException}.
      */
     void avgPoolForward(Buffer out, Buffer in, PoolShape s);
 

@@ -3,13 +3,16 @@ package nst.kernels;
 /**
  * The shape of one pooling window sweep over (c, h, w): square window {@code k}, stride {@code stride},
  * padding {@code pad} on every side, output size rounded down as in PyTorch's default ({@code ceil_mode=False}):
- * {@code outH = (h + 2·pad − k) / stride + 1}. Window (y, x) covers input rows {@code y·stride − pad + ky} and
+ * {@code outH = (h + 2·pad − k) / stride + 1}, or up with {@code ceil} ({@code ceil_mode=True}, AdaIN's encoder):
+ * {@code outH = ⌈(h + 2·pad − k) / stride⌉ + 1}, less one when the last window would start in the bottom padding
+ * (PyTorch's rule), so the last window may hang over the bottom/right edge; the part outside the input is padding. Window (y, x) covers input rows {@code y·stride − pad + ky} and
  * columns {@code x·stride − pad + kx} for ky, kx &lt; k; positions outside the input are padding (what padding
  * means for max and average pooling is in {@link Backend}). As in PyTorch, pad ≤ k/2, so every window holds
  * at least one input position. VGG uses 2×2/2 without padding, ResNet's stem 3×3/2 with padding 1.
- * Leaves out ceil mode and non-square windows.
+ * Average pooling takes only {@code ceil = false} (its divisor for a clipped ceil-mode window is PyTorch's own rule,
+ * not needed here: {@link #requireFloor}). Leaves out non-square windows.
  */
-public record PoolShape(int c, int h, int w, int k, int stride, int pad) {
+public record PoolShape(int c, int h, int w, int k, int stride, int pad, boolean ceil) {
 
     public PoolShape {
         if (c <= 0 || h <= 0 || w <= 0 || k <= 0 || stride <= 0)
@@ -21,13 +24,36 @@ public record PoolShape(int c, int h, int w, int k, int stride, int pad) {
                     + (pad > 0 ? " padded by " + pad : "") + ": the image is too small for this many pooling layers");
     }
 
-    /** An unpadded sweep (VGG's pooling). */
-    public PoolShape(int c, int h, int w, int k, int stride) {
-        this(c, h, w, k, stride, 0);
+    /** A sweep rounding the output size down (PyTorch's default). */
+    public PoolShape(int c, int h, int w, int k, int stride, int pad) {
+        this(c, h, w, k, stride, pad, false);
     }
 
-    public int outH() { return (h + 2 * pad - k) / stride + 1; }
-    public int outW() { return (w + 2 * pad - k) / stride + 1; }
+    /** An unpadded sweep (VGG's pooling). */
+    public PoolShape(int c, int h, int w, int k, int stride) {
+        this(c, h, w, k, stride, 0, false);
+    }
+
+    /** An unpadded sweep rounding the output size up (AdaIN's encoder: 2×2/2, {@code ceil_mode=True}). */
+    public static PoolShape ceil(int c, int h, int w, int k, int stride) {
+        return new PoolShape(c, h, w, k, stride, 0, true);
+    }
+
+    public int outH() { return outSize(h); }
+    public int outW() { return outSize(w); }
+
+    /** PyTorch's {@code pooling_output_shape}: with ceil mode, the last window must start inside the input or left padding. */
+    private int outSize(int n) {
+        int span = n + 2 * pad - k;
+        int out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+        if (ceil && (out - 1) * stride >= n + pad) out--;
+        return out;
+    }
+
+    /** Refuses a ceil-mode shape for an op that only knows floor mode (average pooling). */
+    public void requireFloor(String op) {
+        if (ceil) throw new IllegalArgumentException(op + " does not support ceil mode");
+    }
     public int inSize() { return c * h * w; }
     public int outSize() { return c * outH() * outW(); }
 

@@ -155,6 +155,7 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void avgPoolForward(Buffer outB, Buffer inB, PoolShape s) {
+        s.requireFloor("average pooling");
         float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
         int oh = s.outH(), ow = s.outW();
         for (int c = 0; c < s.c(); c++)
@@ -175,6 +176,7 @@ public final class ScalarBackend implements Backend {
 
     @Override
     public void avgPoolBackward(Buffer dInB, Buffer dOutB, PoolShape s) {
+        s.requireFloor("average pooling");
         float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB);
         int oh = s.outH(), ow = s.outW();
         float inv = 1f / (s.k() * s.k());

@@ -175,6 +175,34 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /** AdaIN's encoder pools 2×2/2 in ceil mode: odd sizes give a last row/column of clipped windows. */
+    protected List<PoolShape> ceilPoolShapes() {
+        return List.of(PoolShape.ceil(3, 67, 45, 2, 2), PoolShape.ceil(64, 33, 23, 2, 2), PoolShape.ceil(2, 3, 3, 2, 2),
+                PoolShape.ceil(5, 9, 17, 3, 2), PoolShape.ceil(4, 16, 16, 2, 2), PoolShape.ceil(2, 7, 6, 2, 2));
+    }
+
+    @Test void ceilModeMaxPooling() {
+        for (PoolShape s : ceilPoolShapes()) {
+            for (boolean ties : new boolean[] {false, true}) {
+                float[] in = random(s.inSize()), dOut = random(s.outSize()), d0 = random(s.inSize());
+                if (ties) {
+                    for (int i = 0; i < in.length; i++) in[i] = rnd.nextInt(4) == 0 ? 0f : rnd.nextInt(3);
+                    for (int i = 0; i < in.length; i += 37) in[i] = Float.NaN;
+                }
+                Buffer fin = put(fast, in), rin = put(ref, in);
+                Buffer fo = fast.allocate(s.outSize()), ro = ref.allocate(s.outSize());
+                fast.maxPoolForward(fo, fin, s);
+                ref.maxPoolForward(ro, rin, s);
+                Tolerance.EXACT.assertClose("ceil-mode maxPoolForward " + s, get(fast, fo), get(ref, ro));
+                Buffer fd = put(fast, d0), rd = put(ref, d0);
+                fast.maxPoolBackward(fd, put(fast, dOut), fin, s);
+                ref.maxPoolBackward(rd, put(ref, dOut), rin, s);
+                // the same argmax everywhere, but overlapping windows (k=3, stride 2) add into dIn in another order
+                Tolerance.KERNEL_F32.assertClose("ceil-mode maxPoolBackward " + s, get(fast, fd), get(ref, rd));
+            }
+        }
+    }
+
     /**
      * Max pooling on ReLU-like inputs full of ties (0, 1, 2, repeated) and a few NaNs: the gradient goes to the
      * first maximum of each window in row-major order and NaN wins, as in PyTorch, so results must be identical.

@@ -55,6 +55,28 @@ class ScalarBackendTest {
         assertArrayEquals(new float[] {1, 2, 0, 3, 4, 0, 0, 0, 0}, HeapBuffer.of(dIn));
     }
 
+    @Test void ceilModeMaxPoolKeepsTheClippedLastWindow() {
+        // torch.nn.functional.max_pool2d(torch.arange(1., 10.).reshape(1, 1, 3, 3), 2, 2, ceil_mode=True)
+        PoolShape s = PoolShape.ceil(1, 3, 3, 2, 2);
+        assertEquals(2, s.outH());
+        assertEquals(2, s.outW());
+        Buffer in = buf(1, 2, 3, 4, 5, 6, 7, 8, 9), out = b.allocate(4), dIn = b.allocate(9);
+        b.maxPoolForward(out, in, s);
+        assertArrayEquals(new float[] {5, 6, 8, 9}, HeapBuffer.of(out));
+        b.maxPoolBackward(dIn, buf(1, 2, 3, 4), in, s);
+        assertArrayEquals(new float[] {0, 0, 0, 0, 1, 2, 0, 3, 4}, HeapBuffer.of(dIn));
+        // output sizes as PyTorch's pooling_output_shape gives them (checked with torch 1.13)
+        assertEquals(34, PoolShape.ceil(1, 67, 45, 2, 2).outH());
+        assertEquals(23, PoolShape.ceil(1, 67, 45, 2, 2).outW());
+        assertEquals(8, PoolShape.ceil(1, 17, 17, 3, 2).outH());
+        assertEquals(4, PoolShape.ceil(1, 9, 9, 3, 2).outH());
+        assertEquals(3, new PoolShape(1, 5, 5, 3, 2, 1, true).outH());
+        assertEquals(4, new PoolShape(1, 6, 6, 3, 2, 1, true).outH());
+        assertEquals(4, new PoolShape(1, 7, 7, 2, 2, 1, true).outH());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> b.avgPoolForward(out, in, s));
+        assertEquals("average pooling does not support ceil mode", e.getMessage());
+    }
+
     @Test void paddedAvgPoolCountsPaddingInTheDivisor() {
         // windows of 3x3 over rows/columns -1..1 and 1..3 of a 3x3 input: 4 input values over 9 each
         PoolShape s = new PoolShape(1, 3, 3, 3, 2, 1);

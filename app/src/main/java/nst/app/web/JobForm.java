@@ -121,6 +121,11 @@ final class JobForm {
                             throw new ApiError(400, "--weights: the studio takes 'random' or 'auto' (the server's pretrained weights, else random), got '" + v + "'");
                         b.weights(v);
                     }
+                    case ADAIN_WEIGHTS -> {
+                        if (!v.equals("random") && !v.equals("auto"))
+                            throw new ApiError(400, "--adain-weights: the studio takes 'random' or 'auto' (the server's AdaIN weights), got '" + v + "'");
+                        b.adainWeights(v);
+                    }
                     case SAVE_EVERY -> {
                         int n = option.parseInt(v);
                         if (n < 1) throw new ApiError(400, "--save-every must be at least 1 in the studio (it sets how often a picture is kept), got " + n);
@@ -135,6 +140,8 @@ final class JobForm {
                 }
             }
             StyleOptions o = b.build().validate();
+            if (o.adain())       // the studio's method selector is a later part of issue 15
+                throw new ApiError(400, "--method adain is not in the studio yet: use './nst stylize --method adain'");
             if (o.size() > cfg.maxSize())
                 throw new ApiError(400, o.controls().scales().length > 0
                         ? "--scales: this server allows at most " + cfg.maxSize() + " px for the last scale, got " + o.size()

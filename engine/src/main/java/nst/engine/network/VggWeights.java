@@ -87,6 +87,9 @@ public final class VggWeights {
     public static VggWeights load(Path path) {
         try (SafeTensors.Reader r = SafeTensors.open(path)) {
             Map<String, String> meta = r.metadata();
+            if ("adain".equals(meta.get("arch")))
+                throw new WeightsException(path + ": holds AdaIN weights (arch=adain), not VGG: use them with --method adain"
+                        + " or --init adain --adain-weights FILE");
             for (String key : meta.keySet())
                 if (!METADATA_KEYS.contains(key))
                     throw new WeightsException(path + ": unknown metadata key '" + key + "' (expected " + String.join(", ", METADATA_KEYS) + ")");

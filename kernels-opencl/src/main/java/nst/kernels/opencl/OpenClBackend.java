@@ -358,12 +358,14 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public void avgPoolForward(Buffer out, Buffer in, PoolShape s) {
+        s.requireFloor("average pooling");
         launch("avgPoolForward", "avg_pool_forward", new long[] {s.outW(), s.outH(), s.c()}, null,
                 out, in, s.h(), s.w(), s.k(), s.stride(), s.pad(), s.outH(), s.outW());
     }
 
     @Override
     public void avgPoolBackward(Buffer dIn, Buffer dOut, PoolShape s) {
+        s.requireFloor("average pooling");
         launch("avgPoolBackward", "avg_pool_backward", new long[] {s.w(), s.h(), s.c()}, null,
                 dIn, dOut, s.h(), s.w(), s.k(), s.stride(), s.pad(), s.outH(), s.outW());
     }

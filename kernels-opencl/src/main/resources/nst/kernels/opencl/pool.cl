@@ -2,7 +2,8 @@
 // padding p (window (y,x) covers input rows y*s-p .. y*s-p+k-1, likewise columns). Max pooling never picks
 // padding (-inf, as in PyTorch); average pooling counts it as 0 and divides by k^2 (count_include_pad).
 // Backward is written in gather form (one work-item per input element) so overlapping windows need no
-// atomics. Leaves out ceil mode. Layout (c,h,w) in, (c,oh,ow) out.
+// atomics. Ceil mode (the last window hanging over the bottom/right edge) needs nothing more: the host's
+// PoolShape gives oh/ow and every window is clipped to the input; average pooling is floor mode only. Layout (c,h,w) in, (c,oh,ow) out.
 
 // Index of the first maximum of window (y,x) of channel c over its input positions, row-major; NaN wins,
 // as in PyTorch (PoolShape.argmax on the host).

@@ -258,16 +258,19 @@ public final class SimdBackend implements Backend {
         float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
         int oh = s.outH(), ow = s.outW();
         if (unpadded2x2(s)) {                                     // VGG's pooling: unrolled windows
-            int h = s.h(), w = s.w();
+            int h = s.h(), w = s.w(), fh = h / 2, fw = w / 2;      // full windows; ceil mode adds a clipped row/column
             perChannel(s.c(), c -> {
-                for (int y = 0; y < oh; y++) {
+                for (int y = 0; y < fh; y++) {
                     int r0 = (c * h + 2 * y) * w, r1 = r0 + w, o = (c * oh + y) * ow;
-                    for (int x = 0; x < ow; x++) {
+                    for (int x = 0; x < fw; x++) {
                         float a = in[r0 + 2 * x], b = in[r0 + 2 * x + 1], cc = in[r1 + 2 * x], d = in[r1 + 2 * x + 1];
                         int k = first2x2(a, b, cc, d);
                         out[o + x] = k == 0 ? a : k == 1 ? b : k == 2 ? cc : d;
                     }
+                    for (int x = fw; x < ow; x++) out[o + x] = in[s.argmax(in, c, y, x)];
                 }
+                for (int y = fh; y < oh; y++)
+                    for (int x = 0; x < ow; x++) out[(c * oh + y) * ow + x] = in[s.argmax(in, c, y, x)];
             });
             return;
         }
@@ -283,16 +286,19 @@ public final class SimdBackend implements Backend {
         float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), in = HeapBuffer.of(inB);
         int oh = s.outH(), ow = s.outW();
         if (unpadded2x2(s)) {
-            int h = s.h(), w = s.w();
+            int h = s.h(), w = s.w(), fh = h / 2, fw = w / 2;
             perChannel(s.c(), c -> {
-                for (int y = 0; y < oh; y++) {
+                for (int y = 0; y < fh; y++) {
                     int r0 = (c * h + 2 * y) * w, r1 = r0 + w, o = (c * oh + y) * ow;
-                    for (int x = 0; x < ow; x++) {
+                    for (int x = 0; x < fw; x++) {
                         int p = r0 + 2 * x, q = r1 + 2 * x;
                         int k = first2x2(in[p], in[p + 1], in[q], in[q + 1]);
                         dIn[k == 0 ? p : k == 1 ? p + 1 : k == 2 ? q : q + 1] += dOut[o + x];
                     }
+                    for (int x = fw; x < ow; x++) dIn[s.argmax(in, c, y, x)] += dOut[o + x];
                 }
+                for (int y = fh; y < oh; y++)
+                    for (int x = 0; x < ow; x++) dIn[s.argmax(in, c, y, x)] += dOut[(c * oh + y) * ow + x];
             });
             return;
         }
@@ -304,6 +310,7 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void avgPoolForward(Buffer outB, Buffer inB, PoolShape s) {
+        s.requireFloor("average pooling");
         written(outB);
         float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);
         int oh = s.outH(), ow = s.outW(), k = s.k(), h = s.h(), w = s.w();
@@ -323,6 +330,7 @@ public final class SimdBackend implements Backend {
 
     @Override
     public void avgPoolBackward(Buffer dInB, Buffer dOutB, PoolShape s) {
+        s.requireFloor("average pooling");
         written(dInB);
         float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB);
         int oh = s.outH(), ow = s.outW(), k = s.k(), h = s.h(), w = s.w();
