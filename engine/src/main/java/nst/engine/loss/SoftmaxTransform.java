@@ -9,12 +9,16 @@ import nst.kernels.Buffer;
  * its C·H·W entries before the Gram matrix and the content loss see it. Residual networks make peaky, low-entropy
  * activations whose Grams carry little style; the softmax smooths them.
  * <pre>
- *   σ(F)_i  = N · exp(F_i / T) / Σ_j exp(F_j / T)        i, j over all N = C·H·W entries of the layer, T = 1
+ *   σ(F)_i  = N · exp(F_i / T) / Σ_j exp(F_j / T)        i, j over all N = C·H·W entries of the layer, T = 10
  *   dL/dF_i = (N / T) · p_i · (g_i − Σ_j p_j g_j)          p = softmax(F / T), g = dL/dσ
  * </pre>
- * Temperature: one softmax over the whole flattened activation with T = 1, as the authors' code does
- * ({@code softmax3d}: {@code nn.Softmax} over the activation reshaped to one row; its {@code T = 1}, the paper's
- * T, divides F before the softmax). The factor N is ours: the paper's softmax sums to 1, so its entries are about
+ * Temperature: one softmax over the whole flattened activation, F divided by a fixed T first, as the authors' code
+ * does ({@code softmax3d(x / T)}: {@code nn.Softmax} over the activation reshaped to one row; their script carries
+ * {@code T = 1} and a commented {@code T = 100}). We use T = 10, the same for every layer and image: ResNet
+ * activations after a ReLU reach 10 to 30 (measured on seeded random weights, 128 px), so with T = 1 the softmax
+ * over 10⁵ entries is nearly one-hot, the gradient reaches a handful of pixels and a 30-iteration run leaves the
+ * content image unchanged; with T = 100 it is nearly linear (σ ≈ 1 + (F − mean)/T) and the content term fades; T = 10
+ * stylizes (docs/DESIGN.md, ResNet-50). The factor N is ours: the paper's softmax sums to 1, so its entries are about
  * 1/N and the losses on them shrink as N⁻² (content) and N⁻⁴ (style) with the image size; times N the entries
  * average 1 like ordinary activations and one set of loss weights works at every size. It is a constant per layer,
  * so it changes only the loss weights (content by N², style by N⁴), not where the optimum lies.
@@ -25,7 +29,7 @@ import nst.kernels.Buffer;
  */
 public final class SoftmaxTransform implements AutoCloseable {
     /** T, the softmax temperature. */
-    public static final double TEMPERATURE = 1.0;
+    public static final double TEMPERATURE = 10.0;
 
     private final Backend backend;
     private final int n;

@@ -42,19 +42,12 @@ public final class ResNetNetwork implements Backbone {
 
     @Override
     public Plan plan(int height, int width, int last, Set<Integer> taps) {
-        checkSize(height, width);
         return net.plan(height, width, last);
     }
 
     @Override
     public Plan forwardPlan(int height, int width, int last, Set<Integer> taps, Plan donor) {
         return plan(height, width, last, taps);
-    }
-
-    /** ResNet-50 halves the image five times (stem conv, max pool, three strided stages): it needs at least 32 px a side. */
-    static void checkSize(int height, int width) {
-        if (height < 32 || width < 32)
-            throw new NstException("image " + width + "x" + height + " is too small for resnet50: it needs at least 32 pixels a side");
     }
 
     @Override

@@ -47,10 +47,15 @@ public final class ResNetWeights implements NetworkWeights {
     public Map<String, ResNet50.Conv> convs() { return convs; }
 
     /**
-     * Seeded random weights as torchvision's ResNet-50 initialises them (Kaiming-normal, fan_out, ReLU gain:
-     * std = sqrt(2 / (O·k·k))) followed by random batch-norm parameters and statistics (γ ~ U(0.5, 1.5),
-     * β ~ N(0, 0.1²), mean ~ N(0, 0.1²), var ~ U(0.5, 1.5)), folded into each conv. Deterministic (SplittableRandom).
-     * Without the BN statistics a random ResNet's activations grow block after block; with them they stay in range.
+     * Seeded random weights: Kaiming-normal with fan_in and ReLU gain (std = sqrt(2 / (I·k·k))), then random
+     * batch-norm parameters and statistics (γ ~ U(0.5, 1.5), β ~ N(0, 0.1²), mean ~ N(0, 0.1²), var ~ U(0.5, 1.5))
+     * folded into each conv. Deterministic (SplittableRandom). fan_in, not torchvision's fan_out: with inference-mode
+     * BN near the identity, fan_out makes each 1×1 bottleneck conv that narrows (256 → 64 channels) quadruple the
+     * variance, and layer4.2's activations reach the thousands, where a softmax is one-hot; with fan_in each conv
+     * keeps the variance. The residual sums would still double it at each of the 16 blocks (std × 256 at layer4.2), so
+     * the last BN of each residual branch (after conv3) has its γ scaled by {@link #RESIDUAL_GAIN} = 0.2, the way
+     * torchvision's {@code zero_init_residual} starts those γ at 0: activations then stay of order 1 to 10 in every
+     * stage, as in a trained network, and the softmax transform has something to smooth.
      */
     public static ResNetWeights random(int base, long seed, Preprocess preprocess) {
         SplittableRandom rnd = new SplittableRandom(seed);
@@ -59,10 +64,11 @@ public final class ResNetWeights implements NetworkWeights {
             int[] s = e.getValue();
             int o = s[0], per = s[1] * s[2] * s[3];
             float[] w = new float[o * per], b = new float[o];
-            double std = Math.sqrt(2.0 / (o * s[2] * s[3]));
+            double std = Math.sqrt(2.0 / per);
             for (int j = 0; j < w.length; j++) w[j] = (float) (gaussian(rnd) * std);
+            double residual = e.getKey().endsWith(".conv3") ? RESIDUAL_GAIN : 1;
             for (int k = 0; k < o; k++) {                      // fold y = γ (x − μ)/sqrt(σ² + ε) + β into the conv
-                double gamma = 0.5 + rnd.nextDouble(), beta = 0.1 * gaussian(rnd), mean = 0.1 * gaussian(rnd);
+                double gamma = residual * (0.5 + rnd.nextDouble()), beta = 0.1 * gaussian(rnd), mean = 0.1 * gaussian(rnd);
                 double var = 0.5 + rnd.nextDouble(), scale = gamma / Math.sqrt(var + 1e-5);
                 for (int j = 0; j < per; j++) w[k * per + j] = (float) (w[k * per + j] * scale);
                 b[k] = (float) (beta - mean * scale);
@@ -71,6 +77,9 @@ public final class ResNetWeights implements NetworkWeights {
         }
         return new ResNetWeights(base, preprocess, "random(seed=" + seed + ")", convs);
     }
+
+    /** γ scale of the last BN of each residual branch in {@link #random}. */
+    static final double RESIDUAL_GAIN = 0.2;
 
     private static double gaussian(SplittableRandom r) {
         double u1 = r.nextDouble(), u2 = r.nextDouble();
