@@ -81,9 +81,9 @@ public final class ResNetWeights implements NetworkWeights {
     /** γ scale of the last BN of each residual branch in {@link #random}. */
     static final double RESIDUAL_GAIN = 0.2;
 
+    /** A standard normal from the JDK's specified algorithm (RandomGenerator.nextGaussian: pure Java, the same everywhere). */
     private static double gaussian(SplittableRandom r) {
-        double u1 = r.nextDouble(), u2 = r.nextDouble();
-        return Math.sqrt(-2 * Math.log1p(-u1)) * Math.cos(2 * Math.PI * u2);
+        return r.nextGaussian();
     }
 
     /**
