@@ -211,7 +211,7 @@ public record StyleOptions(
         private double learningRate = Double.NaN;          // NaN: the optimiser's default
         private int history;
         private double contentWeight;
-        private double styleWeight = Double.NaN;           // NaN: the default for the model
+        private Double styleWeight;                        // null: the default for the model
         private FeatureTransform featureTransform;         // null: the default for the model
         private double tvWeight = Double.NaN;              // NaN: the default for the weights
         private List<LayerWeight> contentLayers;           // null: the default for the weights
@@ -285,7 +285,6 @@ public record StyleOptions(
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder history(int v) { history = v; return this; }
         public Builder contentWeight(double v) { contentWeight = v; return this; }
-        /** NaN means the default for the model. */
         public Builder styleWeight(double v) { styleWeight = v; return this; }
         /** NaN means the default for the kind of weights. */
         public Builder tvWeight(double v) { tvWeight = v; return this; }
@@ -329,7 +328,7 @@ public record StyleOptions(
                     : TransferOption.CONTENT_LAYERS.parseLayers(byWeights.get(TransferOption.CONTENT_LAYERS));
             List<LayerWeight> sl = styleLayers != null ? styleLayers
                     : TransferOption.STYLE_LAYERS.parseLayers(byWeights.get(TransferOption.STYLE_LAYERS));
-            double sw = Double.isNaN(styleWeight) ? TransferOption.STYLE_WEIGHT.parseNumber(byWeights.get(TransferOption.STYLE_WEIGHT)) : styleWeight;
+            double sw = styleWeight == null ? TransferOption.STYLE_WEIGHT.parseNumber(byWeights.get(TransferOption.STYLE_WEIGHT)) : styleWeight;
             FeatureTransform ft = featureTransform != null ? featureTransform
                     : FeatureTransform.of(byWeights.get(TransferOption.FEATURE_TRANSFORM));
             return new StyleOptions(content, List.copyOf(styles), styleBlend, size, model, pooling, weights, weightsData, seed,

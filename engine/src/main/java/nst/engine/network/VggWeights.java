@@ -89,7 +89,7 @@ public final class VggWeights implements NetworkWeights {
         try (SafeTensors.Reader r = SafeTensors.open(path)) {
             Map<String, String> meta = r.metadata();
             if (ResNetWeights.ARCH.equals(meta.get("arch")))
-                throw new WeightsException(path + " holds resnet50 weights, not VGG; use --model resnet50");
+                throw new WeightsException(path + " holds resnet50 weights (metadata 'arch'), not VGG; use --model resnet50");
             for (String key : meta.keySet())
                 if (!METADATA_KEYS.contains(key))
                     throw new WeightsException(path + ": unknown metadata key '" + key + "' (expected " + String.join(", ", METADATA_KEYS) + ")");

@@ -104,7 +104,7 @@ class ResNetWeightsTest {
     @Test void vggAndResNetFilesAreNotMistakenForEachOther() throws Exception {
         Path resnet = file(META, null, null);
         String m = assertThrows(WeightsException.class, () -> VggWeights.load(resnet)).getMessage();
-        assertEquals(resnet + " holds resnet50 weights, not VGG; use --model resnet50", m);
+        assertEquals(resnet + " holds resnet50 weights (metadata 'arch'), not VGG; use --model resnet50", m);
         Path vgg = dir.resolve("vgg.safetensors");
         VggWeights.random(VggSpec.vgg16().withWidths(2, 2, 2, 2, 2), 1, Preprocess.TORCHVISION).save(vgg);
         assertSame(VggWeights.class, NetworkWeights.load(vgg).getClass());
