@@ -145,7 +145,7 @@ public final class ResNet50 implements AutoCloseable {
             w = (w + 2 - 3) / 2 + 1;
             total += (long) ch * h * w;
         }
-        int inplanes = base, i = FIRST_BLOCK;
+        int i = FIRST_BLOCK;
         for (int s = 0; s < BLOCKS.length && i <= last; s++) {
             int planes = base << s;
             for (int b = 0; b < BLOCKS[s] && i <= last; b++, i++) {
@@ -157,7 +157,6 @@ public final class ResNet50 implements AutoCloseable {
                 if (b == 0) maxShortcut = Math.max(maxShortcut, out);
                 h = h2;
                 w = w2;
-                inplanes = planes * EXPANSION;
             }
         }
         return total + maxShortcut + 5 * max;
