@@ -80,6 +80,15 @@ final class TransferOptions {
 
     /** The catalogue's help, with the default this command starts from. */
     private String help(TransferOption o) {
+        String h = vggHelp(o);
+        String resnet = TransferOption.defaults("resnet50", WeightsKind.PRETRAINED).get(o),
+                resnetRandom = TransferOption.defaults("resnet50", WeightsKind.RANDOM).get(o);
+        if (preset.get(o) != null || java.util.Objects.equals(resnet, o.defaultText(WeightsKind.PRETRAINED))
+                && java.util.Objects.equals(resnetRandom, o.defaultText(WeightsKind.RANDOM))) return h;
+        return h + " With --model resnet50: " + resnet + (java.util.Objects.equals(resnet, resnetRandom) ? "" : " (" + resnetRandom + " with random weights)") + ".";
+    }
+
+    private String vggHelp(TransferOption o) {
         String def = preset.get(o);
         if (def == null && o.dependsOnWeights())
             return o.help() + " Default: " + o.defaultText(WeightsKind.PRETRAINED) + " with pretrained weights, "

@@ -105,13 +105,13 @@ function weightsKind() {
   return f.weights.value === 'random' ? 'random' : (catalogue.autoWeights[f.model.value] || 'random');
 }
 
-/** Fills each field with its default for the weights chosen (two defaults depend on them), unless the user changed it. */
+/** Fills each field with its default for the model and weights chosen (some defaults depend on them), unless the user changed it. */
 function fillDefaults() {
   const f = $('options').elements;
   const kind = weightsKind();
   for (const o of catalogue.options) {
     const el = f[o.field];
-    const value = catalogue.page[o.field] ?? o.defaults[kind];
+    const value = catalogue.page[o.field] ?? o.defaults.byModel?.[f.model.value]?.[kind] ?? o.defaults[kind];
     if (!el || el.type === 'file' || value == null) continue;
     const untouched = !catalogue.shown.has(o.field)
       || (el.type === 'checkbox' ? String(el.checked) : el.value) === catalogue.shown.get(o.field);

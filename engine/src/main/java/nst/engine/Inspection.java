@@ -3,8 +3,7 @@ package nst.engine;
 import nst.engine.image.Image;
 import nst.engine.loss.Objective;
 import nst.engine.network.Tensor;
-import nst.engine.network.VggNetwork;
-import nst.engine.network.VggSpec;
+import nst.engine.network.Backbone;
 import nst.kernels.Backend;
 
 import javax.imageio.ImageIO;
@@ -36,17 +35,17 @@ public final class Inspection {
      * Runs {@code image} (at its own size) through {@code net} and returns the activations of
      * {@code layers}. Uses a plan of its own, so an objective on the same network is left untouched.
      */
-    public static Map<String, FeatureMap> features(VggNetwork net, Image image, List<String> layers) {
-        VggSpec spec = net.spec();
+    public static Map<String, FeatureMap> features(Backbone net, Image image, List<String> layers) {
+        Backbone spec = net;
         Backend backend = net.backend();
         TreeSet<Integer> taps = new TreeSet<>();
         for (String l : layers) taps.add(spec.indexOf(l));
         Map<String, FeatureMap> out = new LinkedHashMap<>();
         if (taps.isEmpty()) return out;
-        try (VggNetwork.Plan p = net.forwardPlan(image.height(), image.width(), taps.last(), taps)) {
+        try (Backbone.Plan p = net.forwardPlan(image.height(), image.width(), taps.last(), taps, null)) {
             float[] in = new float[3 * image.pixels()];                      // (3, H, W) preprocessed
             net.preprocess().forward(in, image.rgb(), image.pixels());
-            backend.upload(p.input, in);
+            backend.upload(p.input(), in);
             p.forward();
             for (String l : layers) {
                 int i = spec.indexOf(l);
@@ -59,8 +58,8 @@ public final class Inspection {
 
     /** F_l(x) of the objective's last evaluation, with its shape. */
     public static FeatureMap current(Objective objective, String layer) {
-        int i = objective.network().spec().indexOf(layer);
-        VggNetwork.Plan p = objective.plan();
+        int i = objective.network().indexOf(layer);
+        Backbone.Plan p = objective.plan();
         return new FeatureMap(layer, p.channels(i), p.height(i), p.width(i), objective.activation(layer));
     }
 

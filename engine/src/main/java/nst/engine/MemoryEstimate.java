@@ -128,6 +128,58 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         out[0] = ch; out[1] = hh; out[2] = ww;
     }
 
+    /**
+     * The estimate for ResNet-50 at stem width {@code base} ({@link nst.engine.network.ResNet50#planFloats}): its plan
+     * keeps every activation; a style image's forward plan is a full plan too; with the softmax transform each loss
+     * layer holds two more device buffers and three host arrays of its size.
+     */
+    public static MemoryEstimate ofResNet(StyleOptions o, int base, int width, int height, int styleLongest) {
+        List<LayerWeight> styleLayers = o.styles().isEmpty() ? List.of() : o.styleLayers();
+        List<String> names = nst.engine.network.ResNet50.layerNames();
+        int deepest = 0, deepestStyle = 0;
+        for (LayerWeight lw : o.contentLayers()) deepest = Math.max(deepest, names.indexOf(lw.layer()));
+        for (LayerWeight lw : styleLayers) deepestStyle = Math.max(deepestStyle, names.indexOf(lw.layer()));
+        deepest = Math.max(deepest, deepestStyle);
+        long plan = nst.engine.network.ResNet50.planFloats(base, height, width, deepest);
+        long stylePlan = styleLayers.isEmpty() ? 0 : nst.engine.network.ResNet50.planFloats(base, styleLongest, styleLongest, deepestStyle);
+        long n = 3L * width * height, targets = 2 * n, params = 0;
+        int[] out = new int[3];
+        boolean softmax = o.featureTransform() == nst.engine.loss.FeatureTransform.SOFTMAX;
+        for (LayerWeight lw : o.contentLayers()) {
+            long size = resNetLayerSize(base, height, width, names.indexOf(lw.layer()), out);
+            targets += size * (softmax ? 6 : 1);
+        }
+        for (LayerWeight lw : styleLayers) {
+            long size = resNetLayerSize(base, height, width, names.indexOf(lw.layer()), out);
+            targets += 3L * out[0] * out[0] + (softmax ? 5 * size : 0);
+        }
+        for (var e : nst.engine.network.ResNet50.weightShapes(base).entrySet()) params += (long) e.getValue()[0] * e.getValue()[1] * e.getValue()[2] * e.getValue()[3] + e.getValue()[0];
+        long optimizer = o.optimizerKind() == nst.engine.optim.OptimizerKind.ADAM ? 3 * n : (8 + 2L * o.history()) * n;
+        long images = 4 * n;
+        if (!o.styles().isEmpty()) images += 3L * styleLongest * styleLongest * o.styles().size();
+        return new MemoryEstimate(width, height, 4 * (plan + stylePlan), 0, 4 * targets, 4 * 2 * params, 4 * optimizer, 4 * images);
+    }
+
+    /** C·H·W of ResNet-50 layer {@code i} at (H, W); its shape into out. */
+    private static long resNetLayerSize(int base, int height, int width, int i, int[] out) {
+        int h = (height - 1) / 2 + 1, w = (width - 1) / 2 + 1, c = base;
+        if (i >= 1) { h = (h - 1) / 2 + 1; w = (w - 1) / 2 + 1; }
+        int[] blocks = {3, 4, 6, 3};
+        int layer = 2;
+        for (int s = 0; s < 4; s++)
+            for (int b = 0; b < blocks[s]; b++, layer++) {
+                if (layer > i) break;
+                c = (base << s) * 4;
+                if (b == 0 && s > 0) { h = (h - 1) / 2 + 1; w = (w - 1) / 2 + 1; }
+            }
+        out[0] = c; out[1] = h; out[2] = w;
+        return (long) c * h * w;
+    }
+
+    /** An estimate at one size: (width, height, style longest side) → bytes. */
+    @FunctionalInterface
+    public interface Estimator { MemoryEstimate of(int width, int height, int styleLongest); }
+
     /** The bytes the run may use: the option, else the JVM's maximum heap. */
     public static long budget(StyleOptions o) {
         return o.controls().memoryBudget() > 0 ? o.controls().memoryBudget() : Runtime.getRuntime().maxMemory();
@@ -138,18 +190,23 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
      * estimate, the largest longest side that fits at this aspect ratio, and the ways out.
      */
     public static void check(StyleOptions o, VggSpec spec, int width, int height, int styleLongest) {
+        check(o, (w, h, s) -> of(o, spec, w, h, s, 0), width, height, styleLongest);
+    }
+
+    /** As {@link #check(StyleOptions, VggSpec, int, int, int)} for any network's estimate. */
+    public static void check(StyleOptions o, Estimator est, int width, int height, int styleLongest) {
         long budget = budget(o);
-        MemoryEstimate e = of(o, spec, width, height, styleLongest, 0);
+        MemoryEstimate e = est.of(width, height, styleLongest);
         if (e.total() <= budget) return;
         int longest = Math.max(width, height), lo = 16, hi = longest;
         while (lo < hi) {                                              // largest longest side that fits
             int mid = (lo + hi + 1) / 2;
             int w = Math.max(1, (int) Math.round((double) width * mid / longest)), h = Math.max(1, (int) Math.round((double) height * mid / longest));
             int s = Math.max(16, (int) Math.round((double) styleLongest * mid / longest));
-            if (of(o, spec, w, h, s, 0).total() <= budget) lo = mid; else hi = mid - 1;
+            if (est.of(w, h, s).total() <= budget) lo = mid; else hi = mid - 1;
         }
-        String fits = of(o, spec, Math.max(1, width * lo / longest), Math.max(1, height * lo / longest),
-                Math.max(16, styleLongest * lo / longest), 0).total() <= budget ? "about " + lo + " px" : "none (even 16 px does not fit)";
+        String fits = est.of(Math.max(1, width * lo / longest), Math.max(1, height * lo / longest),
+                Math.max(16, styleLongest * lo / longest)).total() <= budget ? "about " + lo + " px" : "none (even 16 px does not fit)";
         throw new NstException("not enough memory: the transfer needs " + e.describe() + ", but the budget is " + mib(budget)
                 + (o.controls().memoryBudget() > 0 ? " (--memory-budget)" : " (the JVM's maximum heap)")
                 + "; the largest size that fits is " + fits + ". Use --tile 512 (tiled refinement), a smaller --size,"

@@ -1,10 +1,13 @@
 package nst.engine;
 
 import nst.engine.image.Image;
+import nst.engine.loss.FeatureTransform;
 import nst.engine.loss.LayerWeight;
+import nst.engine.network.NetworkWeights;
+import nst.engine.network.ResNet50;
 import nst.engine.network.Pooling;
 import nst.engine.network.VggSpec;
-import nst.engine.network.VggWeights;
+import nst.engine.network.ResNetWeights;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,7 +28,7 @@ public record StyleOptions(
         String model,
         Pooling pooling,
         String weights,
-        VggWeights weightsData,
+        NetworkWeights weightsData,
         long seed,
         int iterations,
         String optimizer,
@@ -43,7 +46,8 @@ public record StyleOptions(
         Controls controls,
         String method,
         double alpha,
-        String adainWeights) {
+        String adainWeights,
+        FeatureTransform featureTransform) {
 
     /** How the optimised image starts. */
     public enum Init {
@@ -65,6 +69,7 @@ public record StyleOptions(
         b.init = init; b.saveEvery = saveEvery; b.backend = backend; b.threads = threads;
         b.controls = new Controls.Builder(controls);
         b.method = method; b.alpha = alpha; b.adainWeights = adainWeights;
+        b.featureTransform = featureTransform;
         return b;
     }
 
@@ -72,7 +77,7 @@ public record StyleOptions(
      * Whether the weights these options name are pretrained or seeded random: "random" and random
      * {@link #weightsData()} are random, "auto" is pretrained when the default file exists, a path is pretrained.
      */
-    public static TransferOption.WeightsKind weightsKind(String weights, VggWeights weightsData, String model) {
+    public static TransferOption.WeightsKind weightsKind(String weights, NetworkWeights weightsData, String model) {
         if (weightsData != null)
             return weightsData.source().startsWith("random") ? TransferOption.WeightsKind.RANDOM : TransferOption.WeightsKind.PRETRAINED;
         return WeightsLookup.isRandom(weights, model) ? TransferOption.WeightsKind.RANDOM : TransferOption.WeightsKind.PRETRAINED;
@@ -113,6 +118,7 @@ public record StyleOptions(
             case METHOD -> method;
             case ALPHA -> Double.toString(alpha);
             case ADAIN_WEIGHTS -> adainWeights;
+            case FEATURE_TRANSFORM -> featureTransform.id();
             case CONTENT, STYLE, MASK, INIT_IMAGE, LOSS_LOG -> null;
         };
     }
@@ -129,6 +135,8 @@ public record StyleOptions(
         if (option == TransferOption.ADAIN_WEIGHTS && init != Init.ADAIN) return null;
         return text(option);
     }
+    /** The network these options run: the given weights' arch, else {@link #model()}. */
+    public String arch() { return weightsData != null ? weightsData.arch() : model; }
 
     /** The optimiser as a type (the option holds its name). */
     public nst.engine.optim.OptimizerKind optimizerKind() {
@@ -176,9 +184,10 @@ public record StyleOptions(
             for (double b : styleBlend) TransferOption.STYLE_BLEND.check(b);
             if (!(Arrays.stream(styleBlend).sum() > 0)) throw new OptionException(TransferOption.STYLE_BLEND, "{} weights must not all be 0");
         }
-        VggSpec spec = weightsData != null ? weightsData.spec() : VggSpec.of(model);
-        checkLayers(spec, TransferOption.CONTENT_LAYERS, contentLayers);
-        checkLayers(spec, TransferOption.STYLE_LAYERS, styleLayers);
+        String arch = weightsData != null ? weightsData.arch() : model;
+        List<String> names = layerNames(arch);
+        checkLayers(arch, names, TransferOption.CONTENT_LAYERS, contentLayers);
+        checkLayers(arch, names, TransferOption.STYLE_LAYERS, styleLayers);
         if (contentLayers.isEmpty() && styleLayers.isEmpty())
             throw new OptionException("{} and {} are both empty", TransferOption.CONTENT_LAYERS, TransferOption.STYLE_LAYERS);
         controls.validate(this);
@@ -190,23 +199,22 @@ public record StyleOptions(
      * loss term per evaluation: 20,000 repeats would make an iteration 20,000 times as slow), so there are at most
      * as many entries as the network has layers.
      */
-    private static void checkLayers(VggSpec spec, TransferOption option, List<LayerWeight> layers) {
-        if (layers.size() > spec.layers().size())
-            throw new OptionException(option, "{}: at most " + spec.layers().size() + " layers (the layers of the network), got " + layers.size());
+    private static void checkLayers(String arch, List<String> names, TransferOption option, List<LayerWeight> layers) {
+        if (layers.size() > names.size())
+            throw new OptionException(option, "{}: at most " + names.size() + " layers (the layers of the network), got " + layers.size());
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (LayerWeight l : layers) {
-            checkLayer(spec, option, l.layer());
+            if (!names.contains(l.layer()))
+                throw new OptionException(option, "{}: unknown layer '" + l.layer() + "' for " + arch + "; valid layers: " + String.join(",", names));
             if (!seen.add(l.layer()))
                 throw new OptionException(option, "{}: " + l.layer() + " is given more than once; give each layer once, with a weight (" + l.layer() + ":2)");
         }
     }
 
-    private static void checkLayer(VggSpec spec, TransferOption option, String layer) {
-        try {
-            spec.indexOf(layer);
-        } catch (NstException e) {
-            throw new OptionException(option, "{}: " + e.getMessage());
-        }
+    /** The layer names of a model: VGG's paper names, or ResNet-50's torchvision module names. */
+    public static List<String> layerNames(String model) {
+        if (ResNetWeights.ARCH.equals(model)) return ResNet50.layerNames();
+        return VggSpec.of(model).layers().stream().map(VggSpec.Layer::name).toList();
     }
 
     /**
@@ -222,17 +230,18 @@ public record StyleOptions(
         private String model;
         private Pooling pooling;
         private String weights;
-        private VggWeights weightsData;
+        private NetworkWeights weightsData;
         private long seed;
         private int iterations;
         private String optimizer;
         private double learningRate = Double.NaN;          // NaN: the optimiser's default
         private int history;
         private double contentWeight;
-        private double styleWeight;
+        private Double styleWeight;                        // null: the default for the model
+        private FeatureTransform featureTransform;         // null: the default for the model
         private double tvWeight = Double.NaN;              // NaN: the default for the weights
         private List<LayerWeight> contentLayers;           // null: the default for the weights
-        private List<LayerWeight> styleLayers;
+        private List<LayerWeight> styleLayers;             // null: the default for the model
         private Init init;
         private int saveEvery;
         private String backend;
@@ -244,7 +253,7 @@ public record StyleOptions(
 
         private Builder() {
             TransferOption.defaults(TransferOption.WeightsKind.PRETRAINED).forEach((option, text) -> {
-                if (!option.dependsOnWeights()) set(option, text);
+                if (!option.dependsOnModelOrWeights()) set(option, text);
             });
         }
 
@@ -283,6 +292,7 @@ public record StyleOptions(
                 case METHOD -> method(option.parseChoice(text));
                 case ALPHA -> alpha(option.parseNumber(text));
                 case ADAIN_WEIGHTS -> adainWeights(text);
+                case FEATURE_TRANSFORM -> featureTransform(FeatureTransform.of(option.parseChoice(text)));
                 case CONTENT, STYLE, MASK, INIT_IMAGE, LOSS_LOG ->
                         throw new IllegalArgumentException(option.id() + " is not a StyleOptions value (images are given decoded)");
             }
@@ -299,7 +309,7 @@ public record StyleOptions(
         /** A safetensors path, "random" (seeded He-normal) or "auto" (the default location, else random). */
         public Builder weights(String v) { weights = v; return this; }
         /** Already loaded weights (an application that runs many transfers loads them once). */
-        public Builder weightsData(VggWeights v) { weightsData = v; return this; }
+        public Builder weightsData(NetworkWeights v) { weightsData = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
         public Builder iterations(int v) { iterations = v; return this; }
         public Builder optimizer(String v) { optimizer = v.toLowerCase(Locale.ROOT); return this; }
@@ -313,7 +323,10 @@ public record StyleOptions(
         /** null means the default for the kind of weights. */
         public Builder contentLayers(List<LayerWeight> v) { contentLayers = v == null ? null : List.copyOf(v); return this; }
         public Builder contentLayers(String v) { return contentLayers(TransferOption.CONTENT_LAYERS.parseLayers(v)); }
-        public Builder styleLayers(List<LayerWeight> v) { styleLayers = List.copyOf(v); return this; }
+        /** null means the default for the model. */
+        public Builder styleLayers(List<LayerWeight> v) { styleLayers = v == null ? null : List.copyOf(v); return this; }
+        /** null means the default for the model: softmax for resnet50, none for VGG. */
+        public Builder featureTransform(FeatureTransform v) { featureTransform = v; return this; }
         public Builder styleLayers(String v) { return styleLayers(TransferOption.STYLE_LAYERS.parseLayers(v)); }
         public Builder init(Init v) { init = v; return this; }
         public Builder saveEvery(int v) { saveEvery = v; return this; }
@@ -345,14 +358,20 @@ public record StyleOptions(
         public Builder memoryBudget(long v) { controls.memoryBudget = v; return this; }
 
         public StyleOptions build() {
-            Map<TransferOption, String> byWeights = TransferOption.defaults(weightsKind(weights, weightsData, model));
+            String arch = weightsData != null ? weightsData.arch() : model;
+            Map<TransferOption, String> byWeights = TransferOption.defaults(arch, weightsKind(weights, weightsData, arch));
             double lr = Double.isNaN(learningRate) ? TransferOption.defaultLearningRate(optimizer) : learningRate;
             double tv = Double.isNaN(tvWeight) ? TransferOption.TV_WEIGHT.parseNumber(byWeights.get(TransferOption.TV_WEIGHT)) : tvWeight;
             List<LayerWeight> cl = contentLayers != null ? contentLayers
                     : TransferOption.CONTENT_LAYERS.parseLayers(byWeights.get(TransferOption.CONTENT_LAYERS));
+            List<LayerWeight> sl = styleLayers != null ? styleLayers
+                    : TransferOption.STYLE_LAYERS.parseLayers(byWeights.get(TransferOption.STYLE_LAYERS));
+            double sw = styleWeight == null ? TransferOption.STYLE_WEIGHT.parseNumber(byWeights.get(TransferOption.STYLE_WEIGHT)) : styleWeight;
+            FeatureTransform ft = featureTransform != null ? featureTransform
+                    : FeatureTransform.of(byWeights.get(TransferOption.FEATURE_TRANSFORM));
             return new StyleOptions(content, List.copyOf(styles), styleBlend, size, model, pooling, weights, weightsData, seed,
-                    iterations, optimizer, lr, history, contentWeight, styleWeight, tv, cl, styleLayers,
-                    init, saveEvery, backend, threads, controls.build(), method, alpha, adainWeights);
+                    iterations, optimizer, lr, history, contentWeight, sw, tv, cl, sl,
+                    init, saveEvery, backend, threads, controls.build(), method, alpha, adainWeights, ft);
         }
     }
 }

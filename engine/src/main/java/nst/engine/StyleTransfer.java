@@ -5,6 +5,10 @@ import nst.engine.image.Image;
 import nst.engine.image.Images;
 import nst.engine.loss.LossTerms;
 import nst.engine.loss.Objective;
+import nst.engine.network.Backbone;
+import nst.engine.network.NetworkWeights;
+import nst.engine.network.ResNetNetwork;
+import nst.engine.network.ResNetWeights;
 import nst.engine.network.VggNetwork;
 import nst.engine.network.VggSpec;
 import nst.engine.network.VggWeights;
@@ -136,7 +140,7 @@ public final class StyleTransfer {
         o.validate();
         // Weights this run made itself (not o.weightsData()) are handed over in a holder that the run empties
         // once they are on the backend, so their host arrays can be collected during the optimisation.
-        VggWeights[] owned = {WeightsLookup.resolve(o, notices)};
+        NetworkWeights[] owned = {WeightsLookup.resolve(o, notices)};
         boolean ours = o.weightsData() == null;
         Backend backend = BackendChoice.create(o, notices);
         Result result;
@@ -159,13 +163,16 @@ public final class StyleTransfer {
     }
 
     /** Runs a transfer on a backend the caller owns (and closes). */
-    public Result run(StyleOptions o, VggWeights weights, Backend backend, Listener listener, Cancellation cancel) {
-        return run(o, new VggWeights[] {weights}, false, backend, listener, cancel);
+    public Result run(StyleOptions o, NetworkWeights weights, Backend backend, Listener listener, Cancellation cancel) {
+        return run(o, new NetworkWeights[] {weights}, false, backend, listener, cancel);
     }
 
-    private Result run(StyleOptions given, VggWeights[] holder, boolean releaseWeights, Backend backend, Listener listener, Cancellation cancel) {
-        VggWeights weights = holder[0];
-        VggSpec spec = weights.spec();
+    private Result run(StyleOptions given, NetworkWeights[] holder, boolean releaseWeights, Backend backend, Listener listener, Cancellation cancel) {
+        NetworkWeights weights = holder[0];
+        VggSpec spec = weights instanceof VggWeights v ? v.spec() : null;
+        int resNetBase = weights instanceof ResNetWeights r ? r.base() : 0;
+        if (!weights.arch().equals(given.arch()))
+            throw new NstException("the weights are " + weights.arch() + " but --model is " + given.model());
         given.validate();
         if (given.adain())
             throw new NstException("--method adain is a feed-forward method (nst.engine.adain.AdaInTransfer), not an optimisation:"
@@ -180,12 +187,14 @@ public final class StyleTransfer {
         Inputs in = Inputs.of(o);
         int[] schedule = k.schedule(o.size());
         Objective.Config cfg = new Objective.Config(o.contentLayers(), o.styleLayers(), o.contentWeight(), o.styleWeight(),
-                o.tvWeight(), k.normalizeGradients());
+                o.tvWeight(), k.normalizeGradients(), o.featureTransform());
+        if (spec == null && (k.tile() > 0 || !k.masks().isEmpty()))
+            throw new OptionException(k.tile() > 0 ? TransferOption.TILE : TransferOption.MASK, "{} works with the VGG models only, not " + weights.arch());
         TransferRun run = new TransferRun(o, l, c, backend.description(), weights.source());
         boolean heapBound = BackendChoice.heapBound(backend);
-        try (VggNetwork net = new VggNetwork(backend, weights, o.pooling())) {
+        try (Backbone net = network(backend, weights, o, cfg)) {
             if (releaseWeights) {
-                net.releaseHostWeights(Objective.deepestLayer(spec, cfg, !o.styles().isEmpty()));
+                if (net instanceof VggNetwork vgg) vgg.releaseHostWeights(Objective.deepestLayer(spec, cfg, !o.styles().isEmpty()));
                 holder[0] = null;
                 weights = null;
             }
@@ -207,10 +216,12 @@ public final class StyleTransfer {
                 boolean tiled = lastScale && TileGrid.tiled(k.tile(), w, h);
                 if (tiled) {
                     if (heapBound) TiledRefinement.checkMemory(o, spec, w, h);
-                    TiledRefinement.run(o, net, cfg, content, styles, run,
+                    TiledRefinement.run(o, (VggNetwork) net, cfg, content, styles, run,
                             (objective, tile, tw, th, iterations, stage) -> optimise(o, objective, tile, tw, th, iterations, run, stage));
                 } else {
-                    if (heapBound) MemoryEstimate.check(o, spec, w, h, styleLongest);
+                    if (heapBound && spec != null) MemoryEstimate.check(o, spec, w, h, styleLongest);
+                    else if (heapBound)
+                        MemoryEstimate.check(o, (ww, hh, ss) -> MemoryEstimate.ofResNet(o, resNetBase, ww, hh, ss), w, h, styleLongest);
                     try (Objective objective = new Objective(net, cfg, content, styles, o.normalisedBlend(), k.masks())) {
                         run.listener.started(run.backendName, w, h);
                         optimise(o, objective, run.x, w, h, o.iterations(), run, TransferRun.Stage.whole(o.iterations()));
@@ -225,6 +236,18 @@ public final class StyleTransfer {
                     run.x == null ? null : run.result(true));
         }
         return run.result(false);
+    }
+
+    /**
+     * The network for these weights: VGG with the options' pooling, or ResNet-50 cut after the deepest loss layer
+     * (only the convs up to there are uploaded).
+     */
+    private static Backbone network(Backend backend, NetworkWeights weights, StyleOptions o, Objective.Config cfg) {
+        return switch (weights) {
+            case VggWeights v -> new VggNetwork(backend, v, o.pooling());
+            case ResNetWeights r -> new ResNetNetwork(backend, r,
+                    Objective.deepestLayer(nst.engine.network.ResNet50::layerIndex, cfg, !o.styles().isEmpty()));
+        };
     }
 
     /**

@@ -39,8 +39,11 @@ public enum TransferOption {
     SIZE("size", Kind.PICTURE, Type.INT, "512", Range.closed(16, 16384, "pixels"),
             "Longest side of the output in pixels; the content and style images are resized to it."),
     WEIGHTS("weights", Kind.PICTURE, Type.TEXT, "auto", null,
-            "VGG weights: a .safetensors file, 'random' (seeded He-normal), or 'auto' (the default location, else random)."),
-    MODEL("model", Kind.PICTURE, Type.CHOICE, "vgg19", null, "Network.", "vgg19", "vgg16"),
+            "Network weights: a .safetensors file, 'random' (seeded He-normal), or 'auto' (the default location, else random)."),
+    MODEL("model", Kind.PICTURE, Type.CHOICE, "vgg19", null, "Network.", "vgg19", "vgg16", "resnet50"),
+    FEATURE_TRANSFORM("feature-transform", Kind.PICTURE, Type.CHOICE, "none", null,
+            "What the losses see of each layer: the activations, or their softmax (SWAG, Wang et al. 2021; default for resnet50).",
+            "none", "softmax"),
     POOLING("pooling", Kind.PICTURE, Type.CHOICE, "max", null, "Pooling layers (Gatys et al. prefer avg).", "max", "avg"),
     ITERATIONS("iterations", Kind.PICTURE, Type.INT, "500", Range.closed(0, Integer.MAX_VALUE, ""), "Optimiser iterations."),
     OPTIMIZER("optimizer", Kind.PICTURE, Type.CHOICE, "lbfgs", null, "Optimiser.", "lbfgs", "adam"),
@@ -99,7 +102,7 @@ public enum TransferOption {
     /** How an option's text is read. */
     public enum Type { INT, LONG, NUMBER, TEXT, CHOICE, FLAG, LAYERS, NUMBERS, INTS, BYTES, IMAGE, FILE }
 
-    /** Whether the VGG weights are pretrained or seeded random: two defaults depend on it. */
+    /** Whether the weights are pretrained or seeded random: two defaults depend on it. */
     public enum WeightsKind { PRETRAINED, RANDOM }
 
     /**
@@ -197,8 +200,27 @@ public enum TransferOption {
      * turns into a blur.
      */
     public static Map<TransferOption, String> defaults(WeightsKind weights) {
+        return defaults("vgg19", weights);
+    }
+
+    /**
+     * The defaults for a model and a kind of weights. VGG16 and VGG19 share them ({@link #defaults(WeightsKind)}).
+     * ResNet-50 has its own layers, after the SWAG authors' code (peiwang062/swag, resnet_swag.py): style at relu,
+     * layer1.2, layer2.3, layer3.5 and layer4.2 (the stem and the last block of each stage), content at layer3.5 (for
+     * random weights layer1.2: like random VGG, a random ResNet keeps fine detail only in shallow layers); the softmax
+     * transform on; the style weight for the softmax-transformed features (see docs/DESIGN.md, ResNet-50).
+     */
+    public static Map<TransferOption, String> defaults(String model, WeightsKind weights) {
         Map<TransferOption, String> m = new EnumMap<>(TransferOption.class);
         for (TransferOption o : values()) if (o.defaultText != null) m.put(o, o.defaultText);
+        if ("resnet50".equals(model)) {
+            m.put(STYLE_LAYERS, "relu,layer1.2,layer2.3,layer3.5,layer4.2");
+            m.put(CONTENT_LAYERS, weights == WeightsKind.RANDOM ? "layer1.2" : "layer3.5");
+            m.put(FEATURE_TRANSFORM, "softmax");
+            m.put(STYLE_WEIGHT, RESNET_STYLE_WEIGHT);
+            if (weights == WeightsKind.RANDOM) m.put(TV_WEIGHT, "1e-5");
+            return m;
+        }
         if (weights == WeightsKind.RANDOM) {
             m.put(CONTENT_LAYERS, "relu2_2");
             m.put(TV_WEIGHT, "1e-5");
@@ -206,12 +228,27 @@ public enum TransferOption {
         return m;
     }
 
+    /** ResNet-50's default style weight β (with the softmax transform's features). */
+    static final String RESNET_STYLE_WEIGHT = "1e6";
+
+    /** The models, as {@link #MODEL} lists them. */
+    public static List<String> models() { return MODEL.choices; }
+
     /** This option's default for weights of this kind, or null when it has none (or it depends on other options). */
     public String defaultText(WeightsKind weights) { return defaults(weights).get(this); }
 
     /** Whether {@link #defaults(WeightsKind)} differ for pretrained and random weights. */
     public boolean dependsOnWeights() {
         return !java.util.Objects.equals(defaultText(WeightsKind.PRETRAINED), defaultText(WeightsKind.RANDOM));
+    }
+
+    /** Whether the default differs between models or kinds of weights ({@link #defaults(String, WeightsKind)}). */
+    public boolean dependsOnModelOrWeights() {
+        String first = defaults(models().get(0), WeightsKind.PRETRAINED).get(this);
+        for (String model : models())
+            for (WeightsKind k : WeightsKind.values())
+                if (!java.util.Objects.equals(first, defaults(model, k).get(this))) return true;
+        return false;
     }
 
     /** The default step size: 1 for L-BFGS (torch.optim.LBFGS's), 0.02 for Adam. */

@@ -1,6 +1,8 @@
 package nst.engine;
 
+import nst.engine.network.NetworkWeights;
 import nst.engine.network.Preprocess;
+import nst.engine.network.ResNetWeights;
 import nst.engine.network.VggSpec;
 import nst.engine.network.VggWeights;
 
@@ -11,7 +13,7 @@ import java.util.function.Consumer;
 /**
  * Which weights a transfer runs with: the {@code weights} option is a file, {@code random} (seeded He-normal
  * weights) or {@code auto} (the default location, else random with a notice). Also where converted weights are
- * kept. Leaves out reading the file ({@link VggWeights#load}) and getting weights (the weights-converter module).
+ * kept. Leaves out reading the file ({@link NetworkWeights#load}) and getting weights (the weights-converter module).
  */
 public final class WeightsLookup {
     private WeightsLookup() {}
@@ -59,11 +61,10 @@ public final class WeightsLookup {
      * The weights the options ask for: {@link StyleOptions#weightsData()} when given, else the weights option
      * resolved as the class comment says. {@code notices} hears the one line that says auto fell back to random.
      */
-    public static VggWeights resolve(StyleOptions o, Consumer<String> notices) {
+    public static NetworkWeights resolve(StyleOptions o, Consumer<String> notices) {
         if (o.weightsData() != null) return o.weightsData();
-        VggSpec spec = VggSpec.of(o.model());
         return switch (Kind.of(o.weights())) {
-            case RANDOM -> VggWeights.random(spec, o.seed(), Preprocess.TORCHVISION);
+            case RANDOM -> random(o.model(), o.seed());
             case FILE -> load(Path.of(o.weights()), o.model());
             case AUTO -> {
                 Path p = defaultFile(o.model());
@@ -71,16 +72,25 @@ public final class WeightsLookup {
                 if (notices != null) notices.accept("no pretrained " + o.model() + " weights at " + p + ": using seeded random weights"
                         + " (they transfer colour and texture); get pretrained ones with './nst weights fetch " + o.model()
                         + "' or './nst weights convert FILE'");
-                yield VggWeights.random(spec, o.seed(), Preprocess.TORCHVISION);
+                yield random(o.model(), o.seed());
             }
         };
     }
 
+    /**
+     * Seeded random weights for a model: He-normal VGG weights, or a ResNet-50 with random batch-norm statistics
+     * folded in ({@link ResNetWeights#random}); torchvision preprocessing.
+     */
+    public static NetworkWeights random(String model, long seed) {
+        if (ResNetWeights.ARCH.equals(model)) return ResNetWeights.random(64, seed, Preprocess.TORCHVISION);
+        return VggWeights.random(VggSpec.of(model), seed, Preprocess.TORCHVISION);
+    }
+
     /** The weights in file p, which must be for {@code model}. */
-    private static VggWeights load(Path p, String model) {
-        VggWeights wts = VggWeights.load(p);
-        if (!wts.spec().arch().equals(model))
-            throw new WeightsException(p + " holds " + wts.spec().arch() + " weights, but --model is " + model);
+    private static NetworkWeights load(Path p, String model) {
+        NetworkWeights wts = NetworkWeights.load(p);
+        if (!wts.arch().equals(model))
+            throw new WeightsException(p + " holds " + wts.arch() + " weights, but --model is " + model);
         return wts;
     }
 }

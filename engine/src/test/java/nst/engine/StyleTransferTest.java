@@ -203,7 +203,7 @@ class StyleTransferTest {
         // Only the resolution is exercised (a full-width VGG16 transfer is not needed for this).
         Path absent = WeightsLookup.defaultFile("vgg16");
         org.junit.jupiter.api.Assumptions.assumeFalse(Files.exists(absent), "pretrained vgg16 weights are installed at " + absent);
-        VggWeights w = WeightsLookup.resolve(o, notices::add);
+        var w = WeightsLookup.resolve(o, notices::add);
         assertTrue(w.source().startsWith("random"));
         assertEquals(1, notices.size());
         assertTrue(notices.get(0).contains("nst weights"), notices.get(0));

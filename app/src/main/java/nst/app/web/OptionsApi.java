@@ -14,7 +14,7 @@ import java.util.Map;
  * GET /api/options: the option catalogue as the studio's form takes it, so that the page shows the defaults,
  * ranges, choices and help of {@link TransferOption} instead of spelling them again. Per option: the form field,
  * the CLI flag, type, help, choices, range, and the defaults for pretrained and for random weights (they differ
- * for contentLayers and tvWeight); the page's own starting values (the quick start: size and iterations, and how
+ * for contentLayers and tvWeight), with {@code byModel} where a model (resnet50) has its own; the page's own starting values (the quick start: size and iterations, and how
  * often the step-through keeps a picture); what "auto" weights are on this server for each model; and this server's limits.
  * Leaves out the options the form does not take (output paths, machine settings).
  */
@@ -40,6 +40,16 @@ final class OptionsApi {
             Map<String, Object> defaults = new LinkedHashMap<>();
             defaults.put("pretrained", pretrained.get(o));
             defaults.put("random", random.get(o));
+            Map<String, Object> byModel = new LinkedHashMap<>();   // models whose defaults differ from VGG's
+            for (String model : TransferOption.models()) {
+                String p = TransferOption.defaults(model, WeightsKind.PRETRAINED).get(o), r = TransferOption.defaults(model, WeightsKind.RANDOM).get(o);
+                if (java.util.Objects.equals(p, pretrained.get(o)) && java.util.Objects.equals(r, random.get(o))) continue;
+                Map<String, Object> d = new LinkedHashMap<>();
+                d.put("pretrained", p);
+                d.put("random", r);
+                byModel.put(model, d);
+            }
+            if (!byModel.isEmpty()) defaults.put("byModel", byModel);
             m.put("defaults", defaults);
             options.add(m);
         }

@@ -78,4 +78,38 @@ class OptionsApiTest {
         String recorded = Images.readPngText(png).get("nst:options");
         assertTrue(recorded.contains("--content-layers relu2_2 ") && recorded.contains("--tv-weight 1.0E-5 "), recorded);
     }
+
+    /** resnet50 is a model choice with its own defaults (byModel). */
+    @Test void resnet50IsOfferedWithItsDefaults() throws Exception {
+        JsonNode d = http.get("/api/options").json();
+        assertTrue(option(d, "model").path("choices").toString().contains("\"resnet50\""), option(d, "model").toString());
+        assertEquals("[\"none\",\"softmax\"]", option(d, "featureTransform").path("choices").toString());
+        JsonNode byModel = option(d, "featureTransform").path("defaults").path("byModel").path("resnet50");
+        assertEquals("softmax", byModel.path("pretrained").asText());
+        assertEquals("none", option(d, "featureTransform").path("defaults").path("pretrained").asText());
+        assertEquals("relu,layer1.2,layer2.3,layer3.5,layer4.2",
+                option(d, "styleLayers").path("defaults").path("byModel").path("resnet50").path("random").asText());
+        assertTrue(d.path("autoWeights").has("resnet50"));
+    }
+
+    /** A studio job on resnet50 with random weights: full width, 10 to 20 s on the shared build cores (-Dnst.test.fullwidth=true). */
+    @Test @org.junit.jupiter.api.condition.EnabledIfSystemProperty(named = "nst.test.fullwidth", matches = "true")
+    void aResNetJobRunsWithItsDefaults(@TempDir Path dir) throws Exception {
+        Http.Form f = new Http.Form().field("contentExample", "tubingen").field("styleExample", "starry_night").field("size", 32)
+                .field("iterations", 0).field("weights", "random").field("model", "resnet50");
+        Http.Reply r = http.post("/api/jobs", f);
+        assertEquals(202, r.status(), () -> new String(r.body()));
+        String id = r.json().path("id").asText();
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        JsonNode s = http.get("/api/jobs/" + id).json();
+        while (s.path("result").isNull() && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            s = http.get("/api/jobs/" + id).json();
+        }
+        assertFalse(s.path("result").isNull(), s.toString());
+        Path png = Files.write(dir.resolve("r.png"), http.get(s.path("result").asText()).body());
+        String recorded = Images.readPngText(png).get("nst:options");
+        assertTrue(recorded.contains("--model resnet50 ") && recorded.contains("--feature-transform softmax")
+                && recorded.contains("--content-layers layer1.2 "), recorded);
+    }
 }

@@ -136,7 +136,7 @@ public final class Batch {
      * loads nothing). A device failure closes the backend; the next job starts a new one.
      */
     private final class Shared implements AutoCloseable {
-        private VggWeights weights;
+        private nst.engine.network.NetworkWeights weights;
         private Backend backend;
 
         StyleTransfer.Result transfer(StyleOptions o, StyleTransfer.Listener listener, StyleTransfer.Cancellation c) {

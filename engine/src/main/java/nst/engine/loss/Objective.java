@@ -2,6 +2,7 @@ package nst.engine.loss;
 
 import nst.engine.NstException;
 import nst.engine.image.Image;
+import nst.engine.network.Backbone;
 import nst.engine.network.VggNetwork;
 import nst.engine.network.VggSpec;
 import nst.kernels.Backend;
@@ -16,9 +17,11 @@ import java.util.TreeSet;
  * The Gatys objective L(x) = α·L_c + β·L_s + γ·L_tv and its gradient w.r.t. the [0,1] image x, as
  * docs/DESIGN.md defines each term. It composes the loss units over the network: a {@link ContentLoss} per
  * content layer, a {@link StyleLoss} per style layer ({@link GuidedStyleLoss} with masks), each wrapped in
- * {@link NormalisedGradient} when asked, and {@link TotalVariation} on the image:
+ * {@link NormalisedGradient} when asked, and {@link TotalVariation} on the image. The network is a {@link Backbone}
+ * (VGG or ResNet-50); with {@link FeatureTransform#SOFTMAX} every unit sees σ(F_l) ({@link SoftmaxTransform}, SWAG)
+ * instead of F_l, targets included:
  * <pre>
- *   forward:   x → preprocess → VGG → F_l(x) at every loss layer
+ *   forward:   x → preprocess → network → F_l(x) at every loss layer
  *   loss:      α Σ_l w_l L_c(F_l) + β Σ_l w_l L_s(F_l) + γ L_tv(x)
  *   backward:  the units' dL/dF_l enter the backward pass through VGG at their layers → dL/d(preprocessed x)
  *              → preprocess backward → + γ dL_tv/dx
@@ -28,9 +31,18 @@ import java.util.TreeSet;
  */
 public final class Objective implements AutoCloseable {
 
-    /** Loss weights and layers; {@code normalizeGradients}: wrap each unit in {@link NormalisedGradient}. */
+    /**
+     * Loss weights and layers; {@code normalizeGradients}: wrap each unit in {@link NormalisedGradient};
+     * {@code transform}: what the units see of each layer's activation.
+     */
     public record Config(List<LayerWeight> contentLayers, List<LayerWeight> styleLayers,
-                         double contentWeight, double styleWeight, double tvWeight, boolean normalizeGradients) {
+                         double contentWeight, double styleWeight, double tvWeight, boolean normalizeGradients,
+                         FeatureTransform transform) {
+        public Config(List<LayerWeight> contentLayers, List<LayerWeight> styleLayers,
+                      double contentWeight, double styleWeight, double tvWeight, boolean normalizeGradients) {
+            this(contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, normalizeGradients, FeatureTransform.NONE);
+        }
+
         public Config(List<LayerWeight> contentLayers, List<LayerWeight> styleLayers,
                       double contentWeight, double styleWeight, double tvWeight) {
             this(contentLayers, styleLayers, contentWeight, styleWeight, tvWeight, false);
@@ -44,11 +56,12 @@ public final class Objective implements AutoCloseable {
      */
     private record Term(int layer, double weight, int index, FeatureLoss unit, FeatureLoss loss) {}
 
-    private final VggNetwork net;
+    private final Backbone net;
     private final Backend backend;
     private final Config cfg;
     private final int height, width;
-    private final VggNetwork.Plan plan;
+    private final Backbone.Plan plan;
+    private final boolean softmax;
     private final List<Term> content = new ArrayList<>();
     private final List<Term> style = new ArrayList<>();
     /** Host scratch: the preprocessed image (3, H, W) and d loss / d preprocessed image (3, H, W). */
@@ -64,7 +77,7 @@ public final class Objective implements AutoCloseable {
      * @param styleImages  s_k, each at its own size
      * @param blend        b_k, one per style, summing to 1
      */
-    public Objective(VggNetwork net, Config cfg, Image contentImage, List<Image> styleImages, double[] blend) {
+    public Objective(Backbone net, Config cfg, Image contentImage, List<Image> styleImages, double[] blend) {
         this(net, cfg, contentImage, styleImages, blend, null);
     }
 
@@ -72,14 +85,19 @@ public final class Objective implements AutoCloseable {
      * @param masks one per style image (white = that style's region), or null / empty for none; any size
      *              (resampled to the content's size); the blend is then ignored: region r takes style r.
      */
-    public Objective(VggNetwork net, Config cfg, Image contentImage, List<Image> styleImages, double[] blend, List<Image> masks) {
+    public Objective(Backbone net, Config cfg, Image contentImage, List<Image> styleImages, double[] blend, List<Image> masks) {
         this.net = net;
         boolean masked = masks != null && !masks.isEmpty();
         this.backend = net.backend();
         this.cfg = cfg;
         this.height = contentImage.height();
         this.width = contentImage.width();
-        VggSpec spec = net.spec();
+        this.softmax = cfg.transform() == FeatureTransform.SOFTMAX;
+        Backbone spec = net;
+        if (masked && !(net instanceof VggNetwork))
+            throw new NstException("--mask works with the VGG models only, not " + net.arch());
+        if (masked && softmax)
+            throw new NstException("--mask does not combine with --feature-transform softmax; use --feature-transform none");
         if (cfg.contentLayers().isEmpty() && cfg.styleLayers().isEmpty())
             throw new NstException("no loss layers: give --content-layers or --style-layers");
         if (!styleImages.isEmpty() && blend.length != styleImages.size())
@@ -108,8 +126,15 @@ public final class Objective implements AutoCloseable {
                 LayerWeight lw = cfg.contentLayers().get(j);
                 int l = spec.indexOf(lw.layer());
                 ContentLoss unit = own(new ContentLoss(backend, plan.size(l)));
-                unit.setTarget(plan.activation(l));
-                content.add(new Term(l, lw.weight(), j, unit, normalised(unit, normScratch, plan.size(l))));
+                FeatureLoss loss = unit;
+                if (softmax) {
+                    SoftmaxTransform.Transformed t = own(new SoftmaxTransform.Transformed(unit, new SoftmaxTransform(backend, plan.size(l))));
+                    unit.setTarget(t.transform().forward(plan.activation(l)));
+                    loss = t;
+                } else {
+                    unit.setTarget(plan.activation(l));
+                }
+                content.add(new Term(l, lw.weight(), j, unit, normalised(loss, normScratch, plan.size(l))));
             }
             // Style units; with masks, one region per style image at every style layer.
             float[][] maskPixels = masked ? GuidedStyleLoss.maskValues(masks, width, height) : null;
@@ -126,12 +151,13 @@ public final class Objective implements AutoCloseable {
                 FeatureLoss unit;
                 if (masked) {
                     List<float[]> atLayer = new ArrayList<>();
-                    for (float[] m : maskPixels) atLayer.add(GuidedStyleLoss.downsampleMask(spec, m, height, width, l));
+                    for (float[] m : maskPixels) atLayer.add(GuidedStyleLoss.downsampleMask(((VggNetwork) net).spec(), m, height, width, l));
                     unit = own(new GuidedStyleLoss(backend, c, hw, atLayer, maskScratch));
                 } else {
                     unit = own(new StyleLoss(backend, c, hw));
                 }
-                style.add(new Term(l, lw.weight(), j, unit, normalised(unit, normScratch, c * hw)));
+                FeatureLoss loss = softmax ? own(new SoftmaxTransform.Transformed(unit, new SoftmaxTransform(backend, c * hw))) : unit;
+                style.add(new Term(l, lw.weight(), j, unit, normalised(loss, normScratch, c * hw)));
             }
             if (!style.isEmpty()) addStyleTargets(spec, styleLayers, styleImages, blend);
         } catch (RuntimeException e) {
@@ -144,7 +170,7 @@ public final class Objective implements AutoCloseable {
      * Style targets A_l = Σ_k b_k G_l(s_k) (with masks: A_{l,r} = G_l(s_r)), each style image through its own
      * forward-only plan at its own size.
      */
-    private void addStyleTargets(VggSpec spec, List<LayerWeight> styleLayers, List<Image> styleImages, double[] blend) {
+    private void addStyleTargets(Backbone spec, List<LayerWeight> styleLayers, List<Image> styleImages, double[] blend) {
         Set<Integer> styleTaps = new TreeSet<>();
         int deepestStyle = 0;
         for (LayerWeight lw : styleLayers) deepestStyle = Math.max(deepestStyle, tap(spec, lw, styleTaps));
@@ -153,14 +179,19 @@ public final class Objective implements AutoCloseable {
         try (Buffer g = backend.allocate(maxC * maxC)) {
             for (int k = 0; k < styleImages.size(); k++) {
                 Image s = styleImages.get(k);
-                try (VggNetwork.Plan sp = net.forwardPlan(s.height(), s.width(), deepestStyle, styleTaps, plan)) {
+                try (Backbone.Plan sp = net.forwardPlan(s.height(), s.width(), deepestStyle, styleTaps, plan)) {
                     float[] in = new float[3 * s.pixels()];
                     net.preprocess().forward(in, s.rgb(), s.pixels());
-                    backend.upload(sp.input, in);
+                    backend.upload(sp.input(), in);
                     sp.forward();
                     for (Term t : style) {
                         int hw = sp.height(t.layer) * sp.width(t.layer);
                         switch (t.unit) {
+                            case StyleLoss plain when softmax -> {        // the Gram of σ(F(s_k)) at the style's own size
+                                try (SoftmaxTransform st = new SoftmaxTransform(backend, sp.size(t.layer))) {
+                                    plain.addStyle(st.forward(sp.activation(t.layer)), hw, (float) blend[k], g);
+                                }
+                            }
                             case StyleLoss plain -> plain.addStyle(sp.activation(t.layer), hw, (float) blend[k], g);
                             case GuidedStyleLoss guided -> guided.addStyle(k, sp.activation(t.layer), hw, g);
                             default -> throw new IllegalStateException("not a style unit: " + t.unit);
@@ -177,7 +208,7 @@ public final class Objective implements AutoCloseable {
     }
 
     /** C·H·W of the largest of these layers at the plan's size. */
-    private int largestLayer(VggSpec spec, List<LayerWeight> a, List<LayerWeight> b) {
+    private int largestLayer(Backbone spec, List<LayerWeight> a, List<LayerWeight> b) {
         int m = 0;
         for (LayerWeight lw : a) m = Math.max(m, plan.size(spec.indexOf(lw.layer())));
         for (LayerWeight lw : b) m = Math.max(m, plan.size(spec.indexOf(lw.layer())));
@@ -186,13 +217,18 @@ public final class Objective implements AutoCloseable {
 
     /** Index of the deepest layer a loss with this configuration reads (style layers count only with style images). */
     public static int deepestLayer(VggSpec spec, Config cfg, boolean withStyles) {
+        return deepestLayer(spec::indexOf, cfg, withStyles);
+    }
+
+    /** The same for any network, given its layer index by name. */
+    public static int deepestLayer(java.util.function.ToIntFunction<String> indexOf, Config cfg, boolean withStyles) {
         int deepest = 0;
-        for (LayerWeight lw : cfg.contentLayers()) deepest = Math.max(deepest, spec.indexOf(lw.layer()));
-        if (withStyles) for (LayerWeight lw : cfg.styleLayers()) deepest = Math.max(deepest, spec.indexOf(lw.layer()));
+        for (LayerWeight lw : cfg.contentLayers()) deepest = Math.max(deepest, indexOf.applyAsInt(lw.layer()));
+        if (withStyles) for (LayerWeight lw : cfg.styleLayers()) deepest = Math.max(deepest, indexOf.applyAsInt(lw.layer()));
         return deepest;
     }
 
-    private static int tap(VggSpec spec, LayerWeight lw, Set<Integer> taps) {
+    private static int tap(Backbone spec, LayerWeight lw, Set<Integer> taps) {
         int i = spec.indexOf(lw.layer());
         taps.add(i);
         return i;
@@ -208,16 +244,16 @@ public final class Objective implements AutoCloseable {
         return b;
     }
 
-    private void load(VggNetwork.Plan p, Image im) {
+    private void load(Backbone.Plan p, Image im) {
         net.preprocess().forward(netInput, im.rgb(), im.pixels());
-        backend.upload(p.input, netInput);
+        backend.upload(p.input(), netInput);
     }
 
     public int height() { return height; }
     public int width() { return width; }
     public Config config() { return cfg; }
-    public VggNetwork network() { return net; }
-    public VggNetwork.Plan plan() { return plan; }
+    public Backbone network() { return net; }
+    public Backbone.Plan plan() { return plan; }
     public LossTerms lastTerms() { return last; }
 
     /** Unweighted mean((G_l − A_l)²) per style layer from the last evaluation (style-layer order). */
@@ -227,12 +263,12 @@ public final class Objective implements AutoCloseable {
 
     /** F_l(x) of the last evaluation (C, H, W). */
     public float[] activation(String layer) {
-        return plan.tensor(net.spec().indexOf(layer)).download(backend);
+        return plan.tensor(net.indexOf(layer)).download(backend);
     }
 
     /** The content target F_l(c) (C, H, W). */
     public float[] contentTarget(String layer) {
-        int l = net.spec().indexOf(layer);
+        int l = net.indexOf(layer);
         for (Term t : content) if (t.layer == l) return ((ContentLoss) t.unit).target();
         throw new NstException(layer + " is not a content layer");
     }
@@ -251,7 +287,7 @@ public final class Objective implements AutoCloseable {
 
     /** The style unit of region r at a layer: a guided loss's region, or the plain loss as region 0. */
     private StyleLoss styleUnit(String layer, int region) {
-        int l = net.spec().indexOf(layer);
+        int l = net.indexOf(layer);
         for (Term t : style) {
             if (t.layer != l) continue;
             if (t.unit instanceof GuidedStyleLoss guided && region < guided.regions()) return guided.region(region);
@@ -266,7 +302,7 @@ public final class Objective implements AutoCloseable {
     public LossTerms evaluate(float[] x, float[] grad) {
         int hw = height * width;
         net.preprocess().forward(netInput, x, hw);
-        backend.upload(plan.input, netInput);
+        backend.upload(plan.input(), netInput);
         plan.forward();
 
         double lc = 0, ls = 0;
@@ -303,7 +339,17 @@ public final class Objective implements AutoCloseable {
         if (content.isEmpty()) return;
         load(plan, contentImage);
         plan.forward();
-        for (Term t : content) ((ContentLoss) t.unit).setTarget(plan.activation(t.layer));
+        for (Term t : content) {
+            ContentLoss unit = (ContentLoss) t.unit;
+            if (softmax) unit.setTarget(transformOf(t).forward(plan.activation(t.layer)));
+            else unit.setTarget(plan.activation(t.layer));
+        }
+    }
+
+    /** The softmax transform inside a term's loss (behind a {@link NormalisedGradient} when there is one). */
+    private static SoftmaxTransform transformOf(Term t) {
+        FeatureLoss l = t.loss instanceof NormalisedGradient ng ? ng.unit() : t.loss;
+        return ((SoftmaxTransform.Transformed) l).transform();
     }
 
     @Override

@@ -98,6 +98,70 @@ public final class ResNet50 implements AutoCloseable {
         }
     }
 
+    /**
+     * Every conv's weight shape (O, I, k, k) for stem width {@code base} (64 for ResNet-50), in network order:
+     * conv1, then per bottleneck conv1, conv2, conv3 and (first block of a stage) downsample. A conv's bias has O values.
+     */
+    public static Map<String, int[]> weightShapes(int base) {
+        Map<String, int[]> m = new LinkedHashMap<>();
+        m.put("conv1", new int[] {base, 3, 7, 7});
+        int inplanes = base;
+        for (int s = 0; s < BLOCKS.length; s++) {
+            int planes = base << s;
+            for (int b = 0; b < BLOCKS[s]; b++) {
+                String name = "layer" + (s + 1) + "." + b;
+                m.put(name + ".conv1", new int[] {planes, inplanes, 1, 1});
+                m.put(name + ".conv2", new int[] {planes, planes, 3, 3});
+                m.put(name + ".conv3", new int[] {planes * EXPANSION, planes, 1, 1});
+                if (b == 0) m.put(name + ".downsample", new int[] {planes * EXPANSION, inplanes, 1, 1});
+                inplanes = planes * EXPANSION;
+            }
+        }
+        return m;
+    }
+
+    /** The convs layers 0..last need, by name (a cut network needs only these weights). */
+    public static List<String> convsNeeded(int last) {
+        List<String> out = new ArrayList<>(List.of("conv1"));
+        for (String n : weightShapes(1).keySet()) {
+            if (n.equals("conv1")) continue;
+            String block = n.substring(0, n.lastIndexOf('.'));
+            if (layerIndex(block) <= last) out.add(n);
+        }
+        return out;
+    }
+
+    /**
+     * Floats a {@link Plan} at (H, W) cut after {@code last} allocates, without allocating it (the memory check
+     * before a run). Mirrors the plan's constructor.
+     */
+    public static long planFloats(int base, int height, int width, int last) {
+        int ch = base, h = (height + 6 - 7) / 2 + 1, w = (width + 6 - 7) / 2 + 1;
+        long total = 3L * height * width * 2, max = 3L * height * width, maxShortcut = 0;
+        total += (long) ch * h * w;
+        max = Math.max(max, (long) ch * h * w);
+        if (last >= MAXPOOL) {
+            h = (h + 2 - 3) / 2 + 1;
+            w = (w + 2 - 3) / 2 + 1;
+            total += (long) ch * h * w;
+        }
+        int i = FIRST_BLOCK;
+        for (int s = 0; s < BLOCKS.length && i <= last; s++) {
+            int planes = base << s;
+            for (int b = 0; b < BLOCKS[s] && i <= last; b++, i++) {
+                int st = b == 0 && s > 0 ? 2 : 1;
+                int h2 = (h + 2 - 3) / st + 1, w2 = (w + 2 - 3) / st + 1;
+                long in1 = (long) planes * h * w, in2 = (long) planes * h2 * w2, out = (long) planes * EXPANSION * h2 * w2;
+                total += in1 + in2 + out;
+                max = Math.max(max, Math.max(out, Math.max(in1, in2)));
+                if (b == 0) maxShortcut = Math.max(maxShortcut, out);
+                h = h2;
+                w = w2;
+            }
+        }
+        return total + maxShortcut + 5 * max;
+    }
+
     /** The tap names in network order: relu, maxpool, layer1.0 … layer4.2. */
     public static List<String> layerNames() {
         List<String> names = new ArrayList<>(List.of("relu", "maxpool"));
@@ -113,7 +177,7 @@ public final class ResNet50 implements AutoCloseable {
         return i;
     }
 
-    static int layerCount() { return FIRST_BLOCK + blocks(); }
+    public static int layerCount() { return FIRST_BLOCK + blocks(); }
 
     private static int blocks() {
         int n = 0;
@@ -146,7 +210,7 @@ public final class ResNet50 implements AutoCloseable {
     }
 
     /** Activation and gradient buffers for one (H, W), planned once. */
-    public final class Plan implements AutoCloseable {
+    public final class Plan implements Backbone.Plan {
         public final int height, width, last;
         /** The preprocessed image (3, H, W). */
         public final Buffer input;
@@ -232,6 +296,7 @@ public final class ResNet50 implements AutoCloseable {
             return buffers.allocate(n);
         }
 
+        @Override public Buffer input() { return input; }
         public int channels(int layer) { return c[layer]; }
         public int height(int layer) { return h[layer]; }
         public int width(int layer) { return w[layer]; }

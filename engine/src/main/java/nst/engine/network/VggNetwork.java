@@ -16,7 +16,7 @@ import java.util.Set;
  * every activation and gradient buffer, so an optimisation allocates nothing per evaluation.
  * Leaves out weight gradients (style transfer only needs d loss / d image) and batching.
  */
-public final class VggNetwork implements AutoCloseable {
+public final class VggNetwork implements Backbone {
     private final Backend backend;
     private final VggSpec spec;
     /** Host copies of the weights; null after {@link #releaseHostWeights}. */
@@ -40,6 +40,12 @@ public final class VggNetwork implements AutoCloseable {
     }
 
     public VggSpec spec() { return spec; }
+    @Override public String arch() { return spec.arch(); }
+    @Override public java.util.List<String> layerNames() { return spec.layers().stream().map(VggSpec.Layer::name).toList(); }
+    @Override public int indexOf(String layer) { return spec.indexOf(layer); }
+    @Override public Backbone.Plan forwardPlan(int height, int width, int last, Set<Integer> taps, Backbone.Plan donor) {
+        return forwardPlan(height, width, last, taps, (Plan) donor);
+    }
     public Backend backend() { return backend; }
     public Pooling pooling() { return pooling; }
     public Preprocess preprocess() { return preprocess; }
@@ -123,7 +129,7 @@ public final class VggNetwork implements AutoCloseable {
     }
 
     /** Activation and gradient buffers for one (H, W), planned once. */
-    public final class Plan implements AutoCloseable {
+    public final class Plan implements Backbone.Plan {
         public final int height, width, last;
         /** The preprocessed image (3, H, W). */
         public final Buffer input;
@@ -190,6 +196,7 @@ public final class VggNetwork implements AutoCloseable {
             return buffers.allocate(n);
         }
 
+        @Override public Buffer input() { return input; }
         public int channels(int layer) { return c[layer]; }
         public int height(int layer) { return h[layer]; }
         public int width(int layer) { return w[layer]; }

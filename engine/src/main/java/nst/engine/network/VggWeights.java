@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * writes the engine's format. Leaves out the classifier layers and any other file format (see the
  * weights-converter module).
  */
-public final class VggWeights {
+public final class VggWeights implements NetworkWeights {
 
     /** Metadata keys a weights file must have; any other key is an error. */
     public static final List<String> METADATA_KEYS = List.of("arch", "preprocess", "source");
@@ -42,8 +42,9 @@ public final class VggWeights {
     }
 
     public VggSpec spec() { return spec; }
-    public Preprocess preprocess() { return preprocess; }
-    public String source() { return source; }
+    @Override public String arch() { return spec.arch(); }
+    @Override public Preprocess preprocess() { return preprocess; }
+    @Override public String source() { return source; }
 
     public Conv conv(String layer) {
         Conv c = convs.get(layer);
@@ -90,6 +91,8 @@ public final class VggWeights {
             if ("adain".equals(meta.get("arch")))
                 throw new WeightsException(path + ": holds AdaIN weights (arch=adain), not VGG: use them with --method adain"
                         + " or --init adain --adain-weights FILE");
+            if (ResNetWeights.ARCH.equals(meta.get("arch")))
+                throw new WeightsException(path + " holds resnet50 weights (metadata 'arch'), not VGG; use --model resnet50");
             for (String key : meta.keySet())
                 if (!METADATA_KEYS.contains(key))
                     throw new WeightsException(path + ": unknown metadata key '" + key + "' (expected " + String.join(", ", METADATA_KEYS) + ")");
