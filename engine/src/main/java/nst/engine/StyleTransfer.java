@@ -5,6 +5,7 @@ import nst.engine.image.Image;
 import nst.engine.image.Images;
 import nst.engine.loss.LossTerms;
 import nst.engine.loss.Objective;
+import nst.engine.loss.TemporalLoss;
 import nst.engine.network.VggNetwork;
 import nst.engine.network.VggSpec;
 import nst.engine.network.VggWeights;
@@ -160,10 +161,25 @@ public final class StyleTransfer {
 
     /** Runs a transfer on a backend the caller owns (and closes). */
     public Result run(StyleOptions o, VggWeights weights, Backend backend, Listener listener, Cancellation cancel) {
-        return run(o, new VggWeights[] {weights}, false, backend, listener, cancel);
+        return run(o, new VggWeights[] {weights}, false, backend, listener, cancel, null, 0);
+    }
+
+    /**
+     * Runs the transfer of one video frame on a backend the caller owns: the objective gains λ · L_temporal
+     * ({@link TemporalLoss}, at the output size). One scale only, no tiles, no luminance-only transfer (the temporal
+     * target is an RGB output); {@code temporal} null or λ = 0 is a plain transfer.
+     */
+    public Result run(StyleOptions o, VggWeights weights, Backend backend, Listener listener, Cancellation cancel,
+                      TemporalLoss temporal, double lambda) {
+        return run(o, new VggWeights[] {weights}, false, backend, listener, cancel, temporal, lambda);
     }
 
     private Result run(StyleOptions o, VggWeights[] holder, boolean releaseWeights, Backend backend, Listener listener, Cancellation cancel) {
+        return run(o, holder, releaseWeights, backend, listener, cancel, null, 0);
+    }
+
+    private Result run(StyleOptions o, VggWeights[] holder, boolean releaseWeights, Backend backend, Listener listener, Cancellation cancel,
+                       TemporalLoss temporal, double lambda) {
         VggWeights weights = holder[0];
         VggSpec spec = weights.spec();
         o.validate();
@@ -175,6 +191,12 @@ public final class StyleTransfer {
                     + " stop after a few iterations; --optimizer adam is the pairing that keeps going");
         Inputs in = Inputs.of(o);
         int[] schedule = k.schedule(o.size());
+        if (temporal != null && lambda != 0) {
+            if (schedule.length > 1 || k.tile() > 0)
+                throw new OptionException("the temporal loss does not combine with {} or {} yet", TransferOption.SCALES, TransferOption.TILE);
+            if (k.preserveColors() == Controls.ColorPreservation.LUMINANCE)
+                throw new OptionException("the temporal loss does not combine with {} luminance yet", TransferOption.PRESERVE_COLORS);
+        }
         Objective.Config cfg = new Objective.Config(o.contentLayers(), o.styleLayers(), o.contentWeight(), o.styleWeight(),
                 o.tvWeight(), k.normalizeGradients());
         TransferRun run = new TransferRun(o, l, c, backend.description(), weights.source());
@@ -208,6 +230,7 @@ public final class StyleTransfer {
                 } else {
                     if (heapBound) MemoryEstimate.check(o, spec, w, h, styleLongest);
                     try (Objective objective = new Objective(net, cfg, content, styles, o.normalisedBlend(), k.masks())) {
+                        if (temporal != null) objective.setTemporal(temporal, lambda);
                         run.listener.started(run.backendName, w, h);
                         optimise(o, objective, run.x, w, h, o.iterations(), run, TransferRun.Stage.whole(o.iterations()));
                     }
