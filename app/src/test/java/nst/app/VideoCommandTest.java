@@ -117,14 +117,14 @@ class VideoCommandTest {
         assertTrue(r.err().startsWith("nst: error: ") && r.err().contains("noise.mp4"), r.err());
     }
 
-    /** Frames in, MP4 out with kept frames; rerun skips every frame; a folder out; bad flags exit 2. */
+    /** Frames in, MP4 out with kept frames; rerun skips every frame; MP4 in, a folder out; bad options. */
     @Test void videoCommandEndToEnd() throws Exception {
         Path in = frames("in", 3, 40, 30);
         Path style = dir.resolve("style.png");
         Images.writePng(frame(32, 32, 5, 9), style, Map.of());
         Path weights = dir.resolve("narrow.safetensors");
         VggWeights.random(VggSpec.vgg19().withWidths(4, 6, 8, 8, 8), 3, Preprocess.TORCHVISION).save(weights);
-        List<String> common = List.of("--style", style.toString(), "--size", "40", "--iterations", "2", "--weights", weights.toString(),
+        List<String> common = List.of("--style", style.toString(), "--size", "40", "--iterations", "1", "--weights", weights.toString(),
                 "--backend", "scalar", "--temporal-weight", "100");
         Path mp4 = dir.resolve("styled.mp4");
         List<String> a = new ArrayList<>(List.of("video", "--input", in.toString(), "--out", mp4.toString(), "--fps", "10"));
@@ -149,17 +149,22 @@ class VideoCommandTest {
         assertTrue(again.err().contains("0 frames made, 3 skipped"), again.err());
 
         // the MP4 as input, a folder as output
-        List<String> b = new ArrayList<>(List.of("video", "--input", mp4.toString(), "--out", dir.resolve("frames-out").toString(), "--quiet"));
-        b.addAll(common);
+        List<String> b = List.of("video", "--input", mp4.toString(), "--out", dir.resolve("frames-out").toString(), "--quiet",
+                "--style", style.toString(), "--size", "40", "--iterations", "1", "--weights", weights.toString(), "--backend", "scalar",
+                "--temporal-weight", "0");
         Run fromMp4 = NstCli.nst(b.toArray(String[]::new));
+        assertTrue(fromMp4.err().strip().equals("nst: video finished: 3 frames made, 0 skipped; " + dir.resolve("frames-out")), fromMp4.err());
         assertEquals(0, fromMp4.code(), fromMp4.err());
         try (var s = Files.list(dir.resolve("frames-out"))) { assertEquals(3, s.count()); }
 
-        assertEquals(2, NstCli.nst("video", "--input", in.toString(), "--out", dir.resolve("x").toString(), "--style", style.toString(),
-                "--temporal-weight", "-1").code());
+        Run negative = NstCli.nst("video", "--input", in.toString(), "--out", dir.resolve("x").toString(), "--style", style.toString(),
+                "--temporal-weight", "-1");
+        assertEquals(2, negative.code());
+        assertTrue(negative.err().contains("--temporal-weight"), negative.err());
         Run scales = NstCli.nst("video", "--input", in.toString(), "--out", dir.resolve("y").toString(), "--style", style.toString(),
                 "--weights", weights.toString(), "--size", "40", "--preserve-colors", "luminance", "--backend", "scalar");
         assertEquals(1, scales.code(), scales.err());
         assertTrue(scales.err().contains("--preserve-colors"), scales.err());
+        assertFalse(Files.exists(dir.resolve("y").resolve("frame_00001.png")), "refused before the first frame");
     }
 }

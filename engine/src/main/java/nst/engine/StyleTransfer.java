@@ -165,6 +165,18 @@ public final class StyleTransfer {
     }
 
     /**
+     * Refuses the options a temporal loss does not combine with (yet): coarse-to-fine scales and tiles (the target is
+     * at the output size) and luminance-only transfer (the target is an RGB output). Errors name the options.
+     */
+    public static void checkTemporal(StyleOptions o) {
+        Controls k = o.controls();
+        if (k.schedule(o.size()).length > 1 || k.tile() > 0)
+            throw new OptionException("the temporal loss does not combine with {} or {} yet", TransferOption.SCALES, TransferOption.TILE);
+        if (k.preserveColors() == Controls.ColorPreservation.LUMINANCE)
+            throw new OptionException("the temporal loss does not combine with {} luminance yet", TransferOption.PRESERVE_COLORS);
+    }
+
+    /**
      * Runs the transfer of one video frame on a backend the caller owns: the objective gains λ · L_temporal
      * ({@link TemporalLoss}, at the output size). One scale only, no tiles, no luminance-only transfer (the temporal
      * target is an RGB output); {@code temporal} null or λ = 0 is a plain transfer.
@@ -191,12 +203,7 @@ public final class StyleTransfer {
                     + " stop after a few iterations; --optimizer adam is the pairing that keeps going");
         Inputs in = Inputs.of(o);
         int[] schedule = k.schedule(o.size());
-        if (temporal != null && lambda != 0) {
-            if (schedule.length > 1 || k.tile() > 0)
-                throw new OptionException("the temporal loss does not combine with {} or {} yet", TransferOption.SCALES, TransferOption.TILE);
-            if (k.preserveColors() == Controls.ColorPreservation.LUMINANCE)
-                throw new OptionException("the temporal loss does not combine with {} luminance yet", TransferOption.PRESERVE_COLORS);
-        }
+        if (temporal != null && lambda != 0) checkTemporal(o);
         Objective.Config cfg = new Objective.Config(o.contentLayers(), o.styleLayers(), o.contentWeight(), o.styleWeight(),
                 o.tvWeight(), k.normalizeGradients());
         TransferRun run = new TransferRun(o, l, c, backend.description(), weights.source());

@@ -112,6 +112,7 @@ public final class Video {
                 StyleOptions first = recipe.options(raw);
                 Image content = Images.resizeLongest(raw, first.size());
                 StyleOptions o = first.toBuilder().content(content).build().validate();
+                if (temporalWeight > 0) StyleTransfer.checkTemporal(o);       // before the first frame, not at the second
                 Path out = dir.resolve(FrameFolder.name(i));
                 Map<String, String> wanted = withVideoKey(recipe.metadata(i, o, null), source, i);
                 Image recorded = force || (remade && temporalWeight > 0) ? null : recorded(out, wanted, content);
