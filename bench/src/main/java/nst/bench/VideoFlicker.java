@@ -26,7 +26,7 @@ import java.util.Map;
  * {@link Video} once per temporal weight (0 = plain frame-by-frame), the same iterations, then the temporal error of
  * each result ({@link Flicker#clipError}: consecutive output frames after warping by the content's flow, over the
  * pixels the consistency check trusts). Writes the frames, a strip (content / each λ) and prints a table and the
- * seconds per frame. Arguments: OUT_DIR FRAMES WIDTH HEIGHT ITERATIONS λ1,λ2,… [weights: random|PATH].
+ * seconds per frame. Frames already in OUT_DIR from an earlier run with the same settings are reused (resumed). Arguments: OUT_DIR FRAMES WIDTH HEIGHT ITERATIONS λ1,λ2,… [weights: random|PATH].
  */
 public final class VideoFlicker {
     private VideoFlicker() {}
@@ -75,7 +75,7 @@ public final class VideoFlicker {
             };
             List<Video.Frame> done;
             try (FrameSource f = new FrameFolder(clip)) {
-                done = new Video(recipe, lambda, true, null, msg -> System.err.println("nst: " + msg)).run(f, dir, null, null);
+                done = new Video(recipe, lambda, false, null, msg -> System.err.println("nst: " + msg)).run(f, dir, null, null);
             }
             List<Image> outputs = new ArrayList<>();
             for (Video.Frame fr : done) outputs.add(Images.read(fr.output()));
@@ -84,7 +84,9 @@ public final class VideoFlicker {
             if (Double.isNaN(base)) base = error;
             double seconds = 0;
             for (int i = 1; i < done.size(); i++) seconds += done.get(i).seconds();
-            System.out.printf(Locale.ROOT, "| %s | %.3e | %.2f× | %.1f |%n", l, error, base / error, seconds / Math.max(1, done.size() - 1));
+            boolean resumed = done.stream().anyMatch(Video.Frame::skipped);
+            System.out.printf(Locale.ROOT, "| %s | %.3e | %.2f× | %s |%n", l, error, base / error,
+                    resumed ? "(resumed: frames already made)" : String.format(Locale.ROOT, "%.1f", seconds / Math.max(1, done.size() - 1)));
         }
         writeStrip(out.resolve("strip.png"), content, results, Math.min(frames, 5));
         System.out.println("strip: " + out.resolve("strip.png") + " (rows: content, then each --temporal-weight in order)");
