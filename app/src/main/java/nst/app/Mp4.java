@@ -8,6 +8,7 @@ import nst.engine.video.FrameFolder;
 import nst.engine.video.FrameSource;
 import org.jcodec.api.FrameGrab;
 import org.jcodec.api.JCodecException;
+import org.jcodec.api.PictureWithMetadata;
 import org.jcodec.api.transcode.PixelStore;
 import org.jcodec.api.transcode.SinkImpl;
 import org.jcodec.api.transcode.VideoFrameWithPacket;
@@ -26,7 +27,9 @@ import org.jcodec.scale.ColorUtil;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
+import java.util.PriorityQueue;
 import java.util.Locale;
 
 /**
@@ -55,7 +58,14 @@ final class Mp4 {
         private final FrameGrab grab;
         private final int frames, width, height;
         private final double fps;
-        private int read;
+        private int read, decoded;
+        private boolean drained;
+        /** Decoded pictures waiting for their turn, earliest presentation time first (decoding order breaks ties). */
+        private final PriorityQueue<Pending> pending = new PriorityQueue<>(
+                Comparator.comparingDouble((Pending p) -> p.time).thenComparingInt(p -> p.order));
+        static final int REORDER = 8;
+
+        private record Pending(double time, int order, Picture picture) {}
 
         Reader(Path file, ImageLimits limits) throws IOException {
             this.file = file;
@@ -93,26 +103,46 @@ final class Mp4 {
         @Override public double fps() { return fps; }
         @Override public String name() { return file.toString(); }
 
+        /**
+         * The next frame in display order. JCodec hands out frames in decoding order (a B-frame comes after the frame
+         * it precedes), so up to {@link #REORDER} decoded pictures wait here, ordered by their presentation time, as
+         * a decoder's reorder buffer does; x264's default B-pyramid needs 3.
+         */
         @Override
         public Image next() throws IOException {
-            if (read >= frames) return null;
-            Picture pic;
-            try {
-                pic = grab.getNativeFrame();
-            } catch (IOException | RuntimeException | OutOfMemoryError e) {
-                throw new NstException(file + ": frame " + (read + 1) + " cannot be decoded (" + describe(e) + ")");
+            while (!drained && pending.size() <= REORDER) {
+                PictureWithMetadata pm;
+                try {
+                    pm = grab.getNativeFrameWithMetadata();
+                } catch (IOException | RuntimeException | OutOfMemoryError e) {
+                    throw new NstException(file + ": frame " + (decoded + 1) + " cannot be decoded (" + describe(e) + ")");
+                }
+                if (pm == null || pm.getPicture() == null || decoded >= frames) {
+                    drained = true;
+                } else {
+                    decoded++;
+                    pending.add(new Pending(pm.getTimestamp(), decoded, deepCopy(pm.getPicture())));
+                }
             }
-            if (pic == null) {
+            Pending p = pending.poll();
+            if (p == null) {
                 if (read == 0) throw new NstException(file + ": no frame could be decoded");
-                read = frames;                          // the index promised more than the stream holds: stop here
-                return null;
+                return null;                            // the index may promise more than the stream holds: stop here
             }
             read++;
-            Image im = toImage(pic);
+            Image im = toImage(p.picture);
             if (im.width() != width || im.height() != height)
                 throw new NstException(file + ": frame " + read + " is " + im.width() + "x" + im.height() + ", the track declares "
                         + width + "x" + height);
             return im;
+        }
+
+        /** The decoder reuses its picture buffers (and copyPicture shares them): a waiting picture needs its own. */
+        private static Picture deepCopy(Picture p) {
+            Picture c = p.createCompatible();
+            c.copyFrom(p);
+            c.setCrop(p.getCrop());
+            return c;
         }
 
         @Override public void close() throws IOException { channel.close(); }
