@@ -35,7 +35,7 @@ import java.util.concurrent.Callable;
         description = "Stylize a clip frame by frame with a temporal loss against flicker (Ruder et al. 2016): MP4 (H.264) or a"
                 + " folder of numbered frames in, MP4 and/or numbered PNG frames out; resumable per frame.")
 final class VideoCommand implements Callable<Integer>, TransferOptions.Command {
-    static final String DEFAULT_TEMPORAL_WEIGHT = "1000";
+    static final String DEFAULT_TEMPORAL_WEIGHT = "30";
 
     @Option(names = "--input", required = true, paramLabel = "CLIP.mp4|FRAMES_DIR",
             description = "The clip: an MP4 with H.264 video (baseline or main profile), or a folder of numbered frames"
