@@ -97,25 +97,26 @@ final class VideoCommand implements Callable<Integer>, TransferOptions.Command {
             }
         };
         List<Video.Frame> frames;
-        double sourceFps;
         int total;
+        // The MP4 is encoded inside the interrupt guard: Ctrl-C during the encoding waits for it (the frames are safe
+        // either way; the MP4 is written through a temporary file and a rename).
         try (FrameSource source = open(input); TransferRunner.Interrupts interrupts = new TransferRunner.Interrupts(err)) {
             total = source.frameCount();
-            sourceFps = source.fps();
+            double sourceFps = source.fps();
             if (!options.quiet)
                 err.printf(Locale.ROOT, "nst: %s: %d frames%s, --temporal-weight %s, frames into %s%n", input, total,
                         sourceFps > 0 ? String.format(Locale.ROOT, " at %.3g fps", sourceFps) : "", Double.toString(temporalWeight), framesDir);
             frames = new Video(recipe, temporalWeight, force, null, msg -> err.println("nst: " + msg))
                     .run(source, framesDir, new Report(), interrupts.cancellation);
-        }
-        if (frames.size() < total) {
-            err.printf("nst: video interrupted: %d of %d frames in %s; rerun the same command to continue%n", frames.size(), total, framesDir);
-            return 130;
-        }
-        if (mp4Out) {
-            double rate = fps != null ? fps : sourceFps > 0 ? sourceFps : 25;
-            if (!options.quiet) err.printf(Locale.ROOT, "nst: encoding %d frames into %s (H.264 baseline, %.3g fps)%n", frames.size(), out, rate);
-            Mp4.write(out, frames.stream().map(Video.Frame::output).toList(), rate);
+            if (frames.size() < total) {
+                err.printf("nst: video interrupted: %d of %d frames in %s; rerun the same command to continue%n", frames.size(), total, framesDir);
+                return 130;
+            }
+            if (mp4Out) {
+                double rate = fps != null ? fps : sourceFps > 0 ? sourceFps : 25;
+                if (!options.quiet) err.printf(Locale.ROOT, "nst: encoding %d frames into %s (H.264 baseline, %.3g fps)%n", frames.size(), out, rate);
+                Mp4.write(out, frames.stream().map(Video.Frame::output).toList(), rate);
+            }
         }
         long skipped = frames.stream().filter(Video.Frame::skipped).count();
         err.printf("nst: video finished: %d frames made, %d skipped; %s%n", frames.size() - skipped, skipped, mp4Out ? out : framesDir);
