@@ -33,9 +33,9 @@ import java.util.PriorityQueue;
 import java.util.Locale;
 
 /**
- * MP4 (H.264) in and out, in pure Java with JCodec 0.2.5: its decoder reads H.264 progressive video of the baseline
- * and main profiles (CAVLC and CABAC, I/P/B slices) in an MP4 container, 8 bits 4:2:0; its encoder writes the
- * baseline profile (CAVLC, I and P frames). The file's size, its video track, codec, frame size and frame count are
+ * MP4 (H.264) in and out, in pure Java with JCodec 0.2.5: its decoder reads progressive 8-bit 4:2:0 H.264 in an MP4
+ * container (baseline and main profiles, and x264's High profile as VideoCommandTest checks against ffmpeg); its
+ * encoder writes the baseline profile (CAVLC, I and P frames). The file's size, its video track, codec, frame size and frame count are
  * checked before any frame is decoded; anything JCodec cannot read (a corrupt file, another codec, a high-profile
  * feature it does not know) is one {@link NstException} line naming the file. Leaves out audio (not carried over).
  */
@@ -149,7 +149,7 @@ final class Mp4 {
     }
 
     static NstException unreadable(Path file, Throwable e) {
-        return new NstException(file + " is not a video nst can read (MP4 with H.264 baseline or main profile): " + describe(e));
+        return new NstException(file + " is not a video nst can read (MP4 with progressive 8-bit H.264): " + describe(e));
     }
 
     private static String describe(Throwable e) {

@@ -38,7 +38,7 @@ final class VideoCommand implements Callable<Integer>, TransferOptions.Command {
     static final String DEFAULT_TEMPORAL_WEIGHT = "30";
 
     @Option(names = "--input", required = true, paramLabel = "CLIP.mp4|FRAMES_DIR",
-            description = "The clip: an MP4 with H.264 video (baseline or main profile), or a folder of numbered frames"
+            description = "The clip: an MP4 with H.264 video (progressive, 8-bit 4:2:0), or a folder of numbered frames"
                     + " (.png .jpg .jpeg .bmp, ordered by the last number in the name).")
     Path input;
 
