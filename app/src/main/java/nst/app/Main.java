@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "nst", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Neural style transfer (Gatys et al.) in pure Java.",
-        subcommands = {StylizeCommand.class, BatchCommand.class, DemoCommand.class, ServeCommand.class, ExplainCommand.class, BackendsCommand.class,
+        subcommands = {StylizeCommand.class, BatchCommand.class, VideoCommand.class, DemoCommand.class, ServeCommand.class, ExplainCommand.class, BackendsCommand.class,
                 nst.convert.cli.WeightsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -9,6 +9,7 @@ import nst.engine.network.Backbone;
 import nst.engine.network.NetworkWeights;
 import nst.engine.network.ResNetNetwork;
 import nst.engine.network.ResNetWeights;
+import nst.engine.loss.TemporalLoss;
 import nst.engine.network.VggNetwork;
 import nst.engine.network.VggSpec;
 import nst.engine.network.VggWeights;
@@ -164,10 +165,37 @@ public final class StyleTransfer {
 
     /** Runs a transfer on a backend the caller owns (and closes). */
     public Result run(StyleOptions o, NetworkWeights weights, Backend backend, Listener listener, Cancellation cancel) {
-        return run(o, new NetworkWeights[] {weights}, false, backend, listener, cancel);
+        return run(o, new NetworkWeights[] {weights}, false, backend, listener, cancel, null, 0);
     }
 
-    private Result run(StyleOptions given, NetworkWeights[] holder, boolean releaseWeights, Backend backend, Listener listener, Cancellation cancel) {
+    /**
+     * Refuses the options a temporal loss does not combine with (yet): coarse-to-fine scales and tiles (the target is
+     * at the output size) and luminance-only transfer (the target is an RGB output). Errors name the options.
+     */
+    public static void checkTemporal(StyleOptions o) {
+        Controls k = o.controls();
+        if (k.schedule(o.size()).length > 1 || k.tile() > 0)
+            throw new OptionException("the temporal loss does not combine with {} or {} yet", TransferOption.SCALES, TransferOption.TILE);
+        if (k.preserveColors() == Controls.ColorPreservation.LUMINANCE)
+            throw new OptionException("the temporal loss does not combine with {} luminance yet", TransferOption.PRESERVE_COLORS);
+    }
+
+    /**
+     * Runs the transfer of one video frame on a backend the caller owns: the objective gains λ · L_temporal
+     * ({@link TemporalLoss}, at the output size). One scale only, no tiles, no luminance-only transfer (the temporal
+     * target is an RGB output); {@code temporal} null or λ = 0 is a plain transfer.
+     */
+    public Result run(StyleOptions o, NetworkWeights weights, Backend backend, Listener listener, Cancellation cancel,
+                      TemporalLoss temporal, double lambda) {
+        return run(o, new NetworkWeights[] {weights}, false, backend, listener, cancel, temporal, lambda);
+    }
+
+    private Result run(StyleOptions o, NetworkWeights[] holder, boolean releaseWeights, Backend backend, Listener listener, Cancellation cancel) {
+        return run(o, holder, releaseWeights, backend, listener, cancel, null, 0);
+    }
+
+    private Result run(StyleOptions given, NetworkWeights[] holder, boolean releaseWeights, Backend backend, Listener listener, Cancellation cancel,
+                       TemporalLoss temporal, double lambda) {
         NetworkWeights weights = holder[0];
         VggSpec spec = weights instanceof VggWeights v ? v.spec() : null;
         int resNetBase = weights instanceof ResNetWeights r ? r.base() : 0;
@@ -186,6 +214,7 @@ public final class StyleTransfer {
                     + " stop after a few iterations; --optimizer adam is the pairing that keeps going");
         Inputs in = Inputs.of(o);
         int[] schedule = k.schedule(o.size());
+        if (temporal != null && lambda != 0) checkTemporal(o);
         Objective.Config cfg = new Objective.Config(o.contentLayers(), o.styleLayers(), o.contentWeight(), o.styleWeight(),
                 o.tvWeight(), k.normalizeGradients(), o.featureTransform());
         if (spec == null && (k.tile() > 0 || !k.masks().isEmpty()))
@@ -223,6 +252,7 @@ public final class StyleTransfer {
                     else if (heapBound)
                         MemoryEstimate.check(o, (ww, hh, ss) -> MemoryEstimate.ofResNet(o, resNetBase, ww, hh, ss), w, h, styleLongest);
                     try (Objective objective = new Objective(net, cfg, content, styles, o.normalisedBlend(), k.masks())) {
+                        if (temporal != null) objective.setTemporal(temporal, lambda);
                         run.listener.started(run.backendName, w, h);
                         optimise(o, objective, run.x, w, h, o.iterations(), run, TransferRun.Stage.whole(o.iterations()));
                     }

@@ -14,7 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The Gatys objective L(x) = α·L_c + β·L_s + γ·L_tv and its gradient w.r.t. the [0,1] image x, as
+ * The Gatys objective L(x) = α·L_c + β·L_s + γ·L_tv (+ λ·L_temporal for a video frame) and its gradient w.r.t. the [0,1] image x, as
  * docs/DESIGN.md defines each term. It composes the loss units over the network: a {@link ContentLoss} per
  * content layer, a {@link StyleLoss} per style layer ({@link GuidedStyleLoss} with masks), each wrapped in
  * {@link NormalisedGradient} when asked, and {@link TotalVariation} on the image. The network is a {@link Backbone}
@@ -71,6 +71,9 @@ public final class Objective implements AutoCloseable {
     /** What {@link #close} releases, in order: the units and the scratch buffers. */
     private final List<Runnable> owned = new ArrayList<>();
     private LossTerms last;
+    /** The temporal loss of a video frame and its weight λ, or null (a still image). */
+    private TemporalLoss temporal;
+    private double temporalWeight;
 
     /**
      * @param contentImage c, at the size of the image being optimised
@@ -323,10 +326,24 @@ public final class Objective implements AutoCloseable {
         backend.download(dNetInput, dInput);
         net.preprocess().backward(grad, dNetInput, hw);
         double tv = cfg.tvWeight() == 0 ? 0 : TotalVariation.addGradient(x, grad, height, width, cfg.tvWeight());
-        LossTerms terms = new LossTerms(cfg.contentWeight() * lc + cfg.styleWeight() * ls + cfg.tvWeight() * tv,
-                cfg.contentWeight() * lc, cfg.styleWeight() * ls, cfg.tvWeight() * tv);
+        double lt = temporal == null ? 0 : temporal.addGradient(x, grad, temporalWeight);
+        LossTerms terms = new LossTerms(cfg.contentWeight() * lc + cfg.styleWeight() * ls + cfg.tvWeight() * tv + temporalWeight * lt,
+                cfg.contentWeight() * lc, cfg.styleWeight() * ls, cfg.tvWeight() * tv, temporalWeight * lt);
         last = terms;
         return terms;
+    }
+
+    /**
+     * Adds λ · L_temporal (Ruder et al.'s short-term temporal loss, {@link TemporalLoss}) to the objective of a video
+     * frame; null (or λ = 0) removes it.
+     */
+    public void setTemporal(TemporalLoss loss, double lambda) {
+        if (loss != null && (loss.width() != width || loss.height() != height))
+            throw new IllegalArgumentException("temporal loss of " + loss.width() + "x" + loss.height() + " for an objective of "
+                    + width + "x" + height);
+        if (!(lambda >= 0) || Double.isInfinite(lambda)) throw new IllegalArgumentException("temporal weight " + lambda);
+        this.temporal = lambda == 0 ? null : loss;
+        this.temporalWeight = temporal == null ? 0 : lambda;
     }
 
     /**
