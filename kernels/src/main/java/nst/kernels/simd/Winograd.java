@@ -44,6 +44,13 @@ final class Winograd {
         return s.inC() >= 64 && s.outC() >= 64 && s.inH() * s.inW() >= 16 * 16;
     }
 
+    /** Under auto, among the shapes {@link #preferred}: F(4×4,3×3) instead of F(2×2,3×3) (KERNELS.md has the table). */
+    static boolean preferred4(ConvShape s) {
+        return preferred(s) && PREFER4;
+    }
+
+    private static final boolean PREFER4 = !"false".equals(System.getProperty("nst.simd.wino4", "true"));
+
     /**
      * U = G g Gᵀ for every (o, i), packed as 16 A operands: u[((ξ·panels + r)·I + i)·MR + rr] for output
      * channel o = r·MR + rr (zero past O), ξ = 4·row + col of the 4×4 transformed tile. g is (O, I, 3, 3).

@@ -136,7 +136,8 @@ class SimdBackendTest extends BackendConformanceTest {
             Buffer rOut = ref.allocate(s.outSize()), rDIn = ref.allocate(s.inSize());
             ref.conv2dForward(rOut, put(ref, in), put(ref, w), null, s);
             ref.conv2dBackwardData(rDIn, put(ref, dOut), put(ref, w), s);
-            for (SimdBackend.ConvAlgorithm alg : new SimdBackend.ConvAlgorithm[] {SimdBackend.ConvAlgorithm.GEMM, SimdBackend.ConvAlgorithm.WINOGRAD}) {
+            for (SimdBackend.ConvAlgorithm alg : new SimdBackend.ConvAlgorithm[] {SimdBackend.ConvAlgorithm.GEMM, SimdBackend.ConvAlgorithm.WINOGRAD,
+                    SimdBackend.ConvAlgorithm.WINOGRAD4}) {
                 try (Backend b = new SimdBackend(2, alg)) {
                     Buffer out = b.allocate(s.outSize()), dIn = b.allocate(s.inSize());
                     b.conv2dForward(out, put(b, in), put(b, w), null, s);
@@ -175,6 +176,12 @@ class SimdBackendTest extends BackendConformanceTest {
 
     @Nested class ForcedWinograd extends BackendConformanceTest {
         @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD); }
+        @Override protected Tolerance convTolerance() { return Tolerance.KERNEL_F32_LOOSE; }
+    }
+
+    /** F(4×4,3×3) on every conformance shape, odd sizes (H, W not multiples of 4) included. */
+    @Nested class ForcedWinograd4 extends BackendConformanceTest {
+        @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD4); }
         @Override protected Tolerance convTolerance() { return Tolerance.KERNEL_F32_LOOSE; }
     }
 }
