@@ -84,6 +84,34 @@ class SimdBackendTest extends BackendConformanceTest {
     }
 
     /**
+     * The auto table for VGG19's 3×3 layers (KERNELS.md): implicit GEMM for the RGB layer's forward, direct for its
+     * backward, F(2×2) for the 64-channel layers, F(4×4) from 128 channels on both sides; forcing an algorithm
+     * overrides it for every 3×3 stride-1 layer.
+     */
+    @Test void autoPicksTheAlgorithmPerLayer() {
+        try (SimdBackend auto = new SimdBackend(2, SimdBackend.ConvAlgorithm.AUTO);
+             SimdBackend f2 = new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD);
+             SimdBackend f4 = new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD4)) {
+            ConvShape rgb = ConvShape.vgg3x3(3, 64, 512, 512);
+            assertFalse(auto.useWinograd(rgb));
+            assertTrue(auto.useDirect(ConvGemm.transposedShape(rgb)));
+            for (ConvShape s : new ConvShape[] {ConvShape.vgg3x3(64, 64, 512, 512), ConvShape.vgg3x3(64, 128, 256, 256)}) {
+                assertTrue(auto.useWinograd(s), s.toString());
+                assertFalse(auto.useWinograd4(s), s.toString());
+            }
+            for (ConvShape s : new ConvShape[] {ConvShape.vgg3x3(128, 128, 256, 256), ConvShape.vgg3x3(128, 256, 128, 128),
+                    ConvShape.vgg3x3(512, 512, 32, 32)}) {
+                assertTrue(auto.useWinograd4(s), s.toString());
+            }
+            assertFalse(auto.useWinograd4(ConvShape.vgg3x3(512, 512, 8, 8)), "below 16x16 pixels auto keeps implicit GEMM");
+            assertFalse(f2.useWinograd4(ConvShape.vgg3x3(512, 512, 64, 64)));
+            assertTrue(f2.useWinograd(rgb));
+            assertTrue(f4.useWinograd4(rgb));
+            assertTrue(f4.useWinograd4(ConvShape.vgg3x3(5, 7, 13, 11)));
+        }
+    }
+
+    /**
      * ResNet-50's other conv kinds (7×7/2 stem, 1×1/1, 1×1/2, 3×3/2) must never reach the 3×3 stride-1 paths
      * (Winograd, direct), even with Winograd forced: they run as implicit GEMM, strided backward as im2col.
      * Their values are checked in the conformance suite.
@@ -96,6 +124,7 @@ class SimdBackendTest extends BackendConformanceTest {
             try (SimdBackend b = new SimdBackend(2, algo)) {
                 for (ConvShape s : shapes) {
                     assertFalse(b.useWinograd(s), algo + " " + s);
+                    assertFalse(b.useWinograd4(s), algo + " " + s);
                     assertFalse(b.useDirect(s), algo + " " + s);
                 }
                 assertFalse(ConvGemm.backwardAsForward(shapes[0]), "a strided backward is not a stride-1 forward");
