@@ -88,7 +88,7 @@ final class Winograd4 {
             float[] v = sc.wino(XI * ng * inC * NR);             // (36 ξ, ng groups, I, NR)
             float[] m = sc.winoOut(XI * MR * NR);                // (36 ξ, MR, NR)
             float[] patch = sc.winoEo(2 * XI * VL), tmp = sc.winoTmp(2 * XI * VL);
-            inputTransform(v, in, inC, h, w, tw, t0, nt, ng, patch, tmp);
+            inputTransform(v, in, inC, h, w, tw, t0, nt, ng, patch, tmp, sc.winoIdx(ng * NR + ng * NR / VL));
             for (int r = r0; r < r1; r++) {
                 for (int g = 0; g < ng; g++) {
                     java.util.Arrays.fill(m, 0, XI * MR * NR, 0f);
@@ -104,20 +104,51 @@ final class Winograd4 {
 
     /**
      * v[((ξ·ng + g)·I + i)·NR + l] = (Bᵀ d B)[ξ] of tile t0 + g·NR + l of channel i; zero past the last tile.
-     * VL lanes at a time: each lane's 6×6 patch (zero outside the image) goes to patch[(6·y + x)·VL + lane],
-     * then {@link #inputVector} transforms all lanes at once.
+     * VL lanes at a time. When all VL patches lie inside the image (most of them), each of the 36 patch positions
+     * is one vector gather through the lanes' patch offsets (computed once for all channels) and goes straight into
+     * {@link #bt}; otherwise each lane's patch (zero outside the image) is copied to patch[(6·y + x)·VL + lane]
+     * and {@link #inputVector} transforms all lanes at once. The gather made the input transform of the 64- and
+     * 128-channel layers about twice as fast (KERNELS.md).
      */
     private static void inputTransform(float[] v, float[] in, int inC, int h, int w, int tw, int t0, int nt, int ng,
-                                       float[] patch, float[] tmp) {
+                                       float[] patch, float[] tmp, int[] idx) {
         int xiStride = ng * inC * NR;
+        int blocks = ng * NR / VL, flags = ng * NR;             // idx[0, ng·NR): offsets; idx[flags + block]: 1 if interior
+        for (int bl = 0; bl < blocks; bl++) {
+            boolean interior = true;
+            for (int l = 0; l < VL; l++) {
+                int t = bl * VL + l, tile = t0 + t;
+                if (t >= nt) { interior = false; idx[t] = 0; continue; }
+                int ty = tile / tw, tx = tile - ty * tw, y0 = 4 * ty - 1, x0 = 4 * tx - 1;
+                interior &= y0 >= 0 && x0 >= 0 && y0 + 6 <= h && x0 + 6 <= w;
+                idx[t] = y0 * w + x0;
+            }
+            idx[flags + bl] = interior ? 1 : 0;
+        }
         for (int i = 0; i < inC; i++) {
             int plane = i * h * w;
-            for (int t = 0; t < ng * NR; t += VL) {
+            for (int t = 0, bl = 0; t < ng * NR; t += VL, bl++) {
                 int dst = ((t / NR) * inC + i) * NR + t % NR;
-                for (int l = 0; l < VL; l++) gatherPatch(patch, l, in, plane, h, w, tw, t + l < nt ? t0 + t + l : -1);
-                inputVector(v, dst, xiStride, patch, tmp);
+                if (idx[flags + bl] == 1) {
+                    inputGather(v, dst, xiStride, in, plane, w, idx, t, tmp);
+                } else {
+                    for (int l = 0; l < VL; l++) gatherPatch(patch, l, in, plane, h, w, tw, t + l < nt ? t0 + t + l : -1);
+                    inputVector(v, dst, xiStride, patch, tmp);
+                }
             }
         }
+    }
+
+    /** {@link #inputVector} for VL interior patches at in[plane + idx[off + lane] ..]: the rows come by vector gathers. */
+    private static void inputGather(float[] v, int dst, int s, float[] in, int plane, int w, int[] idx, int off, float[] tmp) {
+        for (int x = 0; x < 6; x++) {
+            int p = plane + x;
+            FloatVector d0 = FloatVector.fromArray(F, in, p, idx, off), d1 = FloatVector.fromArray(F, in, p + w, idx, off);
+            FloatVector d2 = FloatVector.fromArray(F, in, p + 2 * w, idx, off), d3 = FloatVector.fromArray(F, in, p + 3 * w, idx, off);
+            FloatVector d4 = FloatVector.fromArray(F, in, p + 4 * w, idx, off), d5 = FloatVector.fromArray(F, in, p + 5 * w, idx, off);
+            bt(d0, d1, d2, d3, d4, d5, tmp, x * VL, 6 * VL);
+        }
+        rows(v, dst, s, tmp);
     }
 
     /** Lane l of patch: the 6×6 input patch of tile {@code tile} (rows 4ty − 1.., columns 4tx − 1..), or zeros when −1. */
@@ -159,6 +190,11 @@ final class Winograd4 {
             FloatVector d4 = FloatVector.fromArray(F, patch, (24 + x) * VL), d5 = FloatVector.fromArray(F, patch, (30 + x) * VL);
             bt(d0, d1, d2, d3, d4, d5, tmp, x * VL, 6 * VL);
         }
+        rows(v, dst, s, tmp);
+    }
+
+    /** The second half of Bᵀ d B: Bᵀ on the rows of tmp[(6·k + x)·VL] into v[dst + (6·k + c)·s]. */
+    private static void rows(float[] v, int dst, int s, float[] tmp) {
         for (int k = 0; k < 6; k++) {
             int q = 6 * k * VL;
             FloatVector d0 = FloatVector.fromArray(F, tmp, q), d1 = FloatVector.fromArray(F, tmp, q + VL);

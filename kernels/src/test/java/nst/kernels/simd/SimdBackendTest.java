@@ -84,6 +84,30 @@ class SimdBackendTest extends BackendConformanceTest {
     }
 
     /**
+     * Planes wide enough that whole lane blocks of F(4×4) tiles lie inside the image (the vector-gather input path,
+     * which the small conformance shapes never reach), with odd sizes so edge tiles mix in: forward with bias, and
+     * backward-data accumulating into a non-zero dIn, for each Winograd tile size.
+     */
+    @Test void winogradOnWidePlanesWithOddSizes() {
+        ConvShape[] shapes = {ConvShape.vgg3x3(5, 7, 45, 70), ConvShape.vgg3x3(9, 6, 67, 131), ConvShape.vgg3x3(4, 5, 21, 140)};
+        for (SimdBackend.ConvAlgorithm alg : new SimdBackend.ConvAlgorithm[] {SimdBackend.ConvAlgorithm.WINOGRAD, SimdBackend.ConvAlgorithm.WINOGRAD4}) {
+            try (SimdBackend b = new SimdBackend(2, alg)) {
+                for (ConvShape s : shapes) {
+                    float[] in = random(s.inSize()), w = random(s.weightSize()), bias = random(s.outC()), dOut = random(s.outSize()), start = random(s.inSize());
+                    Buffer out = b.allocate(s.outSize()), rOut = ref.allocate(s.outSize());
+                    b.conv2dForward(out, put(b, in), put(b, w), put(b, bias), s);
+                    ref.conv2dForward(rOut, put(ref, in), put(ref, w), put(ref, bias), s);
+                    Tolerance.KERNEL_F32_LOOSE.assertClose(alg + " forward " + s, get(b, out), get(ref, rOut));
+                    Buffer dIn = put(b, start), rDIn = put(ref, start);
+                    b.conv2dBackwardData(dIn, put(b, dOut), put(b, w), s);
+                    ref.conv2dBackwardData(rDIn, put(ref, dOut), put(ref, w), s);
+                    Tolerance.KERNEL_F32_LOOSE.assertClose(alg + " backward-data " + s, get(b, dIn), get(ref, rDIn));
+                }
+            }
+        }
+    }
+
+    /**
      * The auto table for VGG19's 3×3 layers (KERNELS.md): implicit GEMM for the RGB layer's forward, direct for its
      * backward, F(2×2) for the 64-channel layers, F(4×4) from 128 channels on both sides; forcing an algorithm
      * overrides it for every 3×3 stride-1 layer.
