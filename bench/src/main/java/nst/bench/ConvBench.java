@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * 3×3 convolution forward and backward-data of the SIMD backend for every distinct VGG19 conv shape up to
- * conv5 at 256 and 512 px, with the algorithm forced (gemm | winograd). GFLOP/s in the {@code gflop} row.
+ * conv5 at 256 and 512 px, with the algorithm forced (gemm | winograd = F(2×2,3×3) | winograd4 = F(4×4,3×3)). GFLOP/s in the {@code gflop} row.
  * Leaves out the scalar backend (minutes per call at these sizes).
  */
 @State(Scope.Benchmark)
@@ -22,7 +22,7 @@ public class ConvBench extends ConvBenchmark {
     @Param({"3-64-1", "64-64-1", "64-128-2", "128-128-2", "128-256-4", "256-256-4", "256-512-8", "512-512-8", "512-512-16"})
     public String layer;
     @Param({"256", "512"}) public int px;
-    @Param({"gemm", "winograd"}) public String algo;
+    @Param({"gemm", "winograd", "winograd4"}) public String algo;
     @Param({"0"}) public int threads;
 
     @Setup public void setup() {

@@ -20,6 +20,9 @@ final class Scratch {
     float[] winoEo(int n) { return winoEo.length >= n ? winoEo : (winoEo = new float[n]); }
     float[] winoTmp(int n) { return winoTmp.length >= n ? winoTmp : (winoTmp = new float[n]); }
     /** Worker 0's: an operand packed once by the caller and read by every worker (Gemm.gemmSharedA). */
+    /** Winograd4: per-lane patch offsets of a tile block (see Winograd4.inputTransform). */
+    int[] winoIdx(int n) { return winoIdx.length >= n ? winoIdx : (winoIdx = new int[n]); }
+    private int[] winoIdx = new int[0];
     float[] shared(int n) { return shared.length >= n ? shared : (shared = new float[n]); }
     float[] gram(int n) { return gram.length >= n ? gram : (gram = new float[n]); }
 }

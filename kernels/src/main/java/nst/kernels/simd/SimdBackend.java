@@ -32,7 +32,8 @@ import static nst.kernels.simd.Vec.VL;
 public final class SimdBackend implements Backend {
 
     /** Which algorithm a 3×3 stride-1 pad-1 convolution uses. */
-    public enum ConvAlgorithm { AUTO, GEMM, WINOGRAD }
+    /** Which algorithm a 3×3 stride-1 pad-1 convolution uses: WINOGRAD is F(2×2,3×3), WINOGRAD4 is F(4×4,3×3). */
+    public enum ConvAlgorithm { AUTO, GEMM, WINOGRAD, WINOGRAD4 }
 
     /** Below this many elements an elementwise op runs on the caller thread alone. */
     private static final int PARALLEL_MIN = 1 << 16;
@@ -49,6 +50,8 @@ public final class SimdBackend implements Backend {
         float[] gemmBackward;     // (ceil(I/MR), O·9, MR), flipped and transposed
         float[] winoForward;      // Winograd U, see Winograd.transformWeights
         float[] winoBackward;
+        float[] wino4Forward;     // Winograd4 U, see Winograd4.transformWeights
+        float[] wino4Backward;
         float[] directForward;    // ConvDirect.packWeights, for ≤ 4 output channels
         float[] directBackward;   // the same for the flipped, transposed kernel (≤ 4 input channels)
         Prepared(ConvShape shape) { this.shape = shape; }
@@ -127,13 +130,23 @@ public final class SimdBackend implements Backend {
         return algorithm == ConvAlgorithm.AUTO && ConvDirect.applies(s);
     }
 
-    /** True when s is a 3×3 stride-1 pad-1 convolution that should run as Winograd F(2×2,3×3). */
+    /** True when s is a 3×3 stride-1 pad-1 convolution that should run as Winograd (either tile size). */
     boolean useWinograd(ConvShape s) {
         if (!Winograd.applies(s)) return false;
         return switch (algorithm) {
             case GEMM -> false;
-            case WINOGRAD -> true;
+            case WINOGRAD, WINOGRAD4 -> true;
             case AUTO -> Winograd.preferred(s);
+        };
+    }
+
+    /** True when s (forward shape of the layer) runs as Winograd F(4×4,3×3) rather than F(2×2,3×3); implies useWinograd. */
+    boolean useWinograd4(ConvShape s) {
+        if (!useWinograd(s)) return false;
+        return switch (algorithm) {
+            case WINOGRAD4 -> true;
+            case AUTO -> Winograd.preferred4(s);
+            default -> false;
         };
     }
 
@@ -146,6 +159,9 @@ public final class SimdBackend implements Backend {
         if (useDirect(s)) {
             if (p.directForward == null) p.directForward = ConvDirect.packWeights(w, s.outC(), s.inC());
             ConvDirect.conv(pool, scratch, out, in, p.directForward, bias, s.inC(), s.outC(), s.inH(), s.inW(), false);
+        } else if (useWinograd4(s)) {
+            if (p.wino4Forward == null) p.wino4Forward = Winograd4.transformWeights(w, s.outC(), s.inC());
+            Winograd4.conv(pool, scratch, out, in, p.wino4Forward, bias, s.inC(), s.outC(), s.inH(), s.inW(), false);
         } else if (useWinograd(s)) {
             if (p.winoForward == null) p.winoForward = Winograd.transformWeights(w, s.outC(), s.inC());
             Winograd.conv(pool, scratch, out, in, p.winoForward, bias, s.inC(), s.outC(), s.inH(), s.inW(), false);
@@ -168,6 +184,9 @@ public final class SimdBackend implements Backend {
         if (useDirect(t)) {                                  // conv1_1: 64 gradient channels into the 3 of the image
             if (p.directBackward == null) p.directBackward = ConvDirect.packWeights(ConvGemm.flipTranspose(w, s), s.inC(), s.outC());
             ConvDirect.conv(pool, scratch, dIn, dOut, p.directBackward, null, t.inC(), t.outC(), t.inH(), t.inW(), true);
+        } else if (useWinograd4(s)) {
+            if (p.wino4Backward == null) p.wino4Backward = Winograd4.transformWeights(ConvGemm.flipTranspose(w, s), s.inC(), s.outC());
+            Winograd4.conv(pool, scratch, dIn, dOut, p.wino4Backward, null, t.inC(), t.outC(), t.inH(), t.inW(), true);
         } else if (useWinograd(s)) {
             if (p.winoBackward == null) p.winoBackward = Winograd.transformWeights(ConvGemm.flipTranspose(w, s), s.inC(), s.outC());
             Winograd.conv(pool, scratch, dIn, dOut, p.winoBackward, null, t.inC(), t.outC(), t.inH(), t.inW(), true);

@@ -4,7 +4,7 @@ import nst.kernels.AdjointPropertiesTest;
 import nst.kernels.Backend;
 import org.junit.jupiter.api.Nested;
 
-/** The adjoint properties on the SIMD backend: automatic algorithm choice, then GEMM and Winograd forced. */
+/** The adjoint properties on the SIMD backend: automatic algorithm choice, then GEMM, Winograd F(2×2) and F(4×4) forced. */
 class SimdAdjointTest extends AdjointPropertiesTest {
     @Override protected Backend createBackend() { return new SimdBackend(2); }
 
@@ -14,5 +14,9 @@ class SimdAdjointTest extends AdjointPropertiesTest {
 
     @Nested class ForcedWinograd extends AdjointPropertiesTest {
         @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD); }
+    }
+
+    @Nested class ForcedWinograd4 extends AdjointPropertiesTest {
+        @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD4); }
     }
 }

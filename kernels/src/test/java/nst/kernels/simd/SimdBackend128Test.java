@@ -25,4 +25,9 @@ class SimdBackend128Test extends BackendConformanceTest {
         @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD); }
         @Override protected Tolerance convTolerance() { return Tolerance.KERNEL_F32_LOOSE; }
     }
+
+    @Nested class Winograd4x4128 extends BackendConformanceTest {
+        @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD4); }
+        @Override protected Tolerance convTolerance() { return Tolerance.KERNEL_F32_LOOSE; }
+    }
 }

@@ -84,6 +84,58 @@ class SimdBackendTest extends BackendConformanceTest {
     }
 
     /**
+     * Planes wide enough that whole lane blocks of F(4×4) tiles lie inside the image (the vector-gather input path,
+     * which the small conformance shapes never reach), with odd sizes so edge tiles mix in: forward with bias, and
+     * backward-data accumulating into a non-zero dIn, for each Winograd tile size.
+     */
+    @Test void winogradOnWidePlanesWithOddSizes() {
+        ConvShape[] shapes = {ConvShape.vgg3x3(5, 7, 45, 70), ConvShape.vgg3x3(9, 6, 67, 131), ConvShape.vgg3x3(4, 5, 21, 140)};
+        for (SimdBackend.ConvAlgorithm alg : new SimdBackend.ConvAlgorithm[] {SimdBackend.ConvAlgorithm.WINOGRAD, SimdBackend.ConvAlgorithm.WINOGRAD4}) {
+            try (SimdBackend b = new SimdBackend(2, alg)) {
+                for (ConvShape s : shapes) {
+                    float[] in = random(s.inSize()), w = random(s.weightSize()), bias = random(s.outC()), dOut = random(s.outSize()), start = random(s.inSize());
+                    Buffer out = b.allocate(s.outSize()), rOut = ref.allocate(s.outSize());
+                    b.conv2dForward(out, put(b, in), put(b, w), put(b, bias), s);
+                    ref.conv2dForward(rOut, put(ref, in), put(ref, w), put(ref, bias), s);
+                    Tolerance.KERNEL_F32_LOOSE.assertClose(alg + " forward " + s, get(b, out), get(ref, rOut));
+                    Buffer dIn = put(b, start), rDIn = put(ref, start);
+                    b.conv2dBackwardData(dIn, put(b, dOut), put(b, w), s);
+                    ref.conv2dBackwardData(rDIn, put(ref, dOut), put(ref, w), s);
+                    Tolerance.KERNEL_F32_LOOSE.assertClose(alg + " backward-data " + s, get(b, dIn), get(ref, rDIn));
+                }
+            }
+        }
+    }
+
+    /**
+     * The auto table for VGG19's 3×3 layers (KERNELS.md): implicit GEMM for the RGB layer's forward, direct for its
+     * backward, F(2×2) for the 64-channel layers, F(4×4) from 128 channels on both sides; forcing an algorithm
+     * overrides it for every 3×3 stride-1 layer.
+     */
+    @Test void autoPicksTheAlgorithmPerLayer() {
+        try (SimdBackend auto = new SimdBackend(2, SimdBackend.ConvAlgorithm.AUTO);
+             SimdBackend f2 = new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD);
+             SimdBackend f4 = new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD4)) {
+            ConvShape rgb = ConvShape.vgg3x3(3, 64, 512, 512);
+            assertFalse(auto.useWinograd(rgb));
+            assertTrue(auto.useDirect(ConvGemm.transposedShape(rgb)));
+            for (ConvShape s : new ConvShape[] {ConvShape.vgg3x3(64, 64, 512, 512), ConvShape.vgg3x3(64, 128, 256, 256)}) {
+                assertTrue(auto.useWinograd(s), s.toString());
+                assertFalse(auto.useWinograd4(s), s.toString());
+            }
+            for (ConvShape s : new ConvShape[] {ConvShape.vgg3x3(128, 128, 256, 256), ConvShape.vgg3x3(128, 256, 128, 128),
+                    ConvShape.vgg3x3(512, 512, 32, 32)}) {
+                assertTrue(auto.useWinograd4(s), s.toString());
+            }
+            assertFalse(auto.useWinograd4(ConvShape.vgg3x3(512, 512, 8, 8)), "below 16x16 pixels auto keeps implicit GEMM");
+            assertFalse(f2.useWinograd4(ConvShape.vgg3x3(512, 512, 64, 64)));
+            assertTrue(f2.useWinograd(rgb));
+            assertTrue(f4.useWinograd4(rgb));
+            assertTrue(f4.useWinograd4(ConvShape.vgg3x3(5, 7, 13, 11)));
+        }
+    }
+
+    /**
      * ResNet-50's other conv kinds (7×7/2 stem, 1×1/1, 1×1/2, 3×3/2) must never reach the 3×3 stride-1 paths
      * (Winograd, direct), even with Winograd forced: they run as implicit GEMM, strided backward as im2col.
      * Their values are checked in the conformance suite.
@@ -96,6 +148,7 @@ class SimdBackendTest extends BackendConformanceTest {
             try (SimdBackend b = new SimdBackend(2, algo)) {
                 for (ConvShape s : shapes) {
                     assertFalse(b.useWinograd(s), algo + " " + s);
+                    assertFalse(b.useWinograd4(s), algo + " " + s);
                     assertFalse(b.useDirect(s), algo + " " + s);
                 }
                 assertFalse(ConvGemm.backwardAsForward(shapes[0]), "a strided backward is not a stride-1 forward");
@@ -136,7 +189,8 @@ class SimdBackendTest extends BackendConformanceTest {
             Buffer rOut = ref.allocate(s.outSize()), rDIn = ref.allocate(s.inSize());
             ref.conv2dForward(rOut, put(ref, in), put(ref, w), null, s);
             ref.conv2dBackwardData(rDIn, put(ref, dOut), put(ref, w), s);
-            for (SimdBackend.ConvAlgorithm alg : new SimdBackend.ConvAlgorithm[] {SimdBackend.ConvAlgorithm.GEMM, SimdBackend.ConvAlgorithm.WINOGRAD}) {
+            for (SimdBackend.ConvAlgorithm alg : new SimdBackend.ConvAlgorithm[] {SimdBackend.ConvAlgorithm.GEMM, SimdBackend.ConvAlgorithm.WINOGRAD,
+                    SimdBackend.ConvAlgorithm.WINOGRAD4}) {
                 try (Backend b = new SimdBackend(2, alg)) {
                     Buffer out = b.allocate(s.outSize()), dIn = b.allocate(s.inSize());
                     b.conv2dForward(out, put(b, in), put(b, w), null, s);
@@ -175,6 +229,12 @@ class SimdBackendTest extends BackendConformanceTest {
 
     @Nested class ForcedWinograd extends BackendConformanceTest {
         @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD); }
+        @Override protected Tolerance convTolerance() { return Tolerance.KERNEL_F32_LOOSE; }
+    }
+
+    /** F(4×4,3×3) on every conformance shape, odd sizes (H, W not multiples of 4) included. */
+    @Nested class ForcedWinograd4 extends BackendConformanceTest {
+        @Override protected Backend createBackend() { return new SimdBackend(2, SimdBackend.ConvAlgorithm.WINOGRAD4); }
         @Override protected Tolerance convTolerance() { return Tolerance.KERNEL_F32_LOOSE; }
     }
 }
