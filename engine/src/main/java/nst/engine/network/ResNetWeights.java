@@ -93,6 +93,10 @@ public final class ResNetWeights implements NetworkWeights {
     public static ResNetWeights load(Path path) {
         try (SafeTensors.Reader r = SafeTensors.open(path)) {
             Map<String, String> meta = r.metadata();
+            if (meta.containsKey("variant") && ARCH.equals(meta.get("arch")))
+                throw new WeightsException(path + " holds ResNet-50 " + meta.get("variant") + " (Keras' layout: the stride on each stage's"
+                        + " first 1x1 conv); nst runs torchvision's v1.5 (the stride on the 3x3 conv) only: convert torchvision's"
+                        + " resnet50 .pth instead ('nst weights fetch resnet50')");
             for (String key : meta.keySet())
                 if (!METADATA_KEYS.contains(key))
                     throw new WeightsException(path + ": unknown metadata key '" + key + "' (expected " + String.join(", ", METADATA_KEYS) + ")");

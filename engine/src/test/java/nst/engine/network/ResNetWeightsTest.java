@@ -97,6 +97,8 @@ class ResNetWeightsTest {
                 error(file(Map.of("arch", "resnet50", "preprocess", "keras"), null, null)));
         assertEquals(": unknown metadata key 'bn' (expected arch, preprocess, source)",
                 error(file(Map.of("arch", "resnet50", "preprocess", "caffe", "bn", "folded"), null, null)));
+        assertTrue(error(file(Map.of("arch", "resnet50", "preprocess", "caffe", "variant", "v1"), null, null))
+                        .startsWith(" holds ResNet-50 v1 (Keras' layout"), "Keras' v1 file is refused, not run as v1.5");
         assertEquals(" holds vgg19 weights, not resnet50 (metadata 'arch')",
                 error(file(Map.of("arch", "vgg19", "preprocess", "caffe"), null, null)));
     }
