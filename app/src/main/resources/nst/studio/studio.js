@@ -1,4 +1,5 @@
-// nst studio page logic: choose images, start a job, follow it over SSE, draw the loss curves, step through saved iterations.
+// nst studio page logic: choose images and a method, start a job, follow it over SSE, draw the loss curves, step through saved
+// iterations; an AdaIN job's result is a preview that "Refine with Gatys" sends as the initial image of a Gatys job.
 // Plain browser JavaScript, no libraries, no build step. Leaves out retries of failed requests and job history across reloads.
 'use strict';
 
@@ -99,6 +100,31 @@ $('style-files').addEventListener('change', (e) => {
 // GET /api/options describes every option the form takes (nst.engine.TransferOption); the page spells none of them.
 const catalogue = { options: [], autoWeights: {}, page: {}, shown: new Map() };  // shown: field -> the default last filled in
 
+/** The method chosen: 'gatys' (the optimisation) or 'adain' (one feed-forward pass). */
+function method() { return $('options').elements.method.value || 'gatys'; }
+
+/** Whether a form field means something for the method chosen (the catalogue says per option; fields it does not list always do). */
+function applies(field, m) {
+  const o = catalogue.options.find(x => x.field === field);
+  return !o || !o.methods || o.methods.includes(m || method());
+}
+
+/** Shows the options of the method chosen and hides the others (the server refuses an option its method ignores). */
+function applyMethod() {
+  const m = method();
+  for (const el of $('options').elements) {
+    if (!el.name || el.name === 'method') continue;
+    const box = el.closest('label') || el;
+    box.hidden = !applies(el.name, m);
+  }
+  const w = $('options').elements.weights;
+  w.options[0].textContent = m === 'adain'
+    ? (catalogue.autoWeights.adain === 'pretrained' ? 'auto (the installed AdaIN weights)' : 'auto (AdaIN weights not installed here)')
+    : 'auto (pretrained if installed)';
+  if (m === 'adain' && catalogue.autoWeights.adain !== 'pretrained' && w.value === 'auto' && !state.weightsTouched) w.value = 'random';
+  $('start').textContent = m === 'adain' ? 'Preview (AdaIN)' : 'Start';
+}
+
 /** What the weights chosen are on this server: 'pretrained' or 'random' ('auto' is pretrained where the file is installed). */
 function weightsKind() {
   const f = $('options').elements;
@@ -134,27 +160,54 @@ async function loadOptions() {
     if (el.type === 'number' && max !== undefined) el.max = max;
   }
   fillDefaults();
-  f.weights.addEventListener('change', fillDefaults);
+  f.weights.addEventListener('change', () => { state.weightsTouched = true; fillDefaults(); });
   f.model.addEventListener('change', fillDefaults);
+  f.method.addEventListener('change', applyMethod);
+  applyMethod();
   $('options').dataset.loaded = 'true';
 }
 
 // ---------------------------------------------------------------- starting and cancelling
 
-$('start').addEventListener('click', async () => {
+/** The job form: the images, and the options that mean something for the method chosen; initImage replaces the form's initial image. */
+function jobForm(initImage) {
   const fd = new FormData();
+  const m = method();
   if (state.contentFile) fd.append('content', state.contentFile);
   else if (state.contentExample) fd.append('contentExample', state.contentExample);
   for (const f of state.styleFiles) fd.append('style', f);
   for (const n of state.styleExamples) fd.append('styleExample', n);
   for (const s of styleList()) if (state.masks.has(s.key)) fd.append('mask', state.masks.get(s.key));
   for (const el of $('options').elements) {
-    if (!el.name) continue;
-    if (el.type === 'file') { for (const f of el.files) fd.append(el.name, f); continue; }
+    if (!el.name || !applies(el.name, m)) continue;
+    if (el.type === 'file') { if (!(initImage && el.name === 'initImage')) for (const f of el.files) fd.append(el.name, f); continue; }
     if (el.type === 'checkbox') { if (el.checked) fd.append(el.name, el.value); continue; }
     if (el.value.trim() !== '') fd.append(el.name, el.value.trim());
   }
+  if (initImage) fd.append('initImage', initImage, 'adain-preview.png');
+  return fd;
+}
+
+$('start').addEventListener('click', () => submit(jobForm(null)));
+
+// Refine with Gatys: the AdaIN preview, as the page shows it, becomes the initial image of a Gatys job with the same images.
+$('refine').addEventListener('click', async () => {
+  if (!state.preview) return;
+  let blob;
+  try {
+    blob = await (await fetch(state.preview)).blob();
+  } catch (e) {
+    showMessage('Could not read the preview: ' + e, true);
+    return;
+  }
+  $('options').elements.method.value = 'gatys';
+  applyMethod();
+  await submit(jobForm(blob));
+});
+
+async function submit(fd) {
   $('start').disabled = true;
+  $('refine').hidden = true;
   showMessage('Uploading…', false);
   let resp;
   try {
@@ -172,7 +225,7 @@ $('start').addEventListener('click', async () => {
   const job = await resp.json();
   showMessage('Job ' + job.id + ' queued.', false);
   follow(job.id);
-});
+}
 
 $('cancel').addEventListener('click', async () => {
   if (!state.job) return;
@@ -229,7 +282,7 @@ function onProgress(d) {
   if (d.loss && d.loss.total !== undefined) addPoint(d.iteration, d.loss);
   setSaved(d.savedIterations || []);
   const perIt = d.iteration ? d.elapsed / d.iteration : 0;
-  let s = `${d.status} · iteration ${d.iteration}/${d.iterations}`;
+  let s = d.method === 'adain' ? `${d.status} · AdaIN, one pass` : `${d.status} · iteration ${d.iteration}/${d.iterations}`;
   if (d.stage && d.stage.label) s += ` · ${d.stage.label} (${d.stage.tile ? 'tile' : 'scale'} iteration ${d.stage.iteration}/${d.stage.iterations})`;
   else if (d.width) s += ` · ${d.width}×${d.height}`;
   if (d.loss && d.loss.total !== undefined) s += ` · loss ${d.loss.total.toPrecision(4)}`;
@@ -245,15 +298,21 @@ function onEnd(kind, d) {
   onProgress(d);
   $('cancel').disabled = true;
   $('start').disabled = false;
+  const adain = d.method === 'adain';
+  state.preview = adain && d.result ? d.result : null;
   if (d.result) {
     const url = d.result + '?t=' + Date.now();
     $('result-image').src = url;
     $('result-image').hidden = false;
-    $('result-caption').textContent = kind === 'done' ? `result after ${d.iteration} iterations` : `last good image (${kind})`;
+    $('result-caption').textContent = adain ? `AdaIN preview (one pass, ${d.elapsed.toFixed(1)} s)`
+      : kind === 'done' ? `result after ${d.iteration} iterations` : `last good image (${kind})`;
+    if (adain) { $('live-image').src = url; $('live-caption').textContent = 'AdaIN preview'; }
     $('download').href = d.result;
     $('download').classList.remove('disabled');
   }
-  if (kind === 'done') showMessage(`Done in ${d.elapsed.toFixed(1)} s.`, false);
+  $('refine').hidden = !state.preview;
+  if (kind === 'done' && adain) showMessage(`AdaIN preview in ${d.elapsed.toFixed(1)} s: refine it with Gatys, or change the options and preview again.`, false);
+  else if (kind === 'done') showMessage(`Done in ${d.elapsed.toFixed(1)} s.`, false);
   else if (kind === 'cancelled') showMessage(`Cancelled at iteration ${d.iteration}.`, false);
   else showMessage('The job failed: ' + d.error, true);
   if (state.saved.length) inspect(state.saved[state.saved.length - 1]);

@@ -228,6 +228,7 @@ public final class Inspector {
      * last scale the engine's tile iterations ({@link TileGrid}, round by round).
      */
     static int plannedIterations(StyleOptions o) {
+        if (o.adain()) return 0;                                   // one feed-forward pass
         int scales = o.controls().schedule(o.size()).length;
         TileGrid grid = TileGrid.ofLastScale(o);
         return grid == null ? o.iterations() * scales : o.iterations() * (scales - 1) + grid.totalIterations();

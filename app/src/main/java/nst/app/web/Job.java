@@ -2,6 +2,7 @@ package nst.app.web;
 
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.adain.AdaInTransfer;
 import nst.engine.image.Images;
 import nst.engine.loss.LossTerms;
 
@@ -41,6 +42,8 @@ public final class Job {
     /** The step-through's interval, and the input arguments (--content NAME …) for the result's metadata. */
     final int saveEvery;
     final List<String> inputs;
+    /** "gatys" or "adain" (one pass: no iterations, no step-through). */
+    final String method;
     final Inspector inspector;
     final StyleTransfer.Cancellation cancellation = new StyleTransfer.Cancellation();
     final long createdMillis = System.currentTimeMillis();
@@ -61,6 +64,7 @@ public final class Job {
         this.worker = options.backend();
         this.saveEvery = Math.max(1, r.saveEvery());
         this.inputs = r.inputs();
+        this.method = options.adain() ? "adain" : "gatys";
         this.inspector = new Inspector(options, saveEvery, maxSnapshots);
     }
 
@@ -114,6 +118,16 @@ public final class Job {
         elapsed = r.seconds();
         eta = 0;
         end(r.cancelled() ? Status.CANCELLED : Status.DONE, null, png(r));
+    }
+
+    /** The end of a {@code method=adain} job: its one picture, with the metadata nst stylize --method adain writes. */
+    synchronized void finish(AdaInTransfer.Result r, boolean cancelled) {
+        elapsed = r.seconds();
+        eta = 0;
+        Map<String, String> meta = nst.app.OutputMetadata.of(options, inputs, null, NOTE);
+        meta.put("nst:backend", r.backend());
+        meta.put("nst:weights-source", r.weightsSource());
+        end(cancelled ? Status.CANCELLED : Status.DONE, null, Images.pngBytes(r.image(), meta));
     }
 
     synchronized void fail(String message, StyleTransfer.Result lastGood) {
@@ -172,6 +186,7 @@ public final class Job {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id);
         m.put("status", status.json());
+        m.put("method", method);
         m.put("iteration", iteration);
         m.put("iterations", inspector.plannedIterations());
         Map<String, Object> loss = new LinkedHashMap<>();

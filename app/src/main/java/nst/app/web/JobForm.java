@@ -10,8 +10,12 @@ import nst.engine.OptionException;
 import nst.engine.StyleOptions;
 import nst.engine.TransferOption;
 
+import nst.engine.WeightsLookup;
+import nst.engine.adain.AdaInTransfer;
+
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -22,8 +26,9 @@ import java.util.Set;
  * Turns a POST /api/jobs form (multipart or urlencoded) into checked {@link StyleOptions}: uploads limited
  * in bytes and pixels (413), checked by decoding (415), every option through the option catalogue
  * ({@link StyleOptions.Builder#set}) and validate() (400 naming the option as the CLI spells it), and the inputs'
- * names for the result's metadata. Leaves out weights files (the studio takes random or auto), output paths and
- * machine settings (the server's).
+ * names for the result's metadata. The method ({@code method}: gatys or adain) decides which fields mean something:
+ * any other is refused as the CLI refuses it ({@link TransferOption#appliesTo}). Leaves out weights files (the studio
+ * takes random or auto; with adain, weights are AdaIN's), output paths and machine settings (the server's).
  */
 final class JobForm {
     /** The catalogue's options a form may set: those that shape the picture, and saveEvery (the step-through's pictures). */
@@ -112,6 +117,14 @@ final class JobForm {
             inputs.addAll(List.of("--init-image", initUp.get(0).name()));
         }
         try {
+            // As on the command line, an option that means nothing for the method chosen is refused, naming it.
+            String methodText = field(fields, TransferOption.METHOD.field());
+            String method = methodText == null ? TransferOption.METHOD.defaultText(TransferOption.WeightsKind.PRETRAINED)
+                    : TransferOption.METHOD.parseChoice(methodText);
+            for (TransferOption option : OPTIONS)
+                if (!option.appliesTo(method) && field(fields, option.field()) != null) throw option.notFor(method);
+            if (!initUp.isEmpty() && !TransferOption.INIT_IMAGE.appliesTo(method)) throw TransferOption.INIT_IMAGE.notFor(method);
+            if (!maskUp.isEmpty() && !TransferOption.MASK.appliesTo(method)) throw TransferOption.MASK.notFor(method);
             for (TransferOption option : OPTIONS) {
                 String v = field(fields, option.field());
                 if (v == null) continue;
@@ -140,13 +153,17 @@ final class JobForm {
                 }
             }
             StyleOptions o = b.build().validate();
-            if (o.adain())       // the studio's method selector is a later part of issue 15
-                throw new ApiError(400, "--method adain is not in the studio yet: use './nst stylize --method adain'");
+            if (o.adain()) {
+                if ("auto".equals(o.weights()) && !Files.isRegularFile(WeightsLookup.defaultFile(AdaInTransfer.MODEL)))
+                    AdaInTransfer.weights("auto", o.seed(), TransferOption.WEIGHTS, null);   // throws its message: how to get them
+                AdaInTransfer.checkSizes(o, o.size());             // images too small for the encoder: 400 now, not a failed job
+                saveEvery = 1;                                     // one pass: no step-through
+            }
             if (o.size() > cfg.maxSize())
                 throw new ApiError(400, o.controls().scales().length > 0
                         ? "--scales: this server allows at most " + cfg.maxSize() + " px for the last scale, got " + o.size()
                         : "--size: this server allows at most " + cfg.maxSize() + " px, got " + o.size());
-            if (o.iterations() > cfg.maxIterations())
+            if (!o.adain() && o.iterations() > cfg.maxIterations())
                 throw new ApiError(400, "--iterations: this server allows at most " + cfg.maxIterations() + ", got " + o.iterations());
             long styleSide = Math.round(o.size() * o.controls().styleScale());
             if (!o.styles().isEmpty() && styleSide > cfg.maxSize())

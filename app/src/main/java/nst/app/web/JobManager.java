@@ -3,6 +3,7 @@ package nst.app.web;
 import nst.engine.NstException;
 import nst.engine.StyleOptions;
 import nst.engine.StyleTransfer;
+import nst.engine.adain.AdaInTransfer;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -117,6 +118,10 @@ public final class JobManager implements AutoCloseable {
         StyleOptions o = job.options();                                   // null when cancelled while queued
         if (o == null || !job.start()) return;
         try {
+            if (o.adain()) {
+                runAdaIn(job, o);
+                return;
+            }
             StyleTransfer st = new StyleTransfer(msg -> LOG.info("job " + job.id + ": " + msg));
             StyleTransfer.Result r = st.run(o, new StyleTransfer.Listener() {
                 @Override public void started(String backend, int width, int height) { job.started(backend, width, height); }
@@ -144,6 +149,17 @@ public final class JobManager implements AutoCloseable {
             LOG.error("job {} failed", job.id, e);
             job.fail("internal error: " + e, null);
         }
+    }
+
+    /**
+     * A {@code method=adain} job: one feed-forward pass ({@link AdaInTransfer}, seconds), on the same worker and queue
+     * as the Gatys jobs; no iterations and no step-through. Cancelling it while it runs lets the pass finish: the job
+     * ends cancelled, with the picture.
+     */
+    private void runAdaIn(Job job, StyleOptions o) {
+        AdaInTransfer.Result r = new AdaInTransfer(msg -> LOG.info("job " + job.id + ": " + msg)).run(o);
+        job.started(r.backend(), r.image().width(), r.image().height());
+        job.finish(r, job.cancellation.isCancelled());
     }
 
     /** Stops the workers; running jobs are cancelled. */

@@ -14,8 +14,10 @@ import java.util.Map;
  * GET /api/options: the option catalogue as the studio's form takes it, so that the page shows the defaults,
  * ranges, choices and help of {@link TransferOption} instead of spelling them again. Per option: the form field,
  * the CLI flag, type, help, choices, range, and the defaults for pretrained and for random weights (they differ
- * for contentLayers and tvWeight), with {@code byModel} where a model (resnet50) has its own; the page's own starting values (the quick start: size and iterations, and how
- * often the step-through keeps a picture); what "auto" weights are on this server for each model; and this server's limits.
+ * for contentLayers and tvWeight), with {@code byModel} where a model (resnet50) has its own; the page's own starting
+ * values (the quick start: size and iterations, and how often the step-through keeps a picture); the methods each
+ * option means something for ({@code methods}: gatys, adain); what "auto" weights are on this server for each model
+ * and for adain; and this server's limits.
  * Leaves out the options the form does not take (output paths, machine settings).
  */
 final class OptionsApi {
@@ -51,6 +53,9 @@ final class OptionsApi {
             }
             if (!byModel.isEmpty()) defaults.put("byModel", byModel);
             m.put("defaults", defaults);
+            List<String> methods = new ArrayList<>();                // the methods it means something for (the page hides it for others)
+            for (String method : TransferOption.METHOD.choices()) if (o.appliesTo(method)) methods.add(method);
+            m.put("methods", methods);
             options.add(m);
         }
         Map<String, Object> page = new LinkedHashMap<>();
@@ -64,6 +69,9 @@ final class OptionsApi {
         Map<String, Object> auto = new LinkedHashMap<>();         // per model: are "auto" weights pretrained here?
         for (String model : TransferOption.MODEL.choices())
             auto.put(model, StyleOptions.weightsKind("auto", null, model).name().toLowerCase(Locale.ROOT));
+        // AdaIN's "auto" is its installed file or nothing (no random fallback): "pretrained" or "missing".
+        auto.put("adain", java.nio.file.Files.isRegularFile(nst.engine.WeightsLookup.defaultFile(
+                nst.engine.adain.AdaInTransfer.MODEL)) ? "pretrained" : "missing");
         out.put("autoWeights", auto);
         out.put("page", page);
         out.put("limits", limits);

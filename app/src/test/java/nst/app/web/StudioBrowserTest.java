@@ -30,8 +30,8 @@ import static org.junit.jupiter.api.Assertions.*;
 /**
  * The studio page in real headless Chromium (the system's /usr/bin/chromium and /usr/bin/chromedriver,
  * never a downloaded one), driven by Selenium: upload, start, live progress, result, step-through heatmaps,
- * cancel, the 413 and 400 messages. Screenshots go to app/target/screenshots/. Skips itself when Chromium
- * is absent, unless NST_REQUIRE_BROWSER=true. Leaves out other browsers.
+ * cancel, the 413 and 400 messages, the method selector with AdaIN's preview and "Refine with Gatys". Screenshots go
+ * to app/target/screenshots/. Skips itself when Chromium is absent, unless NST_REQUIRE_BROWSER=true. Leaves out other browsers.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 class StudioBrowserTest {
@@ -165,6 +165,9 @@ class StudioBrowserTest {
         want.put("tileIterations", k.tileIterations());
         want.put("normalizeGradients", k.normalizeGradients());
         want.put("initImage", 0);                          // no file: the init option decides
+        want.put("method", o.method());
+        want.put("alpha", o.alpha());
+        want.put("adainWeights", o.adainWeights());
         assertEquals(want.keySet(), new java.util.TreeSet<>(page.keySet()), "the page's fields");
         assertTrue(page.keySet().containsAll(JobForm.OPTION_FIELDS), "every API option is on the page");
         for (Map.Entry<String, Object> e : want.entrySet()) {
@@ -174,6 +177,35 @@ class StudioBrowserTest {
             else
                 assertEquals(String.valueOf(e.getValue()), String.valueOf(got), e.getKey());
         }
+    }
+
+    /**
+     * The method selector (issue 15): AdaIN shows its options and hides Gatys's, its result is shown at once as a
+     * preview, and "Refine with Gatys" runs a Gatys job from that preview (sent as the initial image).
+     */
+    @Test
+    void adainPreviewThenRefineWithGatys() throws Exception {
+        assertTrue(driver.findElement(By.name("iterations")).isDisplayed());
+        assertFalse(driver.findElement(By.name("alpha")).isDisplayed(), "alpha is AdaIN's");
+        new Select(driver.findElement(By.name("method"))).selectByValue("adain");
+        assertFalse(driver.findElement(By.name("iterations")).isDisplayed(), "iterations are Gatys's");
+        assertTrue(driver.findElement(By.name("alpha")).isDisplayed());
+        options(Map.of("size", "32", "weights", "random", "alpha", "0.8"));
+        driver.findElement(By.id("start")).click();
+        waitFor(Duration.ofMinutes(2), () -> driver.findElement(By.id("result-image")).isDisplayed() && loaded("result-image"));
+        assertTrue(text("result-caption").startsWith("AdaIN preview"), text("result-caption"));
+        assertTrue(driver.findElement(By.id("refine")).isDisplayed());
+        shot("studio-adain-preview");
+        options(Map.of("iterations", "2", "contentLayers", "relu2_2", "styleLayers", "relu1_1,relu2_1"));
+        driver.findElement(By.id("refine")).click();
+        waitFor(Duration.ofMinutes(3), () -> text("status").startsWith("done · iteration") && loaded("result-image")
+                && text("result-caption").startsWith("result after"));
+        assertEquals("gatys", new Select(driver.findElement(By.name("method"))).getFirstSelectedOption().getAttribute("value"));
+        assertFalse(driver.findElement(By.id("refine")).isDisplayed());
+        Path png = tmp.resolve("refined.png");
+        Files.write(png, new Http(server.url()).get(driver.findElement(By.id("download")).getAttribute("href").replace(server.url(), "")).body());
+        String recorded = nst.engine.image.Images.readPngText(png).get("nst:options");
+        assertTrue(recorded.contains("--method gatys") && recorded.contains("--init-image adain-preview.png") && recorded.contains("--iterations 2"), recorded);
     }
 
     @Test
