@@ -1,8 +1,11 @@
 package nst.engine;
 
 import nst.engine.loss.LayerWeight;
+import nst.engine.network.Pooling;
 import nst.engine.network.VggNetwork;
 import nst.engine.network.VggSpec;
+
+import nst.kernels.Backend;
 
 import java.util.List;
 import java.util.Locale;
@@ -39,7 +42,7 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         List<LayerWeight> styleLayers = o.styles().isEmpty() ? List.of() : o.styleLayers();
         for (LayerWeight lw : o.contentLayers()) { int i = spec.indexOf(lw.layer()); taps.add(i); deepest = Math.max(deepest, i); }
         for (LayerWeight lw : styleLayers) { int i = spec.indexOf(lw.layer()); taps.add(i); deepest = Math.max(deepest, i); }
-        long[] plan = planFloats(spec, height, width, deepest, taps);
+        long[] plan = planFloats(spec, height, width, deepest, taps, o.pooling());
         // the largest style image's forward-only plan exists next to the content plan while the targets are
         // computed; it borrows the content plan's gradient buffers as scratch when they are large enough
         Set<Integer> styleTaps = new TreeSet<>();
@@ -76,13 +79,18 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
                 4 * 2 * params, 4 * optimizer, 4 * images);
     }
 
-    /** {activation floats (input and every layer output, in-place ReLUs shared), gradient floats (two ping-pong + d input)}. */
-    static long[] planFloats(VggSpec spec, int height, int width, int last, Set<Integer> taps) {
+    /**
+     * {activation floats (the input, the kept layers' outputs, the packed ReLU masks and max-pool indices), gradient
+     * floats (two ping-pong buffers, which also serve as the forward pass's scratch, and d input)}.
+     */
+    static long[] planFloats(VggSpec spec, int height, int width, int last, Set<Integer> taps, Pooling pooling) {
         long[] size = layerSizes(spec, height, width, last);
         long acts = 3L * height * width, max = 3L * height * width;
         for (int i = 0; i <= last; i++) {
             max = Math.max(max, size[i]);
-            if (!VggNetwork.inPlace(spec, i, taps)) acts += size[i];
+            if (!VggNetwork.inPlace(spec, i, taps) && VggNetwork.kept(spec, i, last, taps)) acts += size[i];
+            if (VggNetwork.masked(spec, i, taps)) acts += Backend.maskLength((int) size[i]);
+            if (spec.layers().get(i).kind() == VggSpec.Kind.POOL && pooling == Pooling.MAX) acts += (size[i] + 7) / 8;   // 2×2: 8 windows a word
         }
         return new long[] {acts, 2 * max + 3L * height * width};
     }

@@ -30,7 +30,7 @@ class TilingTest {
             int last = SPEC.indexOf("relu4_2");
             try (var backend = new ScalarBackend(); VggNetwork net = new VggNetwork(backend, WEIGHTS, Pooling.MAX);
                  VggNetwork.Plan plan = net.plan(hw[0], hw[1], last, taps)) {
-                long[] f = MemoryEstimate.planFloats(SPEC, hw[0], hw[1], last, taps);
+                long[] f = MemoryEstimate.planFloats(SPEC, hw[0], hw[1], last, taps, Pooling.MAX);
                 assertEquals(plan.bytes(), 4 * (f[0] + f[1]), "plan bytes at " + Arrays.toString(hw));
             }
         }

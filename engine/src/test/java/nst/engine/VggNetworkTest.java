@@ -59,7 +59,7 @@ class VggNetworkTest {
                             assertArrayEquals(download(b, full.activation(t), full.size(t)), download(b, borrow.activation(t), borrow.size(t)));
                         assertTrue(borrow.bytes() < fwd.bytes(), borrow.bytes() + " vs " + fwd.bytes());
                         // the memory estimate models both layouts exactly
-                        long[] f = MemoryEstimate.planFloats(NARROW, 37, 41, last, taps);
+                        long[] f = MemoryEstimate.planFloats(NARROW, 37, 41, last, taps, Pooling.MAX);
                         long donorMax = (f[1] - 3L * 37 * 41) / 2;
                         assertEquals(fwd.bytes(), 4 * MemoryEstimate.forwardPlanFloats(NARROW, 37, 41, last, taps, 0));
                         assertEquals(borrow.bytes(), 4 * MemoryEstimate.forwardPlanFloats(NARROW, 37, 41, last, taps, donorMax));
