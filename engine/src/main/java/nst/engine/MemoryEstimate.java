@@ -15,7 +15,7 @@ import java.util.TreeSet;
 /**
  * Bytes a transfer will hold at one image size, before any of it is allocated: the plan's activations and
  * gradients (laid out exactly as {@link VggNetwork.Plan} does), the objective's targets and scratch, the
- * weights, and the optimiser (L-BFGS keeps 2·history·3·H·W floats of history). Leaves out the JVM's own
+ * weights, and the optimiser (L-BFGS keeps 2·min(history, iterations)·3·H·W floats of history). Leaves out the JVM's own
  * overhead and the decoded input images at their original size; accelerator memory is not modelled.
  */
 public record MemoryEstimate(int width, int height, long activations, long gradients, long targets,
@@ -43,13 +43,13 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         for (LayerWeight lw : o.contentLayers()) { int i = spec.indexOf(lw.layer()); taps.add(i); deepest = Math.max(deepest, i); }
         for (LayerWeight lw : styleLayers) { int i = spec.indexOf(lw.layer()); taps.add(i); deepest = Math.max(deepest, i); }
         long[] plan = planFloats(spec, height, width, deepest, taps, o.pooling());
-        // the largest style image's forward-only plan exists next to the content plan while the targets are
+        // the largest style image's streaming plan exists next to the content plan while the targets are
         // computed; it borrows the content plan's gradient buffers as scratch when they are large enough
         Set<Integer> styleTaps = new TreeSet<>();
         int deepestStyle = 0;
         for (LayerWeight lw : styleLayers) { int i = spec.indexOf(lw.layer()); styleTaps.add(i); deepestStyle = Math.max(deepestStyle, i); }
         long stylePlan = styleLayers.isEmpty() ? 0
-                : forwardPlanFloats(spec, styleLongest, styleLongest, deepestStyle, styleTaps, (plan[1] - 3L * height * width) / 2);
+                : streamingPlanFloats(spec, styleLongest, styleLongest, deepestStyle, (plan[1] - 3L * height * width) / 2);
         int regions = o.controls().masks().isEmpty() ? 1 : o.controls().masks().size();
         long targets = 0, maxLayer = 0;
         int[] shape = new int[3];
@@ -72,7 +72,9 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
             VggSpec.Layer l = spec.layers().get(i);
             if (l.kind() == VggSpec.Kind.CONV) params += (long) l.inChannels() * l.outChannels() * 9 + l.outChannels();
         }
-        long optimizer = o.optimizerKind() == nst.engine.optim.OptimizerKind.ADAM ? 3 * n : (8 + 2L * o.history()) * n;
+        // L-BFGS adds at most one (s, y) pair per iteration and allocates them as the history fills
+        long pairs = Math.min(o.history(), Math.max(0, o.iterations()));
+        long optimizer = o.optimizerKind() == nst.engine.optim.OptimizerKind.ADAM ? 3 * n : (8 + 2L * pairs) * n;
         long images = 4 * n + 3L * extraImagePixels;                   // content, x, gradient, last good; full-size arrays when tiled
         if (!o.styles().isEmpty()) images += 3L * styleLongest * styleLongest * o.styles().size();
         return new MemoryEstimate(width, height, 4 * (plan[0] + stylePlan), 4 * plan[1], 4 * targets,
@@ -124,6 +126,16 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
             else scratch = true;
         }
         return owned + (scratch && donorMax < max ? 2 * max : 0);
+    }
+
+    /**
+     * Floats a streaming plan owns ({@link VggNetwork#streamingPlan}): the input, and two scratch buffers unless
+     * the donor's gradient buffers ({@code donorMax} floats each) are large enough.
+     */
+    static long streamingPlanFloats(VggSpec spec, int height, int width, int last, long donorMax) {
+        long max = 3L * height * width;
+        for (long n : layerSizes(spec, height, width, last)) max = Math.max(max, n);
+        return 3L * height * width + (donorMax < max ? 2 * max : 0);
     }
 
     private static void shape(VggSpec spec, int height, int width, int layer, int[] out) {

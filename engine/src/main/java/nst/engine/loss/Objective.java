@@ -153,19 +153,23 @@ public final class Objective implements AutoCloseable {
         try (Buffer g = backend.allocate(maxC * maxC)) {
             for (int k = 0; k < styleImages.size(); k++) {
                 Image s = styleImages.get(k);
-                try (VggNetwork.Plan sp = net.forwardPlan(s.height(), s.width(), deepestStyle, styleTaps, plan)) {
+                // each tap's Gram is taken as soon as forward reaches it, so the plan keeps no activation
+                try (VggNetwork.Plan sp = net.streamingPlan(s.height(), s.width(), deepestStyle, styleTaps, plan)) {
                     float[] in = new float[3 * s.pixels()];
                     net.preprocess().forward(in, s.rgb(), s.pixels());
                     backend.upload(sp.input, in);
-                    sp.forward();
-                    for (Term t : style) {
-                        int hw = sp.height(t.layer) * sp.width(t.layer);
-                        switch (t.unit) {
-                            case StyleLoss plain -> plain.addStyle(sp.activation(t.layer), hw, (float) blend[k], g);
-                            case GuidedStyleLoss guided -> guided.addStyle(k, sp.activation(t.layer), hw, g);
-                            default -> throw new IllegalStateException("not a style unit: " + t.unit);
+                    int image = k;
+                    sp.forward((layer, out) -> {
+                        for (Term t : style) {
+                            if (t.layer != layer) continue;
+                            int hw = sp.height(t.layer) * sp.width(t.layer);
+                            switch (t.unit) {
+                                case StyleLoss plain -> plain.addStyle(out, hw, (float) blend[image], g);
+                                case GuidedStyleLoss guided -> guided.addStyle(image, out, hw, g);
+                                default -> throw new IllegalStateException("not a style unit: " + t.unit);
+                            }
                         }
-                    }
+                    });
                 }
             }
         }
@@ -225,9 +229,19 @@ public final class Objective implements AutoCloseable {
 
     // ---------------------------------------------------------------- inspection (tests, the studio's step-through)
 
-    /** F_l(x) of the last evaluation (C, H, W). */
+    /**
+     * F_l(x) of the last evaluation (C, H, W). The plan keeps only the loss layers' outputs; any other layer is
+     * recomputed by a forward pass from the last evaluation's input, in the plan's idle gradient buffers.
+     */
     public float[] activation(String layer) {
-        return plan.tensor(net.spec().indexOf(layer)).download(backend);
+        int i = net.spec().indexOf(layer);
+        if (plan.keeps(i)) return plan.tensor(i).download(backend);
+        float[][] out = {null};
+        try (VggNetwork.Plan sp = net.streamingPlan(plan.height, plan.width, i, Set.of(i), plan)) {
+            backend.copy(sp.input, plan.input);
+            sp.forward((l, b) -> out[0] = nst.engine.network.Tensor.download(backend, b, plan.size(i)));
+        }
+        return out[0];
     }
 
     /** The content target F_l(c) (C, H, W). */

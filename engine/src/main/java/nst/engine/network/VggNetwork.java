@@ -86,7 +86,7 @@ public final class VggNetwork implements AutoCloseable {
      */
     public Plan plan(int height, int width, int last, Set<Integer> taps) {
         upload(last);
-        return new Plan(height, width, last, taps, false, null);
+        return new Plan(height, width, last, taps, false, false, null);
     }
 
     /**
@@ -107,7 +107,25 @@ public final class VggNetwork implements AutoCloseable {
      */
     public Plan forwardPlan(int height, int width, int last, Set<Integer> taps, Plan donor) {
         upload(last);
-        return new Plan(height, width, last, taps, true, donor);
+        return new Plan(height, width, last, taps, true, false, donor);
+    }
+
+    /**
+     * A forward-only plan that keeps no layer's output: every layer runs in the two scratch buffers (the donor's
+     * gradient buffers when large enough, as {@link #forwardPlan(int, int, int, Set, Plan)}), and
+     * {@link Plan#forward(TapConsumer)} hands each tapped layer's output to the caller as soon as it is computed,
+     * before the next layer overwrites it. For the style targets, whose Grams need each tap only once: the
+     * plan owns just its input.
+     */
+    public Plan streamingPlan(int height, int width, int last, Set<Integer> taps, Plan donor) {
+        upload(last);
+        return new Plan(height, width, last, taps, true, true, donor);
+    }
+
+    /** Receives a tapped layer's output during {@link Plan#forward(TapConsumer)}; the buffer is valid only during the call. */
+    @FunctionalInterface
+    public interface TapConsumer {
+        void accept(int layer, Buffer output);
     }
 
     /** Whether layer i is a ReLU that runs in place on its input's buffer: it follows an untapped layer. */
@@ -153,8 +171,9 @@ public final class VggNetwork implements AutoCloseable {
         private final PlanBuffers buffers;
 
         private final boolean forwardOnly;
+        private final boolean[] tapped;
 
-        private Plan(int height, int width, int last, Set<Integer> taps, boolean forwardOnly, Plan donor) {
+        private Plan(int height, int width, int last, Set<Integer> taps, boolean forwardOnly, boolean streaming, Plan donor) {
             buffers = new PlanBuffers(backend);
             this.forwardOnly = forwardOnly;
             if (last < 0 || last >= spec.layers().size()) throw new IllegalArgumentException("layer index " + last);
@@ -199,7 +218,7 @@ public final class VggNetwork implements AutoCloseable {
                 if (inPlace(spec, i, taps)) {
                     act[i] = act[i - 1];
                     keeps[i] = keeps[i - 1];
-                } else if (kept(spec, i, last, taps)) {
+                } else if (!streaming && kept(spec, i, last, taps)) {
                     act[i] = own(size(i));
                     keeps[i] = true;
                 } else {                                // the scratch buffer this layer's input is not in
@@ -212,6 +231,8 @@ public final class VggNetwork implements AutoCloseable {
                 if (spec.layers().get(i).kind() == VggSpec.Kind.POOL && pooling == Pooling.MAX) index[i] = own(poolShape(i).indexLength());
             }
             gradInput = forwardOnly ? null : own(3 * height * width);
+            tapped = new boolean[last + 1];
+            for (int t : taps) if (t <= last) tapped[t] = true;
         }
 
         private Buffer own(int n) {
@@ -222,6 +243,9 @@ public final class VggNetwork implements AutoCloseable {
         public int height(int layer) { return h[layer]; }
         public int width(int layer) { return w[layer]; }
         public int size(int layer) { return c[layer] * h[layer] * w[layer]; }
+        /** Whether this plan keeps layer {@code layer}'s output after forward (tapped, or a conv under a tapped ReLU). */
+        public boolean keeps(int layer) { return keeps[layer]; }
+
         /** Output of layer {@code layer} after {@link #forward()}: kept layers only (tapped, or a conv under a tapped ReLU). */
         public Buffer activation(int layer) {
             if (!keeps[layer])
@@ -241,6 +265,11 @@ public final class VggNetwork implements AutoCloseable {
 
         /** Runs layers 0..last on {@link #input}. */
         public void forward() {
+            forward(null);
+        }
+
+        /** Runs layers 0..last on {@link #input}, handing each tapped layer's output to {@code taps} (may be null) once computed. */
+        public void forward(TapConsumer taps) {
             for (int i = 0; i <= last; i++) {
                 switch (spec.layers().get(i).kind()) {
                     case CONV -> backend.conv2dForward(act[i], in(i), weight[i], bias[i], convShape(i));
@@ -254,6 +283,7 @@ public final class VggNetwork implements AutoCloseable {
                         else backend.avgPoolForward(act[i], in(i), poolShape(i));
                     }
                 }
+                if (taps != null && tapped[i]) taps.accept(i, act[i]);
             }
         }
 
