@@ -23,7 +23,7 @@ __kernel void relu_forward_mask(__global float* out, __global float* mask, __glo
     if (base >= n) return;
     uint bits = 0;
     for (int b = 0; b < 16 && base + b < n; b++) {
-        float v = fmax(in[base + b], 0.0f);
+        float x = in[base + b], v = x > 0.0f || isnan(x) ? x : 0.0f;   // Java's Math.max(x, 0): NaN stays NaN (fmax drops it)
         out[base + b] = v;
         if (v > 0.0f) bits |= 1u << b;
     }
