@@ -15,7 +15,7 @@ import java.util.TreeSet;
 /**
  * Bytes a transfer will hold at one image size, before any of it is allocated: the plan's activations and
  * gradients (laid out exactly as {@link VggNetwork.Plan} does), the objective's targets and scratch, the
- * weights, and the optimiser (L-BFGS keeps 2·min(history, iterations)·3·H·W floats of history). Leaves out the JVM's own
+ * weights (host, backend and the SIMD backend's cached transforms), and the optimiser (L-BFGS keeps 2·min(history, iterations)·3·H·W floats of history). Leaves out the JVM's own
  * overhead and the decoded input images at their original size; accelerator memory is not modelled.
  */
 public record MemoryEstimate(int width, int height, long activations, long gradients, long targets,
@@ -67,10 +67,16 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         if (o.controls().normalizeGradients()) targets += maxLayer;
         long n = 3L * width * height;
         targets += 2 * n;                                              // netInput, dNetInput
-        long params = 0;
+        long params = 0, cache = 0;
         for (int i = 0; i <= deepest; i++) {
             VggSpec.Layer l = spec.layers().get(i);
-            if (l.kind() == VggSpec.Kind.CONV) params += (long) l.inChannels() * l.outChannels() * 9 + l.outChannels();
+            if (l.kind() != VggSpec.Kind.CONV) continue;
+            long w = (long) l.inChannels() * l.outChannels() * 9;
+            params += w + l.outChannels();
+            // the SIMD backend caches each conv's weights transformed, forward and backward (KERNELS.md, "Weight
+            // cache rule"): Winograd F(2×2,3×3) 16/9 of the weights per direction where both channel counts are
+            // ≥ 64, else packed for GEMM (about 1×). Counted for every heap backend: an upper bound for scalar.
+            cache += 2 * (l.inChannels() >= 64 && l.outChannels() >= 64 ? w * 16 / 9 : w);
         }
         // L-BFGS adds at most one (s, y) pair per iteration and allocates them as the history fills
         long pairs = Math.min(o.history(), Math.max(0, o.iterations()));
@@ -78,7 +84,7 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         long images = 4 * n + 3L * extraImagePixels;                   // content, x, gradient, last good; full-size arrays when tiled
         if (!o.styles().isEmpty()) images += 3L * styleLongest * styleLongest * o.styles().size();
         return new MemoryEstimate(width, height, 4 * (plan[0] + stylePlan), 4 * plan[1], 4 * targets,
-                4 * 2 * params, 4 * optimizer, 4 * images);
+                4 * (2 * params + cache), 4 * optimizer, 4 * images);
     }
 
     /**
