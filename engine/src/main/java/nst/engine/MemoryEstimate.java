@@ -1,8 +1,11 @@
 package nst.engine;
 
 import nst.engine.loss.LayerWeight;
+import nst.engine.network.Pooling;
 import nst.engine.network.VggNetwork;
 import nst.engine.network.VggSpec;
+
+import nst.kernels.Backend;
 
 import java.util.List;
 import java.util.Locale;
@@ -12,11 +15,14 @@ import java.util.TreeSet;
 /**
  * Bytes a transfer will hold at one image size, before any of it is allocated: the plan's activations and
  * gradients (laid out exactly as {@link VggNetwork.Plan} does), the objective's targets and scratch, the
- * weights, and the optimiser (L-BFGS keeps 2·history·3·H·W floats of history). Leaves out the JVM's own
+ * weights (host, backend and the SIMD backend's cached transforms), and the optimiser (L-BFGS keeps 2·min(history, iterations)·3·H·W floats of history). Leaves out the JVM's own
  * overhead and the decoded input images at their original size; accelerator memory is not modelled.
  */
 public record MemoryEstimate(int width, int height, long activations, long gradients, long targets,
                              long weights, long optimizer, long images) {
+    /** Whether the SIMD backend uses F(4×4) on wide layers (its default; -Dnst.simd.wino4=false turns it off). */
+    private static final boolean WINOGRAD4 = !"false".equals(System.getProperty("nst.simd.wino4", "true").trim());
+
 
     public long total() { return activations + gradients + targets + weights + optimizer + images; }
 
@@ -39,14 +45,14 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         List<LayerWeight> styleLayers = o.styles().isEmpty() ? List.of() : o.styleLayers();
         for (LayerWeight lw : o.contentLayers()) { int i = spec.indexOf(lw.layer()); taps.add(i); deepest = Math.max(deepest, i); }
         for (LayerWeight lw : styleLayers) { int i = spec.indexOf(lw.layer()); taps.add(i); deepest = Math.max(deepest, i); }
-        long[] plan = planFloats(spec, height, width, deepest, taps);
-        // the largest style image's forward-only plan exists next to the content plan while the targets are
+        long[] plan = planFloats(spec, height, width, deepest, taps, o.pooling());
+        // the largest style image's streaming plan exists next to the content plan while the targets are
         // computed; it borrows the content plan's gradient buffers as scratch when they are large enough
         Set<Integer> styleTaps = new TreeSet<>();
         int deepestStyle = 0;
         for (LayerWeight lw : styleLayers) { int i = spec.indexOf(lw.layer()); styleTaps.add(i); deepestStyle = Math.max(deepestStyle, i); }
         long stylePlan = styleLayers.isEmpty() ? 0
-                : forwardPlanFloats(spec, styleLongest, styleLongest, deepestStyle, styleTaps, (plan[1] - 3L * height * width) / 2);
+                : streamingPlanFloats(spec, styleLongest, styleLongest, deepestStyle, (plan[1] - 3L * height * width) / 2);
         int regions = o.controls().masks().isEmpty() ? 1 : o.controls().masks().size();
         long targets = 0, maxLayer = 0;
         int[] shape = new int[3];
@@ -64,25 +70,40 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
         if (o.controls().normalizeGradients()) targets += maxLayer;
         long n = 3L * width * height;
         targets += 2 * n;                                              // netInput, dNetInput
-        long params = 0;
+        long params = 0, cache = 0;
         for (int i = 0; i <= deepest; i++) {
             VggSpec.Layer l = spec.layers().get(i);
-            if (l.kind() == VggSpec.Kind.CONV) params += (long) l.inChannels() * l.outChannels() * 9 + l.outChannels();
+            if (l.kind() != VggSpec.Kind.CONV) continue;
+            long w = (long) l.inChannels() * l.outChannels() * 9;
+            params += w + l.outChannels();
+            // the SIMD backend caches each conv's weights transformed, forward and backward (KERNELS.md, "Weight
+            // cache rule"): Winograd F(4×4,3×3) 36/9 of the weights per direction where both channel counts are
+            // ≥ 128 (unless -Dnst.simd.wino4=false), F(2×2,3×3) 16/9 where both are ≥ 64, else packed for GEMM
+            // (about 1×). Counted for every heap backend: an upper bound for scalar.
+            int narrow = Math.min(l.inChannels(), l.outChannels());
+            cache += 2 * (narrow >= 128 && WINOGRAD4 ? w * 4 : narrow >= 64 ? w * 16 / 9 : w);
         }
-        long optimizer = o.optimizerKind() == nst.engine.optim.OptimizerKind.ADAM ? 3 * n : (8 + 2L * o.history()) * n;
+        // L-BFGS adds at most one (s, y) pair per iteration and allocates them as the history fills
+        long pairs = Math.min(o.history(), Math.max(0, o.iterations()));
+        long optimizer = o.optimizerKind() == nst.engine.optim.OptimizerKind.ADAM ? 3 * n : (8 + 2L * pairs) * n;
         long images = 4 * n + 3L * extraImagePixels;                   // content, x, gradient, last good; full-size arrays when tiled
         if (!o.styles().isEmpty()) images += 3L * styleLongest * styleLongest * o.styles().size();
         return new MemoryEstimate(width, height, 4 * (plan[0] + stylePlan), 4 * plan[1], 4 * targets,
-                4 * 2 * params, 4 * optimizer, 4 * images);
+                4 * (2 * params + cache), 4 * optimizer, 4 * images);
     }
 
-    /** {activation floats (input and every layer output, in-place ReLUs shared), gradient floats (two ping-pong + d input)}. */
-    static long[] planFloats(VggSpec spec, int height, int width, int last, Set<Integer> taps) {
+    /**
+     * {activation floats (the input, the kept layers' outputs, the packed ReLU masks and max-pool indices), gradient
+     * floats (two ping-pong buffers, which also serve as the forward pass's scratch, and d input)}.
+     */
+    static long[] planFloats(VggSpec spec, int height, int width, int last, Set<Integer> taps, Pooling pooling) {
         long[] size = layerSizes(spec, height, width, last);
         long acts = 3L * height * width, max = 3L * height * width;
         for (int i = 0; i <= last; i++) {
             max = Math.max(max, size[i]);
-            if (!VggNetwork.inPlace(spec, i, taps)) acts += size[i];
+            if (!VggNetwork.inPlace(spec, i, taps) && VggNetwork.kept(spec, i, last, taps)) acts += size[i];
+            if (VggNetwork.masked(spec, i, taps)) acts += Backend.maskLength((int) size[i]);
+            if (spec.layers().get(i).kind() == VggSpec.Kind.POOL && pooling == Pooling.MAX) acts += (size[i] + 7) / 8;   // 2×2: 8 windows a word
         }
         return new long[] {acts, 2 * max + 3L * height * width};
     }
@@ -116,6 +137,16 @@ public record MemoryEstimate(int width, int height, long activations, long gradi
             else scratch = true;
         }
         return owned + (scratch && donorMax < max ? 2 * max : 0);
+    }
+
+    /**
+     * Floats a streaming plan owns ({@link VggNetwork#streamingPlan}): the input, and two scratch buffers unless
+     * the donor's gradient buffers ({@code donorMax} floats each) are large enough.
+     */
+    static long streamingPlanFloats(VggSpec spec, int height, int width, int last, long donorMax) {
+        long max = 3L * height * width;
+        for (long n : layerSizes(spec, height, width, last)) max = Math.max(max, n);
+        return 3L * height * width + (donorMax < max ? 2 * max : 0);
     }
 
     private static void shape(VggSpec spec, int height, int width, int layer, int[] out) {

@@ -84,6 +84,10 @@ public final class FaultyBackend implements Backend {
     @Override public void reluBackward(Buffer dIn, Buffer dOut, Buffer out, int n) { inner.reluBackward(dIn, dOut, out, n); }
     @Override public void maxPoolForward(Buffer out, Buffer in, PoolShape s) { inner.maxPoolForward(out, in, s); }
     @Override public void maxPoolBackward(Buffer dIn, Buffer dOut, Buffer in, PoolShape s) { inner.maxPoolBackward(dIn, dOut, in, s); }
+    @Override public void reluForwardWithMask(Buffer out, Buffer mask, Buffer in, int n) { inner.reluForwardWithMask(out, mask, in, n); }
+    @Override public void reluBackwardFromMask(Buffer dIn, Buffer dOut, Buffer mask, int n) { inner.reluBackwardFromMask(dIn, dOut, mask, n); }
+    @Override public void maxPoolForwardWithIndex(Buffer out, Buffer index, Buffer in, PoolShape s) { inner.maxPoolForwardWithIndex(out, index, in, s); }
+    @Override public void maxPoolBackwardFromIndex(Buffer dIn, Buffer dOut, Buffer index, PoolShape s) { inner.maxPoolBackwardFromIndex(dIn, dOut, index, s); }
     @Override public void avgPoolForward(Buffer out, Buffer in, PoolShape s) { inner.avgPoolForward(out, in, s); }
     @Override public void avgPoolBackward(Buffer dIn, Buffer dOut, PoolShape s) { inner.avgPoolBackward(dIn, dOut, s); }
     @Override public void gemm(Buffer c, Buffer a, Buffer b, int m, int n, int k, boolean tA, boolean tB, float alpha, float beta) {

@@ -30,18 +30,24 @@ class TilingTest {
             int last = SPEC.indexOf("relu4_2");
             try (var backend = new ScalarBackend(); VggNetwork net = new VggNetwork(backend, WEIGHTS, Pooling.MAX);
                  VggNetwork.Plan plan = net.plan(hw[0], hw[1], last, taps)) {
-                long[] f = MemoryEstimate.planFloats(SPEC, hw[0], hw[1], last, taps);
+                long[] f = MemoryEstimate.planFloats(SPEC, hw[0], hw[1], last, taps, Pooling.MAX);
                 assertEquals(plan.bytes(), 4 * (f[0] + f[1]), "plan bytes at " + Arrays.toString(hw));
             }
         }
-        StyleOptions o = small(1024, 1).build();
+        StyleOptions o = small(1024, 500).build();
         MemoryEstimate e = MemoryEstimate.of(o, VggSpec.vgg19(), 1024, 768, 1024, 0);
         System.out.println("estimate, VGG19 to relu5_1, 1024x768, L-BFGS history 100: " + e.describe());
         assertEquals(4L * 2 * 100 * 3 * 1024 * 768, e.optimizer() - 4L * 8 * 3 * 1024 * 768, "history 2·m·3·H·W floats");
+        // a run of fewer iterations than the history never fills it: one (s, y) pair at most per iteration
+        MemoryEstimate few = MemoryEstimate.of(small(1024, 3).build(), VggSpec.vgg19(), 1024, 768, 1024, 0);
+        assertEquals(4L * 2 * 3 * 3 * 1024 * 768, few.optimizer() - 4L * 8 * 3 * 1024 * 768, "history of a 3-iteration run");
     }
 
     @Test void tooLargeForTheBudgetFailsBeforeStartingAndNamesTheLargestSizeThatFits() {
-        StyleOptions o = small(256, 2).memoryBudget(24L << 20).build();
+        // a budget half the direct run's estimate (24 MiB before issue 18 made the plans smaller)
+        Image c256 = Images.resizeLongest(small(256, 2).build().content(), 256);
+        long half = MemoryEstimate.of(small(256, 2).build(), SPEC, c256.width(), c256.height(), 256, 0).total() / 2;
+        StyleOptions o = small(256, 2).memoryBudget(half).build();
         NstException ex = assertThrows(NstException.class, () -> new StyleTransfer().run(o, null, null));
         System.out.println(ex.getMessage());
         assertTrue(ex.getMessage().contains("not enough memory") && ex.getMessage().contains("largest size that fits is about"), ex.getMessage());
@@ -50,7 +56,7 @@ class TilingTest {
         // the size it names does fit
         StyleOptions smaller = o.toBuilder().size(fits).build();
         Image c = Images.resizeLongest(smaller.content(), fits);
-        assertTrue(MemoryEstimate.of(smaller, SPEC, c.width(), c.height(), fits, 0).total() <= 24L << 20);
+        assertTrue(MemoryEstimate.of(smaller, SPEC, c.width(), c.height(), fits, 0).total() <= half);
     }
 
     @Test void tileStartsCoverTheImageWithOverlap() {
@@ -70,7 +76,12 @@ class TilingTest {
      */
     @Test void tiledRefinementCompletesUnderASmallBudgetWithoutSeams() {
         int size = 144, tile = 64;
-        long budget = 20L << 20;
+        // a budget between one tile's estimate and the direct run's (20 MiB before issue 18 made the plans smaller)
+        Image c0 = Images.resizeLongest(small(size, 20).build().content(), size);
+        long whole = MemoryEstimate.of(small(size, 20).build(), SPEC, c0.width(), c0.height(), size, 0).total();
+        long oneTile = MemoryEstimate.of(small(size, 20).build(), SPEC, tile, tile, tile, 4L * c0.width() * c0.height()).total();
+        assertTrue(oneTile < whole, oneTile + " vs " + whole);
+        long budget = (oneTile + whole) / 2;
         StyleOptions direct = small(size, 20).memoryBudget(budget).build();
         NstException e = assertThrows(NstException.class, () -> new StyleTransfer().run(direct, null, null), "a direct run does not fit");
         assertTrue(e.getMessage().startsWith("not enough memory") && e.getMessage().contains("the largest size that fits is")

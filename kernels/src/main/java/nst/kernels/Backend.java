@@ -92,6 +92,35 @@ public interface Backend extends AutoCloseable {
      */
     void maxPoolBackward(Buffer dIn, Buffer dOut, Buffer in, PoolShape s);
 
+    // Compact forms for the backward pass (issue 18). Style transfer needs gradients for the image only, so a plan
+    // keeps, of an untapped ReLU, one flag per element, and of a max pooling, the argmax's place in each window,
+    // instead of the float tensors. Both are packed into ordinary float buffers as "words": each element is an exact
+    // integer in [0, 2^16) (exact in float32, never NaN, so every backend stores and moves it like any float),
+    // holding 16 bits. Mask element j is bit j % 16 of word j / 16 ({@link #maskLength}); a pooling's index of window
+    // q = (c·outH + y)·outW + x takes {@link PoolShape#indexBits} bits at bit (q % per word)·bits of word q / per
+    // word ({@link PoolShape#indexLength}); the index is ky·k + kx within the window.
+
+    /** Floats a ReLU mask of n elements takes: ⌈n / 16⌉. */
+    static int maskLength(int n) { return (n + 15) >>> 4; }
+
+    /**
+     * out[j] := max(in[j], 0) for j < n (out may be in), and mask bit j := out[j] > 0 (NaN: 0). Writes mask words
+     * 0..maskLength(n) whole (bits past n are 0).
+     */
+    void reluForwardWithMask(Buffer out, Buffer mask, Buffer in, int n);
+
+    /** dIn[j] += dOut[j] where mask bit j is set (the mask {@link #reluForwardWithMask} wrote): {@link #reluBackward} without the output. */
+    void reluBackwardFromMask(Buffer dIn, Buffer dOut, Buffer mask, int n);
+
+    /**
+     * {@link #maxPoolForward}, also writing each window's argmax ({@link PoolShape#argmax}: first maximum, NaN
+     * winning) as ky·k + kx into index ({@link PoolShape#indexLength} words, written whole).
+     */
+    void maxPoolForwardWithIndex(Buffer out, Buffer index, Buffer in, PoolShape s);
+
+    /** dIn[window (y, x)'s argmax] += dOut[c,y,x], the argmax read from index: {@link #maxPoolBackward} without the input. */
+    void maxPoolBackwardFromIndex(Buffer dIn, Buffer dOut, Buffer index, PoolShape s);
+
     /**
      * out[c,y,x] := (1/k²) Σ_{ky,kx<k} in[c, y·stride−pad+ky, x·stride−pad+kx], padding counting as 0 and
      * still in the divisor (PyTorch's avg_pool2d default, count_include_pad=True). Floor mode only: a ceil-mode

@@ -58,6 +58,27 @@ public record PoolShape(int c, int h, int w, int k, int stride, int pad, boolean
     public int outSize() { return c * outH() * outW(); }
 
     /**
+     * Bits of one window's argmax in a packed index ({@link Backend#maxPoolForwardWithIndex}): 2 for windows of up
+     * to 4 positions (VGG's 2×2), 4 up to 16 (ResNet's 3×3), 8 up to 256.
+     */
+    public int indexBits() {
+        int n = k * k;
+        if (n <= 4) return 2;
+        if (n <= 16) return 4;
+        if (n <= 256) return 8;
+        throw new IllegalArgumentException("a packed pooling index holds windows of up to 16x16, not " + k + "x" + k);
+    }
+
+    /** Windows per 16-bit index word. */
+    public int indexPerWord() { return 16 / indexBits(); }
+
+    /** Floats the packed index of all {@link #outSize} windows takes. */
+    public int indexLength() {
+        int per = indexPerWord();
+        return (int) (((long) outSize() + per - 1) / per);
+    }
+
+    /**
      * Index into a (c, h, w) tensor of the first maximum of window (y, x) of channel {@code ch}, in row-major
      * order over the window's input positions (padding never wins); NaN wins, as in PyTorch. The reference
      * every backend's max pooling matches exactly.

@@ -154,6 +154,57 @@ public final class ScalarBackend implements Backend {
     }
 
     @Override
+    public void reluForwardWithMask(Buffer outB, Buffer maskB, Buffer inB, int n) {
+        float[] out = HeapBuffer.of(outB), mask = HeapBuffer.of(maskB), in = HeapBuffer.of(inB);
+        for (int word = 0; word < Backend.maskLength(n); word++) {
+            int bits = 0;
+            for (int b = 0; b < 16; b++) {
+                int j = word * 16 + b;
+                if (j >= n) break;
+                out[j] = Math.max(in[j], 0f);
+                if (out[j] > 0f) bits |= 1 << b;
+            }
+            mask[word] = bits;
+        }
+    }
+
+    @Override
+    public void reluBackwardFromMask(Buffer dInB, Buffer dOutB, Buffer maskB, int n) {
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), mask = HeapBuffer.of(maskB);
+        for (int j = 0; j < n; j++) if ((((int) mask[j / 16] >> (j % 16)) & 1) != 0) dIn[j] += dOut[j];
+    }
+
+    @Override
+    public void maxPoolForwardWithIndex(Buffer outB, Buffer indexB, Buffer inB, PoolShape s) {
+        float[] out = HeapBuffer.of(outB), index = HeapBuffer.of(indexB), in = HeapBuffer.of(inB);
+        int oh = s.outH(), ow = s.outW(), bits = s.indexBits(), per = s.indexPerWord();
+        java.util.Arrays.fill(index, 0, s.indexLength(), 0f);
+        for (int c = 0; c < s.c(); c++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++) {
+                    int q = (c * oh + y) * ow + x, a = s.argmax(in, c, y, x);
+                    out[q] = in[a];
+                    int ky = (a - c * s.h() * s.w()) / s.w() - (y * s.stride() - s.pad());
+                    int kx = (a - c * s.h() * s.w()) % s.w() - (x * s.stride() - s.pad());
+                    index[q / per] = (int) index[q / per] | ((ky * s.k() + kx) << (q % per * bits));
+                }
+    }
+
+    @Override
+    public void maxPoolBackwardFromIndex(Buffer dInB, Buffer dOutB, Buffer indexB, PoolShape s) {
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), index = HeapBuffer.of(indexB);
+        int oh = s.outH(), ow = s.outW(), bits = s.indexBits(), per = s.indexPerWord();
+        for (int c = 0; c < s.c(); c++)
+            for (int y = 0; y < oh; y++)
+                for (int x = 0; x < ow; x++) {
+                    int q = (c * oh + y) * ow + x;
+                    int k = ((int) index[q / per] >> (q % per * bits)) & ((1 << bits) - 1);
+                    int iy = y * s.stride() - s.pad() + k / s.k(), ix = x * s.stride() - s.pad() + k % s.k();
+                    dIn[(c * s.h() + iy) * s.w() + ix] += dOut[q];
+                }
+    }
+
+    @Override
     public void avgPoolForward(Buffer outB, Buffer inB, PoolShape s) {
         s.requireFloor("average pooling");
         float[] out = HeapBuffer.of(outB), in = HeapBuffer.of(inB);

@@ -224,6 +224,74 @@ public abstract class BackendConformanceTest {
         }
     }
 
+    /** ReLU-like input: zeros, ±0, NaNs and random values, so the mask sees every case. */
+    private float[] reluInput(int n) {
+        float[] in = random(n);
+        for (int i = 0; i < n; i += 5) in[i] = 0f;
+        for (int i = 3; i < n; i += 11) in[i] = -0f;
+        for (int i = 7; i < n; i += 41) in[i] = Float.NaN;
+        return in;
+    }
+
+    /**
+     * The packed-mask ReLU (issue 18): its output is reluForward's, its mask words are the reference's bit for
+     * bit, and the backward from the mask is reluBackward from the output, exactly. Sizes cover word tails,
+     * vector tails and the parallel path (70001 elements), in place and not.
+     */
+    @Test void reluWithMaskMatchesReluAndTheReference() {
+        for (int n : new int[] {1, 7, 15, 16, 17, 31, 64, 1000, 4099, 70001}) {
+            for (boolean inPlace : new boolean[] {false, true}) {
+                String what = "n=" + n + (inPlace ? " in place" : "");
+                float[] in = reluInput(n), dOut = random(n), d0 = random(n);
+                Buffer fin = put(fast, in), fo = inPlace ? fin : fast.allocate(n), fm = fast.allocate(Backend.maskLength(n));
+                fast.reluForwardWithMask(fo, fm, fin, n);
+                Buffer rin = put(ref, in), ro = ref.allocate(n), rm = ref.allocate(Backend.maskLength(n));
+                ref.reluForwardWithMask(ro, rm, rin, n);
+                Buffer plain = ref.allocate(n);
+                ref.reluForward(plain, put(ref, in), n);
+                Tolerance.EXACT.assertClose("reluForwardWithMask out " + what, get(fast, fo), get(ref, plain));
+                Tolerance.EXACT.assertClose("reluForwardWithMask mask " + what, get(fast, fm), get(ref, rm));
+                Buffer fd = put(fast, d0), rd = put(ref, d0);
+                fast.reluBackwardFromMask(fd, put(fast, dOut), fm, n);
+                ref.reluBackward(rd, put(ref, dOut), plain, n);
+                Tolerance.EXACT.assertClose("reluBackwardFromMask " + what, get(fast, fd), get(ref, rd));
+            }
+        }
+    }
+
+    /**
+     * Max pooling with a packed argmax index: output as maxPoolForward, index words as the reference's, and the
+     * backward from the index as maxPoolBackward from the input, on inputs full of ties and NaNs (exact: the
+     * same first maximum) and on every pooling shape, plus one large enough for the parallel path.
+     */
+    @Test void maxPoolWithIndexMatchesMaxPoolAndTheReference() {
+        List<PoolShape> shapes = new ArrayList<>(poolShapes());
+        shapes.add(new PoolShape(64, 66, 70, 2, 2));
+        for (PoolShape s : shapes) {
+            for (boolean ties : new boolean[] {false, true}) {
+                float[] in = random(s.inSize()), dOut = random(s.outSize());
+                if (ties) {
+                    for (int i = 0; i < in.length; i++) in[i] = rnd.nextInt(4) == 0 ? 0f : rnd.nextInt(3);
+                    for (int i = 0; i < in.length; i += 37) in[i] = Float.NaN;
+                }
+                String what = s + (ties ? " with ties and NaNs" : "");
+                Buffer fin = put(fast, in), rin = put(ref, in);
+                Buffer fo = fast.allocate(s.outSize()), fi = fast.allocate(s.indexLength());
+                Buffer ro = ref.allocate(s.outSize()), ri = ref.allocate(s.indexLength());
+                fast.maxPoolForwardWithIndex(fo, fi, fin, s);
+                ref.maxPoolForwardWithIndex(ro, ri, rin, s);
+                Buffer plain = ref.allocate(s.outSize());
+                ref.maxPoolForward(plain, rin, s);
+                Tolerance.EXACT.assertClose("maxPoolForwardWithIndex out " + what, get(fast, fo), get(ref, plain));
+                Tolerance.EXACT.assertClose("maxPoolForwardWithIndex index " + what, get(fast, fi), get(ref, ri));
+                Buffer fd = fast.allocate(s.inSize()), rd = ref.allocate(s.inSize());
+                fast.maxPoolBackwardFromIndex(fd, put(fast, dOut), fi, s);
+                ref.maxPoolBackward(rd, put(ref, dOut), rin, s);
+                Tolerance.EXACT.assertClose("maxPoolBackwardFromIndex " + what, get(fast, fd), get(ref, rd));
+            }
+        }
+    }
+
     @Test void gemmAllTranspositions() {
         // k ≤ 256 with a small A takes the SIMD shared-A path; 257 and 300 the general one
         int[][] sizes = {{1, 1, 1}, {3, 5, 7}, {8, 8, 8}, {17, 33, 9}, {64, 64, 64}, {70, 130, 33}, {5, 1, 300}, {1, 77, 13},

@@ -77,6 +77,60 @@ class ScalarBackendTest {
         assertEquals("average pooling does not support ceil mode", e.getMessage());
     }
 
+    @Test void reluMaskPacksSixteenFlagsPerWordAsExactIntegers() {
+        // 17 elements: word 0 holds elements 0..15 (bit j), word 1 element 16; NaN, 0 and -0 give 0
+        float[] in = {1, -1, 0, 2, Float.NaN, 3, -0f, 0, 0, 0, 0, 0, 0, 0, 0, 5, 7};
+        Buffer out = b.allocate(17), mask = b.allocate(Backend.maskLength(17)), dIn = b.allocate(17);
+        assertEquals(2, mask.length());
+        b.reluForwardWithMask(out, mask, buf(in), 17);
+        assertArrayEquals(new float[] {1 + 8 + 32 + (1 << 15), 1}, HeapBuffer.of(mask));
+        float[] ones = new float[17];
+        java.util.Arrays.fill(ones, 1f);
+        b.reluBackwardFromMask(dIn, buf(ones), mask, 17);
+        assertArrayEquals(new float[] {1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1}, HeapBuffer.of(dIn));
+    }
+
+    @Test void poolIndexPacksEachWindowsArgmaxWithinTheWindow() {
+        // the padded 3x3/2 example: argmaxes at window positions (1,1), (1,0), (0,1), (0,0) = 4, 3, 1, 0, four bits each
+        PoolShape s = new PoolShape(1, 3, 3, 3, 2, 1);
+        assertEquals(4, s.indexBits());
+        assertEquals(1, s.indexLength());
+        Buffer in = buf(-1, -2, -3, -4, -5, -6, -7, -8, -9), out = b.allocate(4), index = b.allocate(1), dIn = b.allocate(9);
+        b.maxPoolForwardWithIndex(out, index, in, s);
+        assertArrayEquals(new float[] {-1, -2, -4, -5}, HeapBuffer.of(out));
+        assertArrayEquals(new float[] {4 + (3 << 4) + (1 << 8)}, HeapBuffer.of(index));
+        b.maxPoolBackwardFromIndex(dIn, buf(1, 2, 3, 4), index, s);
+        assertArrayEquals(new float[] {1, 2, 0, 3, 4, 0, 0, 0, 0}, HeapBuffer.of(dIn));
+        assertEquals(2, new PoolShape(1, 4, 4, 2, 2).indexBits());
+        assertEquals(3, new PoolShape(3, 5, 7, 2, 2).indexLength());        // 3·2·3 = 18 windows, 8 per word: 3 words
+    }
+
+    @Test void maskAndIndexBackwardsEqualTheFloatBackwards() {
+        SplittableRandom r = new SplittableRandom(18);
+        for (int n : new int[] {1, 16, 33, 1001}) {
+            float[] in = new float[n], dOut = new float[n], d0 = new float[n];
+            for (int i = 0; i < n; i++) { in[i] = r.nextInt(3) == 0 ? 0f : (float) r.nextGaussian(); dOut[i] = (float) r.nextGaussian(); d0[i] = (float) r.nextGaussian(); }
+            Buffer out = b.allocate(n), mask = b.allocate(Backend.maskLength(n)), a = buf(d0), c = buf(d0);
+            b.reluForwardWithMask(out, mask, buf(in), n);
+            b.reluBackwardFromMask(a, buf(dOut), mask, n);
+            b.reluBackward(c, buf(dOut), out, n);
+            assertArrayEquals(HeapBuffer.of(c), HeapBuffer.of(a), "n=" + n);
+        }
+        for (PoolShape s : new PoolShape[] {new PoolShape(3, 37, 29, 2, 2), new PoolShape(2, 11, 13, 5, 3, 2), new PoolShape(4, 9, 8, 3, 1, 1)}) {
+            float[] in = new float[s.inSize()], dOut = new float[s.outSize()];
+            for (int i = 0; i < in.length; i++) in[i] = r.nextInt(3);
+            for (int i = 0; i < dOut.length; i++) dOut[i] = (float) r.nextGaussian();
+            Buffer out = b.allocate(s.outSize()), plain = b.allocate(s.outSize()), index = b.allocate(s.indexLength());
+            Buffer a = b.allocate(s.inSize()), c = b.allocate(s.inSize());
+            b.maxPoolForwardWithIndex(out, index, buf(in), s);
+            b.maxPoolForward(plain, buf(in), s);
+            assertArrayEquals(HeapBuffer.of(plain), HeapBuffer.of(out), s.toString());
+            b.maxPoolBackwardFromIndex(a, buf(dOut), index, s);
+            b.maxPoolBackward(c, buf(dOut), buf(in), s);
+            assertArrayEquals(HeapBuffer.of(c), HeapBuffer.of(a), s.toString());
+        }
+    }
+
     @Test void paddedAvgPoolCountsPaddingInTheDivisor() {
         // windows of 3x3 over rows/columns -1..1 and 1..3 of a 3x3 input: 4 input values over 9 each
         PoolShape s = new PoolShape(1, 3, 3, 3, 2, 1);

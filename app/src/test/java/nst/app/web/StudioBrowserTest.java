@@ -168,6 +168,7 @@ class StudioBrowserTest {
         want.put("method", o.method());
         want.put("alpha", o.alpha());
         want.put("adainWeights", o.adainWeights());
+        want.put("featureTransform", o.featureTransform().id());
         assertEquals(want.keySet(), new java.util.TreeSet<>(page.keySet()), "the page's fields");
         assertTrue(page.keySet().containsAll(JobForm.OPTION_FIELDS), "every API option is on the page");
         for (Map.Entry<String, Object> e : want.entrySet()) {

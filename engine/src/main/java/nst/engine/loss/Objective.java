@@ -182,6 +182,28 @@ public final class Objective implements AutoCloseable {
         try (Buffer g = backend.allocate(maxC * maxC)) {
             for (int k = 0; k < styleImages.size(); k++) {
                 Image s = styleImages.get(k);
+                if (net instanceof VggNetwork vgg && !softmax) {
+                    // each tap's Gram is taken as soon as forward reaches it, so the plan keeps no activation
+                    try (VggNetwork.Plan sp = vgg.streamingPlan(s.height(), s.width(), deepestStyle, styleTaps, (VggNetwork.Plan) plan)) {
+                        float[] in = new float[3 * s.pixels()];
+                        net.preprocess().forward(in, s.rgb(), s.pixels());
+                        backend.upload(sp.input, in);
+                        int image = k;
+                        sp.forward((layer, out) -> {
+                            for (Term t : style) {
+                                if (t.layer != layer) continue;
+                                int hw = sp.height(t.layer) * sp.width(t.layer);
+                                switch (t.unit) {
+                                    case StyleLoss plain -> plain.addStyle(out, hw, (float) blend[image], g);
+                                    case GuidedStyleLoss guided -> guided.addStyle(image, out, hw, g);
+                                    default -> throw new IllegalStateException("not a style unit: " + t.unit);
+                                }
+                            }
+                        });
+                    }
+                    continue;
+                }
+                // ResNet-50, or the softmax transform (whose Gram needs the whole of σ(F(s_k))): a forward-only plan
                 try (Backbone.Plan sp = net.forwardPlan(s.height(), s.width(), deepestStyle, styleTaps, plan)) {
                     float[] in = new float[3 * s.pixels()];
                     net.preprocess().forward(in, s.rgb(), s.pixels());
@@ -264,9 +286,19 @@ public final class Objective implements AutoCloseable {
 
     // ---------------------------------------------------------------- inspection (tests, the studio's step-through)
 
-    /** F_l(x) of the last evaluation (C, H, W). */
+    /**
+     * F_l(x) of the last evaluation (C, H, W). The plan keeps only the loss layers' outputs; any other layer is
+     * recomputed by a forward pass from the last evaluation's input, in the plan's idle gradient buffers.
+     */
     public float[] activation(String layer) {
-        return plan.tensor(net.indexOf(layer)).download(backend);
+        int i = net.indexOf(layer);
+        if (!(plan instanceof VggNetwork.Plan vp) || vp.keeps(i)) return plan.tensor(i).download(backend);
+        float[][] out = {null};
+        try (VggNetwork.Plan sp = ((VggNetwork) net).streamingPlan(vp.height, vp.width, i, Set.of(i), vp)) {
+            backend.copy(sp.input, vp.input);
+            sp.forward((l, b) -> out[0] = nst.engine.network.Tensor.download(backend, b, vp.size(i)));
+        }
+        return out[0];
     }
 
     /** The content target F_l(c) (C, H, W). */

@@ -84,11 +84,15 @@ public final class VggNetwork implements Backbone {
 
     /**
      * Buffers for one image size, cut after layer {@code last}. Layers in {@code taps} keep their own
-     * output buffer (a ReLU after an untapped conv runs in place on the conv's output).
+     * output buffer (a ReLU after an untapped conv runs in place on the conv's output). Every other layer
+     * writes into the two gradient buffers, which are idle during forward: the backward pass to the image
+     * needs no conv input, only a packed mask for each untapped ReLU ({@link Backend#reluForwardWithMask}, 1/16
+     * of its output) and a packed argmax index for each max pooling ({@link Backend#maxPoolForwardWithIndex});
+     * a tapped ReLU's kept output is its own mask.
      */
     public Plan plan(int height, int width, int last, Set<Integer> taps) {
         upload(last);
-        return new Plan(height, width, last, taps, false, null);
+        return new Plan(height, width, last, taps, false, false, null);
     }
 
     /**
@@ -109,7 +113,25 @@ public final class VggNetwork implements Backbone {
      */
     public Plan forwardPlan(int height, int width, int last, Set<Integer> taps, Plan donor) {
         upload(last);
-        return new Plan(height, width, last, taps, true, donor);
+        return new Plan(height, width, last, taps, true, false, donor);
+    }
+
+    /**
+     * A forward-only plan that keeps no layer's output: every layer runs in the two scratch buffers (the donor's
+     * gradient buffers when large enough, as {@link #forwardPlan(int, int, int, Set, Plan)}), and
+     * {@link Plan#forward(TapConsumer)} hands each tapped layer's output to the caller as soon as it is computed,
+     * before the next layer overwrites it. For the style targets, whose Grams need each tap only once: the
+     * plan owns just its input.
+     */
+    public Plan streamingPlan(int height, int width, int last, Set<Integer> taps, Plan donor) {
+        upload(last);
+        return new Plan(height, width, last, taps, true, true, donor);
+    }
+
+    /** Receives a tapped layer's output during {@link Plan#forward(TapConsumer)}; the buffer is valid only during the call. */
+    @FunctionalInterface
+    public interface TapConsumer {
+        void accept(int layer, Buffer output);
     }
 
     /** Whether layer i is a ReLU that runs in place on its input's buffer: it follows an untapped layer. */
@@ -117,9 +139,14 @@ public final class VggNetwork implements Backbone {
         return spec.layers().get(i).kind() == VggSpec.Kind.RELU && i > 0 && !taps.contains(i - 1);
     }
 
-    /** Whether a forward-only plan keeps layer i's output: tapped, or followed by a tapped ReLU that runs in place on it. */
+    /** Whether a plan keeps layer i's output: tapped, or followed by a tapped ReLU that runs in place on it. */
     public static boolean kept(VggSpec spec, int i, int last, Set<Integer> taps) {
         return taps.contains(i) || (i < last && taps.contains(i + 1) && spec.layers().get(i + 1).kind() == VggSpec.Kind.RELU);
+    }
+
+    /** Whether a plan for backward keeps a packed mask for layer i: a ReLU whose output is not kept (untapped). */
+    public static boolean masked(VggSpec spec, int i, Set<Integer> taps) {
+        return spec.layers().get(i).kind() == VggSpec.Kind.RELU && !taps.contains(i);
     }
 
     /** Receives d loss / d (output of layer l) during backward: adds into {@code grad}. */
@@ -133,8 +160,14 @@ public final class VggNetwork implements Backbone {
         public final int height, width, last;
         /** The preprocessed image (3, H, W). */
         public final Buffer input;
-        /** act[l]: output of layer l, (C_l, H_l, W_l); a ReLU after an untapped conv shares the conv's buffer. */
+        /**
+         * act[l]: output of layer l, (C_l, H_l, W_l); a ReLU after an untapped conv shares the conv's buffer. Only
+         * kept layers ({@link #kept}) own theirs: the others share two scratch buffers, valid during forward only.
+         */
         private final Buffer[] act;
+        private final boolean[] keeps;
+        /** Packed ReLU masks (untapped ReLUs) and max-pool argmax indices, by layer; null elsewhere and in forward-only plans. */
+        private final Buffer[] mask, index;
         /** Per layer output shape. */
         private final int[] c, h, w;
         /** Ping-pong gradient buffers, each as large as the largest activation. */
@@ -144,8 +177,9 @@ public final class VggNetwork implements Backbone {
         private final PlanBuffers buffers;
 
         private final boolean forwardOnly;
+        private final boolean[] tapped;
 
-        private Plan(int height, int width, int last, Set<Integer> taps, boolean forwardOnly, Plan donor) {
+        private Plan(int height, int width, int last, Set<Integer> taps, boolean forwardOnly, boolean streaming, Plan donor) {
             buffers = new PlanBuffers(backend);
             this.forwardOnly = forwardOnly;
             if (last < 0 || last >= spec.layers().size()) throw new IllegalArgumentException("layer index " + last);
@@ -173,23 +207,38 @@ public final class VggNetwork implements Backbone {
             }
             input = own(3 * height * width);
             act = new Buffer[last + 1];
+            keeps = new boolean[last + 1];
+            mask = new Buffer[last + 1];
+            index = new Buffer[last + 1];
+            gradA = forwardOnly ? null : own(max);
+            gradB = forwardOnly ? null : own(max);
             Buffer[] scratch = new Buffer[2];
-            if (donor != null && donor.gradA != null && donor.gradA.length() >= max && donor.gradB.length() >= max) {
+            if (!forwardOnly) {                         // idle until backward, which needs none of their contents
+                scratch[0] = gradA;
+                scratch[1] = gradB;
+            } else if (donor != null && donor.gradA != null && donor.gradA.length() >= max && donor.gradB.length() >= max) {
                 scratch[0] = donor.gradA;               // not in `buffers`: the donor releases them
                 scratch[1] = donor.gradB;
             }
             for (int i = 0; i <= last; i++) {
-                if (inPlace(spec, i, taps)) act[i] = act[i - 1];
-                else if (!forwardOnly || kept(spec, i, last, taps)) act[i] = own(size(i));
-                else {                                  // the scratch buffer this layer's input is not in
+                if (inPlace(spec, i, taps)) {
+                    act[i] = act[i - 1];
+                    keeps[i] = keeps[i - 1];
+                } else if (!streaming && kept(spec, i, last, taps)) {
+                    act[i] = own(size(i));
+                    keeps[i] = true;
+                } else {                                // the scratch buffer this layer's input is not in
                     int k = i > 0 && act[i - 1] == scratch[0] ? 1 : 0;
                     if (scratch[k] == null) scratch[k] = own(max);
                     act[i] = scratch[k];
                 }
+                if (forwardOnly) continue;
+                if (masked(spec, i, taps)) mask[i] = own(Backend.maskLength(size(i)));
+                if (spec.layers().get(i).kind() == VggSpec.Kind.POOL && pooling == Pooling.MAX) index[i] = own(poolShape(i).indexLength());
             }
-            gradA = forwardOnly ? null : own(max);
-            gradB = forwardOnly ? null : own(max);
             gradInput = forwardOnly ? null : own(3 * height * width);
+            tapped = new boolean[last + 1];
+            for (int t : taps) if (t <= last) tapped[t] = true;
         }
 
         private Buffer own(int n) {
@@ -201,10 +250,17 @@ public final class VggNetwork implements Backbone {
         public int height(int layer) { return h[layer]; }
         public int width(int layer) { return w[layer]; }
         public int size(int layer) { return c[layer] * h[layer] * w[layer]; }
-        /** Output of layer {@code layer} after {@link #forward()} (in a forward-only plan: tapped layers only). */
-        public Buffer activation(int layer) { return act[layer]; }
+        /** Whether this plan keeps layer {@code layer}'s output after forward (tapped, or a conv under a tapped ReLU). */
+        public boolean keeps(int layer) { return keeps[layer]; }
+
+        /** Output of layer {@code layer} after {@link #forward()}: kept layers only (tapped, or a conv under a tapped ReLU). */
+        public Buffer activation(int layer) {
+            if (!keeps[layer])
+                throw new IllegalStateException("layer " + spec.layers().get(layer).name() + " is not kept by this plan (only tapped layers are)");
+            return act[layer];
+        }
         /** The same output with its shape (C_l, H_l, W_l). */
-        public Tensor tensor(int layer) { return new Tensor(act[layer], c[layer], h[layer], w[layer]); }
+        public Tensor tensor(int layer) { return new Tensor(activation(layer), c[layer], h[layer], w[layer]); }
 
         private int inC(int i) { return i == 0 ? 3 : c[i - 1]; }
         private int inH(int i) { return i == 0 ? height : h[i - 1]; }
@@ -216,15 +272,25 @@ public final class VggNetwork implements Backbone {
 
         /** Runs layers 0..last on {@link #input}. */
         public void forward() {
+            forward(null);
+        }
+
+        /** Runs layers 0..last on {@link #input}, handing each tapped layer's output to {@code taps} (may be null) once computed. */
+        public void forward(TapConsumer taps) {
             for (int i = 0; i <= last; i++) {
                 switch (spec.layers().get(i).kind()) {
                     case CONV -> backend.conv2dForward(act[i], in(i), weight[i], bias[i], convShape(i));
-                    case RELU -> backend.reluForward(act[i], in(i), size(i));
+                    case RELU -> {
+                        if (mask[i] != null) backend.reluForwardWithMask(act[i], mask[i], in(i), size(i));
+                        else backend.reluForward(act[i], in(i), size(i));
+                    }
                     case POOL -> {
-                        if (pooling == Pooling.MAX) backend.maxPoolForward(act[i], in(i), poolShape(i));
+                        if (index[i] != null) backend.maxPoolForwardWithIndex(act[i], index[i], in(i), poolShape(i));
+                        else if (pooling == Pooling.MAX) backend.maxPoolForward(act[i], in(i), poolShape(i));
                         else backend.avgPoolForward(act[i], in(i), poolShape(i));
                     }
                 }
+                if (taps != null && tapped[i]) taps.accept(i, act[i]);
             }
         }
 
@@ -243,9 +309,12 @@ public final class VggNetwork implements Backbone {
                 backend.zero(prev, i == 0 ? 3 * height * width : size(i - 1));
                 switch (spec.layers().get(i).kind()) {
                     case CONV -> backend.conv2dBackwardData(prev, cur, weight[i], convShape(i));
-                    case RELU -> backend.reluBackward(prev, cur, act[i], size(i));
+                    case RELU -> {
+                        if (mask[i] != null) backend.reluBackwardFromMask(prev, cur, mask[i], size(i));
+                        else backend.reluBackward(prev, cur, act[i], size(i));     // a tapped ReLU: its kept output
+                    }
                     case POOL -> {
-                        if (pooling == Pooling.MAX) backend.maxPoolBackward(prev, cur, in(i), poolShape(i));
+                        if (pooling == Pooling.MAX) backend.maxPoolBackwardFromIndex(prev, cur, index[i], poolShape(i));
                         else backend.avgPoolBackward(prev, cur, poolShape(i));
                     }
                 }

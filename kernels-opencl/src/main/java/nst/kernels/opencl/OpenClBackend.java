@@ -37,6 +37,7 @@ public final class OpenClBackend implements Backend {
     static final List<String> KERNELS = List.of("conv2d_forward", "conv2d_backward_data", "conv2d_backward_weights",
             "conv2d_backward_bias", "conv3x3_tiled", "max_pool_forward", "max_pool_backward", "avg_pool_forward",
             "avg_pool_backward", "gemm_tiled", "gram_tiled", "gram_backward_tiled", "relu_forward", "relu_backward",
+            "relu_forward_mask", "relu_backward_mask", "max_pool_forward_index", "max_pool_backward_index",
             "add_scaled_difference", "add_scaled", "sum_squared_difference_f32", "sum_abs_f32",
             // padding, upsampling and channel statistics (AdaIN, adain.cl)
             "reflection_pad_forward", "reflection_pad_backward", "upsample_nearest2x_forward",
@@ -354,6 +355,28 @@ public final class OpenClBackend implements Backend {
     public void maxPoolBackward(Buffer dIn, Buffer dOut, Buffer in, PoolShape s) {
         launch("maxPoolBackward", "max_pool_backward", new long[] {s.w(), s.h(), s.c()}, null,
                 dIn, dOut, in, s.h(), s.w(), s.k(), s.stride(), s.pad(), s.outH(), s.outW());
+    }
+
+    @Override
+    public void reluForwardWithMask(Buffer out, Buffer mask, Buffer in, int n) {
+        if (n > 0) launch("reluForwardWithMask", "relu_forward_mask", new long[] {Backend.maskLength(n)}, null, out, mask, in, n);
+    }
+
+    @Override
+    public void reluBackwardFromMask(Buffer dIn, Buffer dOut, Buffer mask, int n) {
+        if (n > 0) launch("reluBackwardFromMask", "relu_backward_mask", new long[] {n}, null, dIn, dOut, mask, n);
+    }
+
+    @Override
+    public void maxPoolForwardWithIndex(Buffer out, Buffer index, Buffer in, PoolShape s) {
+        launch("maxPoolForwardWithIndex", "max_pool_forward_index", new long[] {s.indexLength()}, null,
+                out, index, in, s.c(), s.h(), s.w(), s.k(), s.stride(), s.pad(), s.outH(), s.outW(), s.indexBits());
+    }
+
+    @Override
+    public void maxPoolBackwardFromIndex(Buffer dIn, Buffer dOut, Buffer index, PoolShape s) {
+        launch("maxPoolBackwardFromIndex", "max_pool_backward_index", new long[] {s.w(), s.h(), s.c()}, null,
+                dIn, dOut, index, s.h(), s.w(), s.k(), s.stride(), s.pad(), s.outH(), s.outW(), s.indexBits());
     }
 
     @Override

@@ -16,6 +16,25 @@ __kernel void relu_backward(__global float* dIn, __global const float* dOut, __g
     if (j < n && out[j] > 0.0f) dIn[j] += dOut[j];
 }
 
+// ReLU with a packed mask (Backend.reluForwardWithMask): one work-item per 16-element word; the word is the exact
+// integer value of its bits, stored as a float.
+__kernel void relu_forward_mask(__global float* out, __global float* mask, __global const float* in, int n) {
+    int word = get_global_id(0), base = word * 16;
+    if (base >= n) return;
+    uint bits = 0;
+    for (int b = 0; b < 16 && base + b < n; b++) {
+        float x = in[base + b], v = x > 0.0f || isnan(x) ? x : 0.0f;   // Java's Math.max(x, 0): NaN stays NaN (fmax drops it)
+        out[base + b] = v;
+        if (v > 0.0f) bits |= 1u << b;
+    }
+    mask[word] = (float) bits;
+}
+
+__kernel void relu_backward_mask(__global float* dIn, __global const float* dOut, __global const float* mask, int n) {
+    int j = get_global_id(0);
+    if (j < n && ((((uint) mask[j >> 4]) >> (j & 15)) & 1u)) dIn[j] += dOut[j];
+}
+
 __kernel void add_scaled_difference(__global float* out, __global const float* a, __global const float* b, float scale, int n) {
     int j = get_global_id(0);
     if (j < n) out[j] += scale * (a[j] - b[j]);

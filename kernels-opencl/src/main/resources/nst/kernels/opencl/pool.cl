@@ -72,3 +72,39 @@ __kernel void avg_pool_backward(__global float* dIn, __global const float* dOut,
         for (int x = x0; x <= x1; x++) sum += dOut[(c * oh + y) * ow + x] * inv;
     dIn[(c * h + iy) * w + ix] += sum;
 }
+
+// Max pooling with a packed argmax index (Backend.maxPoolForwardWithIndex): one work-item per index word, which
+// holds 16/bits windows q = (c*oh + y)*ow + x, each as ky*k + kx in `bits` bits; the word is stored as the exact
+// integer value of its bits.
+__kernel void max_pool_forward_index(__global float* out, __global float* index, __global const float* in, int c, int h,
+                                     int w, int k, int s, int p, int oh, int ow, int bits) {
+    int word = get_global_id(0), per = 16 / bits, total = c * oh * ow;
+    uint packed = 0;
+    for (int t = 0; t < per; t++) {
+        int q = word * per + t;
+        if (q >= total) break;
+        int ch = q / (oh * ow), y = q / ow % oh, x = q % ow;
+        int a = window_argmax(in, ch, h, w, k, s, p, y, x), r = a - ch * h * w;
+        out[q] = in[a];
+        packed |= (uint) ((r / w - (y * s - p)) * k + (r % w - (x * s - p))) << (t * bits);
+    }
+    index[word] = (float) packed;
+}
+
+// Global size (w, h, c), gather form as max_pool_backward: dIn[j] += dOut over the windows whose stored argmax is j.
+__kernel void max_pool_backward_index(__global float* dIn, __global const float* dOut, __global const float* index,
+                                      int h, int w, int k, int s, int p, int oh, int ow, int bits) {
+    int ix = get_global_id(0), iy = get_global_id(1), c = get_global_id(2);
+    if (ix >= w || iy >= h) return;
+    int per = 16 / bits;
+    WINDOW_RANGE(iy + p, y0, y1, oh)
+    WINDOW_RANGE(ix + p, x0, x1, ow)
+    float sum = 0.0f;
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++) {
+            int q = (c * oh + y) * ow + x;
+            int at = (int) ((((uint) index[q / per]) >> (q % per * bits)) & ((1u << bits) - 1u));
+            if (y * s - p + at / k == iy && x * s - p + at % k == ix) sum += dOut[q];
+        }
+    dIn[(c * h + iy) * w + ix] += sum;
+}

@@ -327,6 +327,120 @@ public final class SimdBackend implements Backend {
         });
     }
 
+    /** Runs body(from, to) over [0, words) word ranges (each word packs wordSize elements), in parallel when there are many elements. */
+    private void parallelWords(int words, int wordSize, RangeBody body) {
+        if ((long) words * wordSize < PARALLEL_MIN || pool.size() == 1) {
+            body.run(0, words);
+            return;
+        }
+        int chunks = pool.size() * 4;
+        int per = (words + chunks - 1) / chunks;
+        pool.run((words + per - 1) / per, (worker, task) -> body.run(task * per, Math.min(words, task * per + per)));
+    }
+
+    /** Whether 16-element mask words split into whole vectors (VL 4, 8 or 16). */
+    private static final boolean WORD_VECTORS = VL <= 16 && 16 % VL == 0;
+
+    @Override
+    public void reluForwardWithMask(Buffer outB, Buffer maskB, Buffer inB, int n) {
+        written(outB);
+        written(maskB);
+        float[] out = HeapBuffer.of(outB), mask = HeapBuffer.of(maskB), in = HeapBuffer.of(inB);
+        parallelWords(Backend.maskLength(n), 16, (w0, w1) -> {
+            for (int word = w0; word < w1; word++) {
+                int base = word * 16, bits = 0;
+                if (WORD_VECTORS && base + 16 <= n) {
+                    for (int sub = 0; sub < 16; sub += VL) {
+                        FloatVector v = FloatVector.fromArray(F, in, base + sub).max(0f);
+                        v.intoArray(out, base + sub);
+                        bits |= (int) v.compare(VectorOperators.GT, 0f).toLong() << sub;
+                    }
+                } else {
+                    for (int b = 0; b < 16 && base + b < n; b++) {
+                        float v = Math.max(in[base + b], 0f);
+                        out[base + b] = v;
+                        if (v > 0f) bits |= 1 << b;
+                    }
+                }
+                mask[word] = bits;
+            }
+        });
+    }
+
+    @Override
+    public void reluBackwardFromMask(Buffer dInB, Buffer dOutB, Buffer maskB, int n) {
+        written(dInB);
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), mask = HeapBuffer.of(maskB);
+        parallelWords(Backend.maskLength(n), 16, (w0, w1) -> {
+            for (int word = w0; word < w1; word++) {
+                int base = word * 16, bits = (int) mask[word];
+                if (bits == 0) continue;
+                if (WORD_VECTORS && base + 16 <= n) {
+                    for (int sub = 0; sub < 16; sub += VL) {
+                        VectorMask<Float> on = VectorMask.fromLong(F, bits >>> sub);
+                        FloatVector.fromArray(F, dIn, base + sub).add(FloatVector.fromArray(F, dOut, base + sub), on).intoArray(dIn, base + sub);
+                    }
+                } else {
+                    for (int b = 0; b < 16 && base + b < n; b++) if ((bits >> b & 1) != 0) dIn[base + b] += dOut[base + b];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void maxPoolForwardWithIndex(Buffer outB, Buffer indexB, Buffer inB, PoolShape s) {
+        written(outB);
+        written(indexB);
+        float[] out = HeapBuffer.of(outB), index = HeapBuffer.of(indexB), in = HeapBuffer.of(inB);
+        int oh = s.outH(), ow = s.outW(), h = s.h(), w = s.w(), k = s.k(), st = s.stride(), pad = s.pad();
+        int bits = s.indexBits(), per = s.indexPerWord(), total = s.outSize();
+        boolean fast = unpadded2x2(s);
+        // windows q = (c·oh + y)·ow + x in whole index words per task, so no two tasks write one word
+        parallelWords(s.indexLength(), per * k * k, (w0, w1) -> {
+            int q = w0 * per, end = Math.min(total, w1 * per);
+            int c = q / (oh * ow), y = q / ow % oh, x = q % ow, word = 0;
+            for (; q < end; q++) {
+                int at;
+                if (fast) {
+                    int p = (c * h + 2 * y) * w + 2 * x;
+                    at = first2x2(in[p], in[p + 1], in[p + w], in[p + w + 1]);
+                    out[q] = in[at < 2 ? p + at : p + w + at - 2];
+                } else {
+                    int a = s.argmax(in, c, y, x), r = a - c * h * w;
+                    out[q] = in[a];
+                    at = (r / w - (y * st - pad)) * k + (r % w - (x * st - pad));
+                }
+                word |= at << (q % per * bits);
+                if (q % per == per - 1 || q == end - 1) {
+                    index[q / per] = word;
+                    word = 0;
+                }
+                if (++x == ow) {
+                    x = 0;
+                    if (++y == oh) { y = 0; c++; }
+                }
+            }
+        });
+    }
+
+    @Override
+    public void maxPoolBackwardFromIndex(Buffer dInB, Buffer dOutB, Buffer indexB, PoolShape s) {
+        written(dInB);
+        float[] dIn = HeapBuffer.of(dInB), dOut = HeapBuffer.of(dOutB), index = HeapBuffer.of(indexB);
+        int oh = s.outH(), ow = s.outW(), h = s.h(), w = s.w(), k = s.k(), st = s.stride(), pad = s.pad();
+        int bits = s.indexBits(), per = s.indexPerWord(), bitMask = (1 << bits) - 1;
+        perChannel(s.c(), c -> {                       // a channel's windows only touch that channel
+            for (int y = 0; y < oh; y++) {
+                int q = (c * oh + y) * ow;
+                for (int x = 0; x < ow; x++, q++) {
+                    int at = ((int) index[q / per] >> (q % per * bits)) & bitMask;
+                    int iy = y * st - pad + at / k, ix = x * st - pad + at % k;
+                    dIn[(c * h + iy) * w + ix] += dOut[q];
+                }
+            }
+        });
+    }
+
     @Override
     public void avgPoolForward(Buffer outB, Buffer inB, PoolShape s) {
         s.requireFloor("average pooling");

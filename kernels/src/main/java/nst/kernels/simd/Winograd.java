@@ -47,7 +47,7 @@ final class Winograd {
     /**
      * Under auto, among the shapes {@link #preferred}: F(4×4,3×3) instead of F(2×2,3×3) when both channel counts are
      * at least 128. A fixed table rather than a calibration at first use, so a run computes the same bits every time.
-     * Measured with {@code nst.bench.ConvAB} (one thread, CPU time, Zen 3 / AVX2, KERNELS.md): F(4×4) wins from
+     * Measured with {@code nst.bench.ConvAB} (one thread, CPU time, Zen 5 / AVX-512, KERNELS.md): F(4×4) wins from
      * 128 channels up (512 → 512 at 64²: 51 vs 83 ms forward) and loses on the 64-channel layers, where the
      * transforms outweigh the smaller GEMMs (64 → 64 at 512²: 141 vs 125 ms). The same rule is used for 512-bit
      * vectors (not measured there). {@code -Dnst.simd.wino4=false} turns F(4×4) off under auto (it caches 4× the
