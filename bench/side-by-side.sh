@@ -2,6 +2,7 @@
 # Side-by-side benchmark of nst and PyTorch (see bench/side_by_side.py for the workload and options).
 # Needs python3-torch and python3-torchvision (apt-get install python3-torch python3-torchvision).
 # Example: bench/side-by-side.sh --sizes 512,256 --evals 20 --out bench/results/side-by-side.md
+#          bench/side-by-side.sh --sizes 256 --engines nst,torch,dl4j   (adds Deeplearning4j, built with -Pdl4j)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd -P)
 . "$root/tools/jdk.sh"
@@ -17,5 +18,13 @@ if [ -z "$py" ]; then
   exit 1
 fi
 "$root/nst" --version >/dev/null   # builds app/target/nst.jar when missing or stale
+# The DL4J peer (--engines …,dl4j) needs the bench module's optional profile: DL4J's ~210 MB of jars, downloaded
+# from Maven Central the first time, copied to bench/target/dl4j-lib.
+case " $* " in
+  *dl4j*)
+    echo "side-by-side: building the DL4J worker (mvnw -Pdl4j -pl bench -am compile)..." >&2
+    (cd "$root" && ./mvnw -q -B -Pdl4j -pl bench -am -DskipTests compile 2>&1 | grep -v "Using incubator modules" || true)
+    ;;
+esac
 cd "$root"
 exec "$py" "$root/bench/side_by_side.py" --java "$JAVA_HOME/bin/java" --nst "$root/nst" "$@"

@@ -9,8 +9,13 @@ evaluation come from each engine's own per-evaluation timestamps (nst: its --los
 closure), so process start, weight set-up and the target pass are not counted in either. Peak resident
 memory is the child's ru_maxrss from wait4, for both.
 
+Optional third engine, dl4j: Deeplearning4j (SameDiff on ND4J's native CPU backend, nst.bench.dl4j.Dl4jWorker,
+built by the bench module's -Pdl4j profile, which the shell wrapper runs when --engines names dl4j). It computes
+the same loss and gradient to the image, but steps by plain gradient descent (DL4J has no L-BFGS over a tensor):
+its seconds per evaluation leave out L-BFGS's own vector work, which the other two include.
+
 Usage: bench/side-by-side.sh [--sizes 512,256] [--evals 20] [--warmup 3] [--threads 2] [--nst-backend simd]
-       [--nst-jvm "JVM options"] [--engines nst,torch] [--out FILE.md]
+       [--nst-jvm "JVM options"] [--engines nst,torch[,dl4j]] [--label TEXT] [--out FILE.md]
 (the shell wrapper builds the jar and finds a JDK 25; this script needs python3-torch and python3-torchvision).
 """
 import argparse
@@ -177,6 +182,37 @@ def torch_run(args, size, work):
     return per_eval(stamps, args.warmup, args.evals, "PyTorch"), rss
 
 
+def dl4j_run(args, size, work):
+    """The DL4J worker on the PNGs nst reads; its classes and libraries come from the bench module's -Pdl4j build."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)))
+    classes, lib = os.path.join(root, "target", "classes"), os.path.join(root, "target", "dl4j-lib")
+    if not os.path.isfile(os.path.join(classes, "nst", "bench", "dl4j", "Dl4jWorker.class")) or not os.path.isdir(lib):
+        sys.exit("side-by-side: the DL4J worker is not built: ./mvnw -q -B -Pdl4j -pl bench -am -DskipTests compile")
+    stamps_file = os.path.join(work, f"dl4j{size}.txt")
+    cmd = [args.java, "--enable-native-access=ALL-UNNAMED", "-Xmx2g",
+           "-Dorg.bytedeco.javacpp.maxbytes=16g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=20g",
+           "-cp", classes + os.pathsep + os.path.join(lib, "*"), "nst.bench.dl4j.Dl4jWorker",
+           str(size), str(args.threads), str(args.warmup + args.evals + 1),
+           os.path.join(work, f"c{size}.png"), os.path.join(work, f"s{size}.png"), stamps_file]
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
+               MKL_NUM_THREADS=str(args.threads))
+    code, rss, err = run_child(cmd, env)
+    if code != 0:
+        sys.exit(f"side-by-side: DL4J failed (exit {code}):\n{err}")
+    with open(stamps_file) as f:
+        stamps = [float(s) for s in f.read().split()]
+    return per_eval(stamps, args.warmup, args.evals, "DL4J"), rss
+
+
+def commit():
+    try:
+        r = subprocess.run(["git", "-C", os.path.dirname(os.path.abspath(__file__)), "log", "-1", "--format=%h %cs"],
+                           capture_output=True, text=True, timeout=10)
+        return r.stdout.strip() or "unknown commit"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown commit"
+
+
 def machine():
     cpu = "unknown CPU"
     try:
@@ -204,7 +240,8 @@ def main():
     ap.add_argument("--nst", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "nst"),
                     help="the nst launcher (it execs the JVM, so wait4 sees the JVM's own peak RSS)")
     ap.add_argument("--java", default=os.environ.get("NST_JAVA", "java"), help="the JDK's java, for the version line")
-    ap.add_argument("--engines", default="nst,torch", help="nst,torch or one of them")
+    ap.add_argument("--engines", default="nst,torch", help="comma-separated: nst, torch, dl4j")
+    ap.add_argument("--label", default="", help="a line put above the table (e.g. which nst it measures)")
     ap.add_argument("--out", help="also write the Markdown table here")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--size", type=int, help=argparse.SUPPRESS)
@@ -216,32 +253,48 @@ def main():
         sys.exit("side-by-side: --evals must be ≥ 1 and --warmup ≥ 0")
     sizes = [int(s) for s in args.sizes.split(",")]
     engines = args.engines.split(",")
+    unknown = [e for e in engines if e not in ("nst", "torch", "dl4j")]
+    if unknown:
+        sys.exit(f"side-by-side: unknown engine {unknown[0]!r}; known: nst, torch, dl4j")
     import torch
     rows = []
     with tempfile.TemporaryDirectory(prefix="nst-sbs-") as work:
         for size in sizes:
             write_png(os.path.join(work, f"c{size}.png"), size, synthetic(size, 1))
             write_png(os.path.join(work, f"s{size}.png"), size, synthetic(size, 2))
-            n = t = None
+            n = t = d = None
             if "nst" in engines:
                 print(f"[{size} px] nst ({args.nst_backend}) ...", file=sys.stderr, flush=True)
                 n = nst_run(args, size, work)
             if "torch" in engines:
                 print(f"[{size} px] PyTorch ...", file=sys.stderr, flush=True)
                 t = torch_run(args, size, work)
-            rows.append((size, n, t))
+            if "dl4j" in engines:
+                print(f"[{size} px] DL4J ...", file=sys.stderr, flush=True)
+                d = dl4j_run(args, size, work)
+            rows.append((size, n, t, d))
     fmt = lambda v, f: "–" if v is None else f.format(v)
-    lines = [f"Machine: {machine()}; {args.threads} threads; VGG19 to relu5_1, random weights, "
-             f"{args.evals} L-BFGS evaluations after {args.warmup} warm-up; nst backend {args.nst_backend}, "
+    dl4j = "dl4j" in engines
+    lines = ([args.label, ""] if args.label else []) + [
+             f"Machine: {machine()}; {args.threads} threads; VGG19 to relu5_1, random weights, "
+             f"{args.evals} L-BFGS evaluations after {args.warmup} warm-up; nst {commit()}, backend {args.nst_backend}, "
              f"Java {subprocess.run([args.java, '-version'], capture_output=True, text=True).stderr.split(chr(10))[0]}; "
-             f"PyTorch {torch.__version__} ({'oneDNN' if torch.backends.mkldnn.is_available() else 'no oneDNN'}).",
+             f"PyTorch {torch.__version__} ({'oneDNN' if torch.backends.mkldnn.is_available() else 'no oneDNN'})"
+             + ("; DL4J 1.0.0-M2.1 (SameDiff, nd4j-native linux-x86_64-avx2), gradient steps instead of L-BFGS." if dl4j else "."),
              "",
-             "| size | nst s/eval | PyTorch s/eval | nst / PyTorch | nst peak RSS | PyTorch peak RSS |",
-             "|---:|---:|---:|---:|---:|---:|"]
-    for size, n, t in rows:
+             "| size | nst s/eval | PyTorch s/eval | nst / PyTorch |" + (" DL4J s/eval | nst / DL4J |" if dl4j else "")
+             + " nst peak RSS | PyTorch peak RSS |" + (" DL4J peak RSS |" if dl4j else ""),
+             "|---:|---:|---:|---:|" + ("---:|---:|" if dl4j else "") + "---:|---:|" + ("---:|" if dl4j else "")]
+    for size, n, t, d in rows:
         ratio = None if n is None or t is None else n[0] / t[0]
-        lines.append(f"| {size}×{size} | {fmt(n and n[0], '{:.3f}')} | {fmt(t and t[0], '{:.3f}')} | "
-                     f"{fmt(ratio, '{:.2f}')} | {fmt(n and n[1], '{:.0f} MiB')} | {fmt(t and t[1], '{:.0f} MiB')} |")
+        line = f"| {size}×{size} | {fmt(n and n[0], '{:.3f}')} | {fmt(t and t[0], '{:.3f}')} | {fmt(ratio, '{:.2f}')} |"
+        if dl4j:
+            rd = None if n is None or d is None else n[0] / d[0]
+            line += f" {fmt(d and d[0], '{:.3f}')} | {fmt(rd, '{:.2f}')} |"
+        line += f" {fmt(n and n[1], '{:.0f} MiB')} | {fmt(t and t[1], '{:.0f} MiB')} |"
+        if dl4j:
+            line += f" {fmt(d and d[1], '{:.0f} MiB')} |"
+        lines.append(line)
     text = "\n".join(lines)
     print(text)
     if args.out:

@@ -4,12 +4,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * The {@code nst} command line: stylize, batch, demo, serve, explain, backends, weights.
+ * The {@code nst} command line: stylize, batch, demo, serve, explain, backends, bench, weights.
  * Leaves out option parsing by hand: picocli does it, and its usage errors exit with code 2.
  */
 @Command(name = "nst", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Neural style transfer (Gatys et al.) in pure Java.",
-        subcommands = {StylizeCommand.class, BatchCommand.class, VideoCommand.class, DemoCommand.class, ServeCommand.class, ExplainCommand.class, BackendsCommand.class,
+        subcommands = {StylizeCommand.class, BatchCommand.class, VideoCommand.class, DemoCommand.class, ServeCommand.class, ExplainCommand.class, BackendsCommand.class, BenchCommand.class,
                 nst.convert.cli.WeightsCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
