@@ -84,7 +84,7 @@ class BadInputTest {
                 message(OptionException.class, () -> b.optimizer("lbfgs").styleWeight(Double.NaN).build().validate()));
         assertEquals("style-blend has 2 weights for 1 style images", message(OptionException.class, () -> b.styleWeight(1).styleBlend(1, 2).build().validate()));
         assertEquals("pooling: unknown value 'median'; known: max, avg", message(OptionException.class, () -> Pooling.of("median")));
-        assertEquals("init: unknown value 'zeros'; known: content, style, noise", message(OptionException.class, () -> StyleOptions.Init.of("zeros")));
+        assertEquals("init: unknown value 'zeros'; known: content, style, noise, adain", message(OptionException.class, () -> StyleOptions.Init.of("zeros")));
         assertEquals("style-layers: layer weight in 'relu1_1:x' is not a number",
                 message(OptionException.class, () -> TransferOption.STYLE_LAYERS.parseLayers("relu1_1:x")));
     }
