@@ -51,8 +51,10 @@ final class ExecutorCache {
 
     /** The weights the options ask for, loaded at most once per content in this JVM. */
     static VggWeights weights(StyleOptions o, Configuration conf, Consumer<String> notices) throws IOException {
-        if (o.weightsData() != null) return o.weightsData();
+        if (o.weightsData() instanceof VggWeights given) return given;
         String model = o.model();
+        if (o.weightsData() != null || !(model.equals("vgg16") || model.equals("vgg19")))
+            throw new NstException("nst-spark runs the VGG models only (vgg16, vgg19), not " + (o.weightsData() != null ? o.weightsData().arch() : model));
         Path file = switch (WeightsLookup.Kind.of(o.weights())) {
             case RANDOM -> null;
             case FILE -> locate(o.weights(), conf);
